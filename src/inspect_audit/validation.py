@@ -1,0 +1,428 @@
+"""Validate input tables against the published schemas: the only door data comes through.
+
+Every problem is reported as one row naming the file, the row (as a person counts
+rows in the file: the header is row 1), the column, the value and the rule broken.
+Column rules (types, required, codes, ranges, patterns, keys) are built from the
+Table Schemas in ``data_schemas/`` and checked with pandera; rules that span tables
+(foreign keys, grades on the framework's scale, date order) are checked here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from inspect_audit import schemas
+
+ISSUE_COLUMNS = ["file", "table", "row", "column", "value", "rule"]
+HEADER_ROW = 1
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]00:00:00(\.0+)?)?$")
+
+
+class ValidationError(Exception):
+    """Raised when input fails validation; ``report`` holds every problem found."""
+
+    def __init__(self, report: "ValidationReport"):
+        self.report = report
+        super().__init__(report.summary())
+
+
+@dataclass
+class ValidationReport:
+    """Typed tables that were read, and every problem found in them."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    row_numbers: dict[str, np.ndarray] = field(default_factory=dict)
+    issues: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unparsed: set[tuple[str, int, str]] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def errors(self) -> pd.DataFrame:
+        """One row per problem: file, table, row, column, value, rule."""
+        frame = pd.DataFrame(self.issues, columns=ISSUE_COLUMNS)
+        return frame.sort_values(["file", "row", "column"], kind="stable").reset_index(drop=True)
+
+    def bad_rows(self, table: str) -> pd.DataFrame:
+        """Rows of ``table`` that broke a rule, with the reasons joined (for a rejects file)."""
+        errs = self.errors()
+        errs = errs[(errs["table"] == table) & (errs["row"] > HEADER_ROW)]
+        if errs.empty or table not in self.tables:
+            return pd.DataFrame()
+        reasons = (errs["column"] + ": " + errs["rule"] + " (value " + errs["value"] + ")")
+        reasons = reasons.groupby(errs["row"]).agg("; ".join)
+        frame = self.tables[table].copy()
+        frame.insert(0, "source_row", self.row_numbers[table])
+        frame = frame[frame["source_row"].isin(reasons.index)]
+        frame.insert(1, "reasons", frame["source_row"].map(reasons))
+        return frame
+
+    def summary(self) -> str:
+        if self.ok:
+            counts = ", ".join(f"{t}: {len(df)} rows" for t, df in self.tables.items())
+            return f"valid ({counts})"
+        n_files = len({i["file"] for i in self.issues})
+        return f"{len(self.issues)} problem(s) in {n_files} file(s)"
+
+    def add(self, table: str, row: int, column: str, value: object, rule: str) -> None:
+        self.issues.append(
+            {"file": self.sources.get(table, table), "table": table, "row": int(row),
+             "column": column, "value": _show(value), "rule": rule}
+        )
+
+
+def _show(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "(empty)"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --------------------------------------------------------------------------- reading
+
+def table_from_filename(path: Path) -> str | None:
+    """Table named by a file name such as ``inspections.csv`` or ``judgements.csv.gz``."""
+    stem = path.name.split(".")[0].lower()
+    return stem if stem in schemas.table_names() else None
+
+
+def _read_text_table(path: Path, report: ValidationReport, table: str) -> pd.DataFrame | None:
+    raw = path.read_bytes()
+    if path.name.endswith(".gz"):
+        import gzip
+
+        raw = gzip.decompress(raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        report.add(table, line, "(file)", raw[exc.start : exc.start + 4].hex(" "),
+                   "encoding: the file must be UTF-8 (this byte is not; the file looks like "
+                   "Windows-1252/latin-1: re-save as UTF-8, or use an adapter for Ofsted files)")
+        return None
+    sep = "\t" if ".tsv" in path.name else ","
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
+                           skip_blank_lines=True)
+    except pd.errors.ParserError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        report.add(table, int(match.group(1)) if match else HEADER_ROW, "(file)", "",
+                   f"not a readable CSV file: {exc}")
+        return None
+
+
+def _read_any(path: Path, report: ValidationReport, table: str) -> pd.DataFrame | None:
+    name = path.name.lower()
+    if name.endswith((".xlsx", ".xlsm", ".xls")):
+        frame = pd.read_excel(path, dtype=object, header=0)
+    elif name.endswith(".parquet"):
+        frame = pd.read_parquet(path)
+    else:
+        return _read_text_table(path, report, table)
+    frame = frame.astype(object).where(frame.notna(), "")
+    return frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v))
+
+
+def _find_header_row(frame: pd.DataFrame, expected: set[str]) -> int | None:
+    """If the header sits below a title row, the 0-based data row that holds it."""
+    for i in range(min(10, len(frame))):
+        values = {str(v).strip() for v in frame.iloc[i].tolist()}
+        if len(expected & values) >= max(1, len(expected) // 2):
+            return i
+    return None
+
+
+def read_table(path: str | Path, table: str | None = None,
+               report: ValidationReport | None = None) -> ValidationReport:
+    """Read one file as ``table`` (named by the file if not given) and check its own rules."""
+    path = Path(path)
+    report = report if report is not None else ValidationReport()
+    table = table or table_from_filename(path)
+    if table is None:
+        report.sources[path.name] = str(path)
+        report.add(path.name, HEADER_ROW, "(file)", path.name,
+                   "unknown table: name the file after its table (" + ", ".join(
+                       schemas.table_names()) + ") or pass --table")
+        return report
+    if table in report.tables:
+        raise ValueError(f"two files given for table {table!r}")
+    report.sources[table] = str(path)
+    if not path.is_file():
+        report.add(table, HEADER_ROW, "(file)", str(path), "file not found")
+        return report
+    frame = _read_any(path, report, table)
+    if frame is None:
+        return report
+    frame.columns = [str(c).strip() for c in frame.columns]
+    wanted = schemas.columns(table)
+    if not set(wanted) & set(frame.columns):
+        header_at = _find_header_row(frame, set(wanted))
+        if header_at is not None:
+            report.add(table, HEADER_ROW, "(file)", " ".join(map(str, frame.columns[:1])),
+                       f"title row above the header: the header is on row {header_at + 2}; "
+                       "delete the rows above it")
+            return report
+    typed, rows = _check_columns_and_types(frame, table, report)
+    if typed is not None:
+        _check_constraints(typed, rows, table, report)
+        report.tables[table] = typed
+        report.row_numbers[table] = rows
+    return report
+
+
+# --------------------------------------------------------------------------- single-table rules
+
+def _parse_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """Typed column and a mask of cells that could not be parsed."""
+    text = values.astype("string").str.strip()
+    empty = text.isna() | (text == "")
+    if kind == "string":
+        return text.mask(empty), pd.Series(False, index=values.index)
+    if kind == "integer":
+        numbers = pd.to_numeric(text.mask(empty), errors="coerce")
+        bad = (~empty & numbers.isna()) | (numbers.notna() & (numbers % 1 != 0))
+        return numbers.where(~bad).round().astype("Int64"), bad
+    if kind == "number":
+        numbers = pd.to_numeric(text.mask(empty), errors="coerce").astype("float64")
+        return numbers, ~empty & numbers.isna()
+    if kind == "boolean":
+        lower = text.str.lower()
+        parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
+        parsed[lower.isin(_TRUE).fillna(False)] = True
+        parsed[lower.isin(_FALSE).fillna(False)] = False
+        return parsed, ~empty & parsed.isna()
+    if kind == "date":
+        shaped = text.str.match(_DATE).fillna(False)
+        dates = pd.to_datetime(text.where(shaped).str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+        return dates.astype("datetime64[ns]"), ~empty & dates.isna()
+    raise ValueError(f"unsupported field type {kind!r}")
+
+
+_TYPE_RULE = {
+    "integer": "type: must be a whole number",
+    "number": "type: must be a number",
+    "boolean": "type: must be true or false",
+    "date": "type: must be a real date written YYYY-MM-DD",
+}
+
+
+def _check_columns_and_types(frame: pd.DataFrame, table: str, report: ValidationReport):
+    fields = schemas.table_schema(table)["fields"]
+    names = [f["name"] for f in fields]
+    missing_values = set(schemas.table_schema(table).get("missingValues", [""]))
+    problems = False
+    for col in frame.columns:
+        if col not in names:
+            close = difflib.get_close_matches(col, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            report.add(table, HEADER_ROW, col, col, f"unknown column: not in the {table} schema{hint}")
+            problems = True
+    for f in fields:
+        if f["name"] not in frame.columns and f.get("constraints", {}).get("required"):
+            report.add(table, HEADER_ROW, f["name"], None, "required column is missing")
+            problems = True
+    if problems:
+        return None, None
+    rows = np.arange(len(frame)) + HEADER_ROW + 1
+    typed = pd.DataFrame(index=frame.index)
+    for f in fields:
+        name = f["name"]
+        raw = frame[name] if name in frame.columns else pd.Series("", index=frame.index)
+        raw = raw.where(~raw.astype("string").str.strip().isin(missing_values).fillna(True), "")
+        values, bad = _parse_column(raw, f["type"])
+        for i in np.flatnonzero(bad.to_numpy()):
+            report.add(table, rows[i], name, raw.iloc[i], _TYPE_RULE[f["type"]])
+            report.unparsed.add((table, rows[i], name))
+        typed[name] = values
+    return typed, rows
+
+
+def _pandera_schema(table: str) -> pa.DataFrameSchema:
+    """A pandera schema built from the table's Frictionless descriptor."""
+    cols = {}
+    for f in schemas.table_schema(table)["fields"]:
+        cons = f.get("constraints", {})
+        checks = []
+        bound = (lambda v: pd.Timestamp(v)) if f["type"] == "date" else (lambda v: v)
+        if "enum" in cons:
+            checks.append(pa.Check.isin(cons["enum"], error="code: must be one of " + ", ".join(map(str, cons["enum"]))))
+        if "minimum" in cons:
+            checks.append(pa.Check.ge(bound(cons["minimum"]), error=f"range: must be at least {cons['minimum']}"))
+        if "maximum" in cons:
+            checks.append(pa.Check.le(bound(cons["maximum"]), error=f"range: must be at most {cons['maximum']}"))
+        if "pattern" in cons:
+            checks.append(pa.Check.str_matches("^(?:" + cons["pattern"].strip("^$") + ")$", error=f"format: must match {cons['pattern']}"))
+        cols[f["name"]] = pa.Column(nullable=not cons.get("required", False), checks=checks, coerce=False)
+    key = schemas.table_schema(table).get("primaryKey")
+    return pa.DataFrameSchema(cols, unique=key, report_duplicates="all")
+
+
+def _check_constraints(typed: pd.DataFrame, rows: np.ndarray, table: str, report: ValidationReport) -> None:
+    try:
+        _pandera_schema(table).validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        key = schemas.table_schema(table).get("primaryKey", [])
+        cases = exc.failure_cases.dropna(subset=["index"])
+        for case in cases.itertuples(index=False):
+            i = typed.index.get_loc(case.index)
+            if case.check == "not_nullable":
+                if (table, rows[i], case.column) in report.unparsed:
+                    continue  # already reported as a type error
+                rule = "required: a value is needed"
+            elif "uniqueness" in str(case.check):
+                if case.column != key[0]:
+                    continue  # one report per duplicated key, on its first column
+                shown = ", ".join(f"{k}={_show(typed.iloc[i][k])}" for k in key)
+                report.add(table, rows[i], "+".join(key), shown, "key: duplicate key (" + shown + ")")
+                continue
+            else:
+                rule = str(case.check)
+            report.add(table, rows[i], case.column, typed.iloc[i][case.column], rule)
+
+
+# --------------------------------------------------------------------------- cross-table rules
+
+def _reference(report: ValidationReport, existing: dict[str, pd.DataFrame], table: str):
+    if table in report.tables:
+        return report.tables[table]
+    return existing.get(table)
+
+
+def _check_foreign_keys(report: ValidationReport, existing: dict[str, pd.DataFrame]) -> None:
+    for table, frame in report.tables.items():
+        for fk in schemas.table_schema(table).get("foreignKeys", []):
+            (col,), target = fk["fields"], fk["reference"]
+            ref = _reference(report, existing, target["resource"])
+            if ref is None:
+                report.notes.append(f"{table}.{col} not checked against {target['resource']}: "
+                                    f"no {target['resource']} table given")
+                continue
+            values = frame[col]
+            dangling = values.notna() & ~values.isin(set(ref[target["fields"][0]].dropna()))
+            for i in np.flatnonzero(dangling.to_numpy()):
+                report.add(table, report.row_numbers[table][i], col, values.iloc[i],
+                           f"reference: no {target['resource']} row has "
+                           f"{target['fields'][0]} = this value")
+
+
+def _check_grades_on_scale(report: ValidationReport, existing: dict[str, pd.DataFrame]) -> None:
+    judgements = report.tables.get("judgements")
+    inspections = _reference(report, existing, "inspections")
+    if judgements is None:
+        return
+    if inspections is None:
+        report.notes.append("judgements: grades not checked against framework scales (no inspections table)")
+        return
+    framework = judgements["inspection_id"].map(inspections.set_index("inspection_id")["framework"])
+    for i, (fw, area, grade) in enumerate(zip(framework, judgements["area"], judgements["grade"])):
+        if pd.isna(fw) or pd.isna(area) or pd.isna(grade) or fw not in schemas.scales()["frameworks"]:
+            continue
+        areas = schemas.framework_areas(fw)
+        row = report.row_numbers["judgements"][i]
+        if area not in areas:
+            report.add("judgements", row, "area", area,
+                       f"scale: framework {fw} does not grade this area (it grades: {', '.join(areas)})")
+            continue
+        sc = schemas.scale(areas[area])
+        if int(grade) not in sc.codes:
+            labels = ", ".join(f"{c} {lab}" for c, lab in zip(sc.codes, sc.labels))
+            report.add("judgements", row, "grade", grade,
+                       f"scale: not a grade on the {sc.name} scale used by {fw} for {area} ({labels})")
+
+
+def _check_dates(report: ValidationReport) -> None:
+    today = pd.Timestamp.today().normalize()
+    insp = report.tables.get("inspections")
+    if insp is not None:
+        for i, (day, fw) in enumerate(zip(insp["start_date"], insp["framework"])):
+            if pd.isna(day):
+                continue
+            row = report.row_numbers["inspections"][i]
+            if day > today:
+                report.add("inspections", row, "start_date", day, "date: inspection starts in the future")
+            elif fw in schemas.scales()["frameworks"]:
+                spec = schemas.scales()["frameworks"][fw]
+                end = spec.get("to") or "9999-12-31"
+                if not (pd.Timestamp(spec["from"]) <= day <= pd.Timestamp(end)):
+                    report.add("inspections", row, "start_date", day,
+                               f"date: outside the {fw} framework's period ({spec['from']} to {spec.get('to') or 'now'})")
+    comp = report.tables.get("complaints")
+    if comp is not None:
+        for i, (rec, closed, outcome) in enumerate(zip(comp["received_date"], comp["closed_date"], comp["outcome"])):
+            row = report.row_numbers["complaints"][i]
+            if pd.notna(rec) and pd.notna(closed) and closed < rec:
+                report.add("complaints", row, "closed_date", closed, "date: closed before it was received")
+            if pd.notna(rec) and rec > today:
+                report.add("complaints", row, "received_date", rec, "date: received in the future")
+            if pd.isna(closed) != pd.isna(outcome):
+                report.add("complaints", row, "outcome" if pd.isna(outcome) else "closed_date",
+                           outcome if pd.notna(outcome) else closed,
+                           "consistency: a closed complaint needs both outcome and closed_date; an open one neither")
+
+
+def _check_survey_ranges(report: ValidationReport, existing: dict[str, pd.DataFrame]) -> None:
+    items = _reference(report, existing, "survey_items")
+    if items is None:
+        return
+    if "survey_items" in report.tables:
+        for i, (lo, hi) in enumerate(zip(items["scale_min"], items["scale_max"])):
+            if pd.notna(lo) and pd.notna(hi) and lo >= hi:
+                report.add("survey_items", report.row_numbers["survey_items"][i], "scale_max", hi,
+                           "range: scale_max must be above scale_min")
+    resp = report.tables.get("survey_responses")
+    if resp is None:
+        return
+    bounds = items.set_index("item_id")[["scale_min", "scale_max"]]
+    lo = resp["item_id"].map(bounds["scale_min"]).astype("Float64")
+    hi = resp["item_id"].map(bounds["scale_max"]).astype("Float64")
+    outside = resp["response"].notna() & lo.notna() & ((resp["response"] < lo) | (resp["response"] > hi))
+    for i in np.flatnonzero(outside.fillna(False).to_numpy()):
+        report.add("survey_responses", report.row_numbers["survey_responses"][i], "response",
+                   resp["response"].iloc[i],
+                   f"range: outside the item's scale {int(lo.iloc[i])}-{int(hi.iloc[i])} "
+                   "(a \"don't know\" must be left empty)")
+
+
+def validate(paths: list[str | Path] | dict[str, str | Path],
+             existing: dict[str, pd.DataFrame] | None = None) -> ValidationReport:
+    """Read and check files given together (checked against each other's keys).
+
+    ``paths`` is a list of files named after their tables, or a mapping table -> file.
+    ``existing`` holds tables already stored (e.g. in a workspace) that keys may refer to.
+    """
+    report = ValidationReport()
+    items = paths.items() if isinstance(paths, dict) else [(None, p) for p in paths]
+    for table, path in items:
+        read_table(path, table, report)
+    existing = existing or {}
+    _check_foreign_keys(report, existing)
+    _check_grades_on_scale(report, existing)
+    _check_dates(report)
+    _check_survey_ranges(report, existing)
+    return report
+
+
+def validate_frames(frames: dict[str, pd.DataFrame], tmp_dir: str | Path) -> ValidationReport:
+    """Validate in-memory tables (written to CSV first, so they pass the same door)."""
+    tmp_dir = Path(tmp_dir)
+    paths = {}
+    for table, frame in frames.items():
+        path = tmp_dir / f"{table}.csv"
+        frame.to_csv(path, index=False)
+        paths[table] = path
+    return validate(paths)

@@ -1,0 +1,148 @@
+"""The embedded DuckDB workspace: the store that analyses and the app read.
+
+Ingest is all-or-nothing per batch: files are validated together (and against what
+the workspace already holds); only a clean batch is written, in one transaction.
+Rows that break a rule are written to a rejects folder with their reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from inspect_audit import schemas
+from inspect_audit.validation import ValidationReport, validate
+
+_SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
+              "boolean": "BOOLEAN", "date": "DATE"}
+LOG_TABLE = "ingest_log"
+
+
+@dataclass
+class IngestResult:
+    """What an ingest did: the validation report, rows written per table, rejects folder."""
+
+    report: ValidationReport
+    written: dict[str, int] = field(default_factory=dict)
+    rejects_dir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table in schemas.table_names():
+        spec = schemas.table_schema(table)
+        cols = [f'"{f["name"]}" {_SQL_TYPES[f["type"]]}' for f in spec["fields"]]
+        key = ", ".join(f'"{k}"' for k in spec.get("primaryKey", []))
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({", ".join(cols)}, PRIMARY KEY ({key}))')
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (batch_id VARCHAR, ingested_at TIMESTAMP, "
+                "source VARCHAR, table_name VARCHAR, n_rows BIGINT, sha256 VARCHAR)")
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a workspace file with every schema table present."""
+    path = Path(path)
+    if read_only:
+        if not path.is_file():
+            raise FileNotFoundError(f"no workspace at {path}; create one with 'inspect-audit ingest'")
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    _create_tables(con)
+    return con
+
+
+def load_tables(path: str | Path, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Read tables from a workspace (every non-empty schema table by default)."""
+    con = connect(path, read_only=True)
+    try:
+        out = {}
+        for table in tables or schemas.table_names():
+            frame = con.execute(f'SELECT * FROM "{table}"').df()
+            if tables or len(frame):
+                out[table] = frame
+        return out
+    finally:
+        con.close()
+
+
+def _key_collisions(report: ValidationReport, existing: dict[str, pd.DataFrame]) -> None:
+    for table, frame in report.tables.items():
+        old = existing.get(table)
+        key = schemas.table_schema(table)["primaryKey"]
+        if old is None or old.empty:
+            continue
+        old_keys = set(map(tuple, old[key].astype(str).to_numpy()))
+        new_keys = frame[key].astype(str).to_numpy()
+        for i, k in enumerate(map(tuple, new_keys)):
+            if k in old_keys:
+                report.add(table, report.row_numbers[table][i], "+".join(key), ", ".join(k),
+                           "key: already in the workspace (ingest adds rows; it never overwrites)")
+
+
+def _write_rejects(report: ValidationReport, rejects_dir: Path) -> None:
+    rejects_dir.mkdir(parents=True, exist_ok=True)
+    report.errors().to_csv(rejects_dir / "errors.csv", index=False)
+    for table in report.tables:
+        bad = report.bad_rows(table)
+        if len(bad):
+            bad.to_csv(rejects_dir / f"{table}.rejects.csv", index=False)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def ingest(paths: list[str | Path] | dict[str, str | Path], workspace: str | Path,
+           rejects_dir: str | Path | None = None) -> IngestResult:
+    """Validate a batch of files and, only if all of it is valid, store it in one transaction."""
+    workspace = Path(workspace)
+    rejects_dir = Path(rejects_dir) if rejects_dir else workspace.with_name(workspace.stem + ".rejects")
+    existing = load_tables(workspace) if workspace.is_file() else {}
+    report = validate(paths, existing=existing)
+    _key_collisions(report, existing)
+    result = IngestResult(report=report)
+    if not report.ok:
+        _write_rejects(report, rejects_dir)
+        result.rejects_dir = rejects_dir
+        return result
+    con = connect(workspace)
+    batch_id = hashlib.sha256(json.dumps(sorted(report.sources.values())).encode()
+                              + str(pd.Timestamp.now()).encode()).hexdigest()[:12]
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for table, frame in report.tables.items():
+            con.register("batch_frame", frame)
+            cols = ", ".join(f'"{c}"' for c in frame.columns)
+            con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM batch_frame')
+            con.unregister("batch_frame")
+            source = Path(report.sources[table])
+            con.execute(f"INSERT INTO {LOG_TABLE} VALUES (?, now(), ?, ?, ?, ?)",
+                        [batch_id, str(source), table, len(frame), _sha256(source)])
+            result.written[table] = len(frame)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        result.written = {}
+        raise
+    finally:
+        con.close()
+    return result
+
+
+def data_version(path: str | Path) -> str:
+    """A short fingerprint of everything ingested into a workspace (for reports)."""
+    con = connect(path, read_only=True)
+    try:
+        rows = con.execute(f"SELECT table_name, n_rows, sha256 FROM {LOG_TABLE} ORDER BY 1, 3").fetchall()
+    finally:
+        con.close()
+    return hashlib.sha256(np.array(rows, dtype=str).tobytes()).hexdigest()[:12] if rows else "empty"

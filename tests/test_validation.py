@@ -1,0 +1,150 @@
+"""The schema layer: every rule reports file, row, column, value and rule."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from inspect_audit import schemas
+from inspect_audit.cli import main
+from inspect_audit.validation import validate
+
+SCHOOLS = """urn,name,phase,region,local_authority,pupils,fsm_pct,fsm_quintile,idaci_quintile,ks2_progress,progress8
+100001,Alpha Primary,primary,london,Camden,300,20.5,3,,0.1,
+100002,Beta Academy,secondary,north_east,Durham,900,35,5,4,,-0.2
+"""
+INSPECTIONS = """inspection_id,urn,start_date,framework,inspection_type,lead_inspector_id,team_size
+i1,100001,2021-03-04,eif_2019,graded,,2
+i2,100002,2016-05-10,cif_2015,graded,,3
+"""
+JUDGEMENTS = """inspection_id,area,grade
+i1,overall_effectiveness,2
+i1,quality_of_education,2
+i1,safeguarding,1
+i2,overall_effectiveness,3
+"""
+
+
+def errors_of(report) -> list[tuple]:
+    return [(e["table"], e["row"], e["column"], e["value"], e["rule"].split(":")[0])
+            for e in report.errors().to_dict(orient="records")]
+
+
+def test_valid_batch_passes_and_is_typed(write_csv):
+    report = validate([write_csv("schools.csv", SCHOOLS), write_csv("inspections.csv", INSPECTIONS),
+                       write_csv("judgements.csv", JUDGEMENTS)])
+    assert report.ok, report.errors()
+    assert report.tables["judgements"]["grade"].dtype == "Int64"
+    assert str(report.tables["inspections"]["start_date"].dtype).startswith("datetime64")
+    assert report.tables["schools"]["urn"].tolist() == ["100001", "100002"]  # urns stay strings
+
+
+def test_every_schema_is_valid_frictionless_and_consistent():
+    package = schemas.datapackage()
+    for resource in package["resources"]:
+        schema = schemas.table_schema(resource["name"])
+        names = [f["name"] for f in schema["fields"]]
+        assert len(names) == len(set(names))
+        assert set(schema["primaryKey"]) <= set(names)
+        for fk in schema.get("foreignKeys", []):
+            target = schemas.table_schema(fk["reference"]["resource"])
+            assert fk["reference"]["fields"][0] in [f["name"] for f in target["fields"]]
+    for framework, spec in schemas.scales()["frameworks"].items():
+        for area, scale_name in spec["areas"].items():
+            assert scale_name in schemas.scales()["scales"], (framework, area)
+
+
+def test_scales_match_published_labels():
+    assert schemas.scale("legacy_4").labels == ("Outstanding", "Good", "Requires improvement", "Inadequate")
+    assert schemas.scale("report_card_5").labels[0] == "Exceptional"
+    assert schemas.scale("report_card_5").labels[-1] == "Urgent improvement"
+    assert schemas.scale_for("eif_2019", "safeguarding").labels == ("Met", "Not met")
+    assert schemas.framework_for_date("2020-01-15") == "eif_2019"
+    assert schemas.framework_for_date("2026-01-15") == "report_card_2025"
+
+
+def test_row_level_errors_name_row_column_value_rule(write_csv):
+    bad_schools = SCHOOLS + "100002,Gamma,primry,wales,,abc,120,6,,,\n"
+    bad_judgements = JUDGEMENTS + "i1,quality_of_education,5\ni1,inclusion,2\ni9,overall_effectiveness,1\n"
+    report = validate([write_csv("schools.csv", bad_schools), write_csv("inspections.csv", INSPECTIONS),
+                       write_csv("judgements.csv", bad_judgements)])
+    found = errors_of(report)
+    assert ("schools", 4, "phase", "primry", "code") in found
+    assert ("schools", 4, "region", "wales", "code") in found
+    assert ("schools", 4, "pupils", "abc", "type") in found
+    assert ("schools", 4, "fsm_pct", "120.0", "range") in found
+    assert ("schools", 4, "fsm_quintile", "6", "range") in found
+    assert ("schools", 3, "urn", "urn=100002", "key") in found  # both duplicates reported
+    assert ("schools", 4, "urn", "urn=100002", "key") in found
+    # duplicate (i1, quality_of_education) and a grade off the legacy scale
+    assert ("judgements", 6, "grade", "5", "scale") in found
+    assert ("judgements", 7, "area", "inclusion", "scale") in found
+    assert ("judgements", 8, "inspection_id", "i9", "reference") in found
+    assert all(e["file"].endswith(".csv") for e in report.issues)
+
+
+def test_impossible_dates_and_framework_periods(write_csv):
+    text = INSPECTIONS + "i3,100001,2021-02-30,eif_2019,graded,,2\ni4,100001,2016-01-01,eif_2019,graded,,2\n"
+    found = errors_of(validate([write_csv("inspections.csv", text)]))
+    assert ("inspections", 4, "start_date", "2021-02-30", "type") in found
+    assert ("inspections", 5, "start_date", "2016-01-01", "date") in found
+    assert len(found) == 2  # the unparseable date is not also reported as missing
+
+
+def test_complaint_date_order_and_open_closed_consistency(write_csv):
+    text = """complaint_id,inspection_id,received_date,furthest_stage,grounds,outcome,closed_date,judgement_changed
+c1,i1,2021-03-10,formal,judgement_accuracy;inspector_conduct,not_upheld,2021-03-01,false
+c2,i1,2021-03-10,informal,judgement_accuracy,,2021-04-01,false
+c3,i1,2021-03-10,informal,bad_ground,,,
+"""
+    found = errors_of(validate([write_csv("complaints.csv", text)]))
+    assert ("complaints", 2, "closed_date", "2021-03-01", "date") in found
+    assert ("complaints", 3, "outcome", "2021-04-01", "consistency") in found
+    assert ("complaints", 4, "grounds", "bad_ground", "format") in found
+
+
+def test_wrong_columns_encoding_and_title_row(write_csv):
+    misspelt = write_csv("schools.csv", SCHOOLS.replace("fsm_quintile", "fsm_quntile"))
+    found = errors_of(validate([misspelt]))
+    assert ("schools", 1, "fsm_quntile", "fsm_quntile", "unknown column") in found
+    missing = write_csv("judgements.csv", "inspection_id,grade\ni1,2\n")
+    assert ("judgements", 1, "area", "(empty)", "required column is missing") in errors_of(validate([missing]))
+    latin = write_csv("schools.csv", SCHOOLS + "100003,St Mary’s,primary,london,,,,,,,\n", encoding="cp1252")
+    enc = errors_of(validate([latin]))
+    assert len(enc) == 1 and enc[0][1] == 4 and enc[0][4] == "encoding"
+    titled = write_csv("inspections.csv", "Management information - as at 31 August 2024,,,,,,\n\n" + INSPECTIONS)
+    title = errors_of(validate([titled]))
+    assert len(title) == 1 and title[0][4] == "title row above the header"
+
+
+def test_survey_response_outside_item_scale(write_csv):
+    items = """item_id,respondent_group,dimension,text,scale_min,scale_max,reverse_coded
+s1,staff,listened_to,I am listened to,1,5,false
+"""
+    responses = """urn,wave,respondent_group,respondent_id,item_id,response,subgroup
+100001,2025,staff,r1,s1,4,teacher
+100001,2025,staff,r2,s1,9,teacher
+100001,2025,staff,r3,s1,,teacher
+"""
+    report = validate([write_csv("schools.csv", SCHOOLS), write_csv("survey_items.csv", items),
+                       write_csv("survey_responses.csv", responses)])
+    assert errors_of(report) == [("survey_responses", 3, "response", "9.0", "range")]
+
+
+def test_cli_validate_exit_codes_and_json(write_csv, capsys):
+    good = write_csv("judgements.csv", JUDGEMENTS)
+    assert main(["validate", str(good)]) == 0
+    assert "valid" in capsys.readouterr().out
+    bad = write_csv("inspections.csv", INSPECTIONS + "i3,100001,2030-01-01,report_card_2025,graded,,1\n")
+    assert main(["validate", str(bad), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is False
+    assert out["errors"][0]["row"] == 4 and out["errors"][0]["column"] == "start_date"
+
+
+def test_table_option_for_unnamed_file(write_csv):
+    path = write_csv("export_2024.csv", JUDGEMENTS)
+    assert main(["validate", str(path), "--table", "judgements"]) == 0
+    assert main(["validate", str(path)]) == 1  # unknown table without --table
