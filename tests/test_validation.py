@@ -148,3 +148,10 @@ def test_table_option_for_unnamed_file(write_csv):
     path = write_csv("export_2024.csv", JUDGEMENTS)
     assert main(["validate", str(path), "--table", "judgements"]) == 0
     assert main(["validate", str(path)]) == 1  # unknown table without --table
+
+
+def test_data_dictionary_is_generated_from_the_schemas():
+    from conftest import REPO
+
+    committed = (REPO / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    assert committed == schemas.data_dictionary_markdown(), "run scripts/make_data_dictionary.py"

@@ -112,3 +112,40 @@ def framework_for_date(date: pd.Timestamp | str) -> str | None:
         if start <= day <= end:
             return name
     return None
+
+
+def data_dictionary_markdown() -> str:
+    """The data dictionary (``docs/data-dictionary.md``), generated from the schemas."""
+    out = ["# Data dictionary", "",
+           "Generated from `data_schemas/` by `python scripts/make_data_dictionary.py`; do not edit by hand.",
+           "Each table is a CSV (or CSV.GZ, Parquet, Excel) file named after the table, e.g. `inspections.csv`.",
+           "Empty cells (and `NA`, `NULL`) are missing values. Dates are written `YYYY-MM-DD`.", ""]
+    for table in table_names():
+        spec = table_schema(table)
+        out += [f"## `{table}`", "", spec["description"], "",
+                f"Key: {', '.join(spec['primaryKey'])}.", ""]
+        for fk in spec.get("foreignKeys", []):
+            ref = fk["reference"]
+            out.append(f"- `{fk['fields'][0]}` refers to `{ref['resource']}.{ref['fields'][0]}`.")
+        out += ["", "| column | type | required | rule | meaning |", "|---|---|---|---|---|"]
+        for f in spec["fields"]:
+            cons = f.get("constraints", {})
+            rules = []
+            if "enum" in cons:
+                rules.append("one of " + ", ".join(f"`{v}`" for v in cons["enum"]))
+            if "minimum" in cons or "maximum" in cons:
+                rules.append(f"{cons.get('minimum', '')}..{cons.get('maximum', '')}")
+            if "pattern" in cons:
+                rules.append(f"pattern `{cons['pattern']}`".replace("|", "\\|"))
+            out.append(f"| `{f['name']}` | {f['type']} | {'yes' if cons.get('required') else 'no'} | "
+                       f"{'; '.join(rules)} | {f['description']} |")
+        out.append("")
+    out += ["## Grade scales (`scales.json`)", "", scales()["description"], ""]
+    for name, spec in scales()["scales"].items():
+        levels = ", ".join(f"{lvl['code']} {lvl['label']}" for lvl in spec["levels"])
+        out.append(f"- **{name}**: {levels}.")
+    out += ["", "| framework | period | areas (scale) |", "|---|---|---|"]
+    for name, spec in scales()["frameworks"].items():
+        areas = ", ".join(f"`{a}` ({s})" for a, s in spec["areas"].items())
+        out.append(f"| `{name}` ({spec['label']}) | {spec['from']} to {spec.get('to') or 'now'} | {areas} |")
+    return "\n".join(out) + "\n"
