@@ -7,16 +7,26 @@ from pathlib import Path
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def _shipped(name: str, marker: str) -> Path:
+    """A folder shipped beside the package: inside it in a wheel, at the repo root in a checkout."""
+    for candidate in (_PACKAGE_DIR / name, _PACKAGE_DIR.parents[1] / name):
+        if (candidate / marker).is_file():
+            return candidate
+    raise FileNotFoundError(f"inspect_audit {name}/ not found; reinstall the package")
+
+
 def schema_dir() -> Path:
     """Directory holding the Table Schemas, ``datapackage.json`` and ``scales.json``.
 
     In a wheel the schemas are copied into the package; in a source checkout
     (editable install) they are read from the repository's ``data_schemas/``.
     """
-    for candidate in (_PACKAGE_DIR / "data_schemas", _PACKAGE_DIR.parents[1] / "data_schemas"):
-        if (candidate / "datapackage.json").is_file():
-            return candidate
-    raise FileNotFoundError("inspect_audit data_schemas/ not found; reinstall the package")
+    return _shipped("data_schemas", "datapackage.json")
+
+
+def app_dir() -> Path:
+    """Directory of the Streamlit app (``streamlit_app.py`` and its pages)."""
+    return _shipped("app", "streamlit_app.py")
 
 
 def bundled_data_dir() -> Path:

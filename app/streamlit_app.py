@@ -1,0 +1,21 @@
+"""inspect_audit app: evidence about inspection judgements for adjudicators, associations and researchers.
+
+Start it with ``inspect-audit app``. Pages call the library; they do not re-implement it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # so pages can import app_state
+
+st.set_page_config(page_title="inspect_audit", page_icon=":bar_chart:", layout="wide")
+
+PAGES = [
+    st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,41 @@
+"""The Streamlit app, driven through Streamlit's AppTest (widgets call the real library)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO
+from test_validation import INSPECTIONS
+
+APP = str(REPO / "app" / "streamlit_app.py")
+TIMEOUT = 120  # first run loads and caches the bundled data
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_data_page_opens_on_the_bundled_data(app):
+    assert app.title[0].value == "Data"
+    tables = app.dataframe[0].value
+    rows = dict(zip(tables["table"], tables["rows"]))
+    assert rows["schools"] > 20_000 and rows["inspections"] > 20_000
+
+
+def test_bad_upload_shows_failure_table_not_traceback(app):
+    app.radio(key="dataset_choice").set_value("Upload my own files").run()
+    bad = INSPECTIONS + "i3,100001,2021-02-30,eif_2019,graded,,2\n"
+    app.get("file_uploader")[0].set_value([("inspections.csv", bad.encode(), "text/csv")]).run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert "1 problem" in app.error[0].value
+    failures = app.dataframe[0].value
+    assert list(failures.columns[:6]) == ["file", "table", "row", "column", "value", "rule"]
+    assert failures.iloc[0]["row"] == 4 and failures.iloc[0]["value"] == "2021-02-30"
+    # the bundled data stays in use: a failed upload replaces nothing
+    assert app.session_state["source"].startswith("Bundled")
