@@ -1,0 +1,95 @@
+"""End-to-end: Playwright drives Debian's Chromium against ``streamlit run`` on 127.0.0.1.
+
+Screenshots go to ``tests/screenshots/`` (git-ignored) so a person can look at them.
+In CI a missing Chromium is a failure, not a skip (.ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from test_validation import INSPECTIONS
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = REPO / "tests" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if CHROMIUM is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("Chromium is not installed; .ci/run must install it (apt-get install chromium)")
+    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    from inspect_audit.app_cli import streamlit_command
+
+    port = _free_port()
+    proc = subprocess.Popen(streamlit_command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        yield page
+        browser.close()
+
+
+def test_data_page_loads_bundled_data(page, server):
+    started = time.perf_counter()
+    page.goto(server)
+    page.get_by_role("heading", name="Data").first.wait_for()
+    page.get_by_text("In use now").wait_for()
+    page.get_by_text("Bundled England data").first.wait_for()
+    print(f"data page rendered in {time.perf_counter() - started:.1f} s (cold)")
+    page.screenshot(path=str(SHOTS / "data_page.png"), full_page=True)
+
+
+def test_bad_upload_shows_failure_table(page, server, tmp_path):
+    bad = tmp_path / "inspections.csv"
+    bad.write_text(INSPECTIONS + "i3,100001,2021-02-30,eif_2019,graded,,2\n")
+    page.goto(server)
+    page.get_by_text("Upload my own files").click()
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_role("button", name="Check and use these files").click()
+    page.get_by_text("1 problem(s) found").wait_for()
+    page.get_by_text("Download the problems as CSV").wait_for()
+    page.screenshot(path=str(SHOTS / "data_page_bad_upload.png"), full_page=True)
+    assert page.get_by_text("Traceback").count() == 0
