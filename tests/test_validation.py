@@ -155,3 +155,20 @@ def test_data_dictionary_is_generated_from_the_schemas():
 
     committed = (REPO / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     assert committed == schemas.data_dictionary_markdown(), "run scripts/make_data_dictionary.py"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".csv.gz"])
+def test_excel_parquet_and_gzip_inputs_pass_the_same_rules(tmp_path, suffix):
+    frame = pd.read_csv(__import__("io").StringIO(JUDGEMENTS + "i1,behaviour_and_attitudes,9\n"), dtype=str)
+    path = tmp_path / f"judgements{suffix}"
+    if suffix == ".xlsx":
+        frame.astype({"grade": int}).to_excel(path, index=False)
+    elif suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
+    inspections = tmp_path / "inspections.csv"
+    inspections.write_text(INSPECTIONS)
+    report = validate([path, inspections])
+    assert report.tables["judgements"]["grade"].tolist()[:4] == [2, 2, 1, 3]
+    assert [(e["row"], e["column"], e["value"]) for e in report.issues] == [(6, "grade", "9")]

@@ -45,7 +45,7 @@ class ValidationReport:
     row_numbers: dict[str, np.ndarray] = field(default_factory=dict)
     issues: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    unparsed: set[tuple[str, int, str]] = field(default_factory=set)
+    flagged: set[tuple[str, int, str]] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +78,11 @@ class ValidationReport:
         return f"{len(self.issues)} problem(s) in {n_files} file(s)"
 
     def add(self, table: str, row: int, column: str, value: object, rule: str) -> None:
+        """Record a problem; a cell already reported is not reported again by a later rule."""
+        cell = (table, int(row), column)
+        if cell in self.flagged:
+            return
+        self.flagged.add(cell)
         self.issues.append(
             {"file": self.sources.get(table, table), "table": table, "row": int(row),
              "column": column, "value": _show(value), "rule": rule}
@@ -247,7 +252,6 @@ def _check_columns_and_types(frame: pd.DataFrame, table: str, report: Validation
         values, bad = _parse_column(raw, f["type"])
         for i in np.flatnonzero(bad.to_numpy()):
             report.add(table, rows[i], name, raw.iloc[i], _TYPE_RULE[f["type"]])
-            report.unparsed.add((table, rows[i], name))
         typed[name] = values
     return typed, rows
 
@@ -281,8 +285,6 @@ def _check_constraints(typed: pd.DataFrame, rows: np.ndarray, table: str, report
         for case in cases.itertuples(index=False):
             i = typed.index.get_loc(case.index)
             if case.check == "not_nullable":
-                if (table, rows[i], case.column) in report.unparsed:
-                    continue  # already reported as a type error
                 rule = "required: a value is needed"
             elif "uniqueness" in str(case.check):
                 if case.column != key[0]:
