@@ -1,0 +1,45 @@
+"""The real England data shipped with the package (Ofsted and DfE open data, OGL v3.0).
+
+21,447 schools with their latest graded inspection as at 31 August 2024, sub-judgements,
+2022/23 census FSM and KS2/KS4 progress, and Parent View as survey aggregates. How it was
+built and what it leaves out: ``docs/data-card.md``; the build script is
+``scripts/build_england_data.py``.
+
+Examples
+--------
+>>> from inspect_audit.bundled import load_england
+>>> tables = load_england()
+>>> len(tables["schools"]) > 20000
+True
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from inspect_audit.resources import bundled_data_dir
+from inspect_audit.validation import validate
+
+ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence v3.0 "
+               "(Ofsted state-funded schools inspections MI as at 31 August 2024; DfE school census and "
+               "performance tables 2022/23; Ofsted Parent View).")
+TABLES = ("schools", "inspections", "judgements", "survey_items", "survey_aggregates")
+
+
+def england_paths() -> dict[str, str]:
+    """Paths of the bundled tables, by table name."""
+    folder = bundled_data_dir()
+    return {name: str(folder / f"{name}.csv.gz") for name in TABLES}
+
+
+def load_england() -> dict[str, pd.DataFrame]:
+    """The bundled England tables, typed and checked by the validator (the only door data come through).
+
+    Raises
+    ------
+    RuntimeError if the shipped files do not pass validation (a broken installation).
+    """
+    report = validate(england_paths())
+    if not report.ok:
+        raise RuntimeError(f"bundled England data failed validation:\n{report.errors().head(20)}")
+    return report.tables
