@@ -151,11 +151,10 @@ def simulate(config: SimulationConfig | None = None, seed: int | None = None) ->
         cfg, schools, quality, rng_for(s, "survey"), rng_for(s, "survey_items"), rng_for(s, "survey_truth"))
     truth = _truth(cfg, schools, s_lat, inspectors, i_lat, t_year, ins_lat, paired_truth,
                    complaint_truth, survey_truth)
-    for frame in (schools, inspections, judgements, inspectors, ratings, complaints, survey_items, survey_responses):
-        frame.reset_index(drop=True, inplace=True)
-    return SimulatedData(schools=schools, inspections=inspections, judgements=judgements, inspectors=inspectors,
-                         ratings=ratings, complaints=complaints, survey_items=survey_items,
-                         survey_responses=survey_responses, truth=_jsonable(truth))
+    frames = {"schools": schools, "inspections": inspections, "judgements": judgements, "inspectors": inspectors,
+              "ratings": ratings, "complaints": complaints, "survey_items": survey_items,
+              "survey_responses": survey_responses}
+    return SimulatedData(**{k: v.reset_index(drop=True) for k, v in frames.items()}, truth=_jsonable(truth))
 
 
 def gender_effect_on_primary_ri(cfg: SimulationConfig, s_lat: dict, i_lat: dict, ins_lat: dict,

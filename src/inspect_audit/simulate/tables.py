@@ -157,7 +157,7 @@ def make_inspectors(cfg: SimulationConfig, start_year: int, rng: np.random.Gener
 
 def _inspection_days(cfg: SimulationConfig) -> pd.DatetimeIndex:
     days = pd.bdate_range(cfg.start_date, cfg.end_date)
-    days = days[days.dayofweek <= 2]  # inspections start Monday to Wednesday
+    days = days[days.day_of_week <= 2]  # inspections start Monday to Wednesday
     days = days[(days.month != 8) & ~((days.month == 12) & (days.day > 19))]  # holidays
     return days[(days < COVID_PAUSE[0]) | (days > COVID_PAUSE[1])]
 
