@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit import schemas
+from inspect_audit.adapters.parent_view import PARENT_VIEW_ITEMS, item_id, parent_view_items
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RAW = REPO.parent / "shared" / "data" / "raw"
@@ -50,24 +51,6 @@ POST16_TYPES = {39, 45, 46}
 SUB_AREAS = {"education": "quality_of_education", "behaviour": "behaviour_and_attitudes",
              "personal": "personal_development", "leadership": "leadership_and_management",
              "eyfs": "early_years", "sixthForm": "sixth_form"}
-# Parent View questions (2019- question set) and the dimension each informs.
-PARENT_VIEW = [
-    ("1", "My child is happy at this school.", "wellbeing"),
-    ("2", "My child feels safe at this school.", "safety"),
-    ("3", "The school makes sure its pupils are well behaved.", "behaviour"),
-    ("4", "My child has been bullied and the school dealt with the bullying quickly and effectively.",
-     "behaviour"),
-    ("5", "The school makes me aware of what my child will learn during the school year.", "communication"),
-    ("6", "When I have raised concerns with the school they have been dealt with properly.", "communication"),
-    ("7b", "My child has SEND, and the school gives them the support they need to succeed.", "support"),
-    ("8", "The school has high expectations for my child.", "teaching_and_learning"),
-    ("9", "My child does well at this school.", "teaching_and_learning"),
-    ("10", "The school lets me know how my child is doing.", "communication"),
-    ("11", "There is a good range of subjects available to my child at this school.", "curriculum"),
-    ("12", "My child can take part in clubs and activities at this school.", "curriculum"),
-    ("13", "The school supports my child's wider personal development.", "personal_development"),
-    ("14", "I would recommend this school to another parent.", "overall"),
-]
 PARENT_VIEW_WAVE = "2026-06"
 
 
@@ -173,22 +156,19 @@ def build_inspections(ofsted: dict, urns: set[str], log: dict) -> tuple[pd.DataF
 
 
 def build_parent_view(raw: Path, urns: set[str], log: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    items = pd.DataFrame({
-        "item_id": [f"PV_Q{q.upper()}" for q, _, _ in PARENT_VIEW], "respondent_group": "parent",
-        "dimension": [d for _, _, d in PARENT_VIEW], "text": [t for _, t, _ in PARENT_VIEW],
-        "scale_min": 1, "scale_max": 4, "reverse_coded": False})
+    items = parent_view_items()
     rows = []
     pv = _json(raw, "parentview_by_urn.json")
     for urn, rec in pv.items():
         if urn not in urns:
             continue
-        for q, _, _ in PARENT_VIEW:
+        for q, _, _ in PARENT_VIEW_ITEMS:
             answer = rec["q"].get(q)
             if answer is None or answer.get("pos") is None:
                 continue
             applicable = 1 - answer.get("na", 0) / 100
             rows.append({"urn": urn, "wave": PARENT_VIEW_WAVE, "respondent_group": "parent",
-                         "item_id": f"PV_Q{q.upper()}", "n_responses": int(round(rec["responses"] * applicable)),
+                         "item_id": item_id(q), "n_responses": int(round(rec["responses"] * applicable)),
                          "pct_positive": float(answer["pos"]), "pct_negative": answer.get("neg")})
     log["parent_view_schools_not_in_bundle_excluded"] = len(set(pv) - urns)
     aggregates = pd.DataFrame(rows).sort_values(["urn", "item_id"]).reset_index(drop=True)

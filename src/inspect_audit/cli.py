@@ -15,6 +15,7 @@ from inspect_audit import __version__
 #: Modules that add a subcommand through ``register(subparsers)``.
 COMMAND_MODULES = [
     "inspect_audit.validation_cli",
+    "inspect_audit.adapters_cli",
     "inspect_audit.demo",
     "inspect_audit.app_cli",
 ]
