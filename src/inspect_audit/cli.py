@@ -16,6 +16,7 @@ from inspect_audit import __version__
 COMMAND_MODULES = [
     "inspect_audit.validation_cli",
     "inspect_audit.adapters_cli",
+    "inspect_audit.agreement_cli",
     "inspect_audit.demo",
     "inspect_audit.app_cli",
 ]

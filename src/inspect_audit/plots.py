@@ -32,3 +32,50 @@ def plot_shares_by_group(shares: pd.DataFrame, x: str, facet: str, title: str, x
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def plot_estimates(table: pd.DataFrame, label: str, title: str, xlabel: str, path: Path,
+                   limits: tuple[float, float] | None = (0, 1)) -> Path:
+    """Horizontal point-and-interval chart: one row per ``label`` with ``estimate``, ``ci_low``, ``ci_high``, ``n``."""
+    part = table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(part) + 1.4))
+    y = range(len(part))
+    ax.errorbar(part["estimate"], y, xerr=[part["estimate"] - part["ci_low"], part["ci_high"] - part["estimate"]],
+                fmt="o", capsize=4, color="#1f5c99")
+    ax.set_yticks(list(y), [f"{name} (n={n:,})" for name, n in zip(part[label], part["n"])], fontsize=8)
+    if limits:
+        ax.set_xlim(*limits)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_d_study(d_table: pd.DataFrame, title: str, path: Path, target: float = 0.8) -> Path:
+    """Projected reliability (G and Phi, with intervals where present) against the number of raters."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    same = (d_table["g_coefficient"] - d_table["phi_coefficient"]).abs().max() < 1e-12
+    lines = ([("phi", "G = Phi (raters nested in schools)", "#1f5c99")] if same else
+             [("phi", "Phi (absolute: the grade itself)", "#1f5c99"), ("g", "G (relative: ranking schools)", "#c06000")])
+    for column, name, colour in lines:
+        ax.plot(d_table["n_raters"], d_table[f"{column}_coefficient"], "o-", color=colour, label=name)
+        if f"{column}_low" in d_table:
+            ax.fill_between(d_table["n_raters"], d_table[f"{column}_low"], d_table[f"{column}_high"],
+                            color=colour, alpha=0.15)
+    ax.axhline(target, ls="--", color="grey", lw=1)
+    ax.annotate(f"{target:.2f}", (d_table["n_raters"].max(), target), textcoords="offset points",
+                xytext=(0, 3), ha="right", fontsize=8, color="grey")
+    ax.set_xlabel("inspectors grading each school independently", fontsize=9)
+    ax.set_ylabel("projected reliability", fontsize=9)
+    ax.set_ylim(0, 1)
+    ax.set_xticks(list(d_table["n_raters"]))
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,846 @@
+"""Inter-rater agreement coefficients for categorical and ordinal grades.
+
+Input is a units x raters matrix of grades (``NaN`` = not rated). Raters may rate
+different numbers of units. The caller fixes the category set (for example
+``[1, 2, 3, 4]``); categories nobody used still count, which matters for
+Brennan-Prediger, Gwet's AC1/AC2 and every weighted coefficient.
+
+Conventions
+-----------
+* Units with no rating at all, and raters with no rating at all, are removed first
+  (:func:`rating_summary` counts them).
+* Pairing-based quantities (observed agreement, Krippendorff's coincidences) use the
+  units with two or more ratings; Gwet's marginal proportions use every rated unit,
+  as in Gwet (2014), *Handbook of Inter-Rater Reliability*, 4th ed., ch. 2-5.
+* A coefficient that is 0/0 on the data (for example a kappa when every rating is in
+  one category) is returned with ``estimate = nan`` and a ``method`` text that says
+  why (it starts with ``"undefined:"``). Inputs that allow no analysis at all (no unit
+  with two ratings, grades outside the category set, fewer than two categories) raise
+  :class:`AgreementError`.
+
+Every coefficient here is a function of sums over units of per-unit quantities. The
+module computes those per-unit quantities once; point estimates, delete-one-unit
+jackknife standard errors and the unit-level bootstrap are all that function applied to
+re-weighted sums, so 20,000 units x 1,000 replicates take seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import krippendorff as _krippendorff
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import sparse
+
+__all__ = [
+    "AgreementError",
+    "LEVELS",
+    "WEIGHT_KINDS",
+    "bootstrap",
+    "coefficient_estimates",
+    "rating_summary",
+    "statistic_names",
+    "weights",
+]
+
+WEIGHT_KINDS = ("identity", "linear", "quadratic", "ordinal")
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+_ALPHA_LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+class AgreementError(ValueError):
+    """The ratings do not allow the requested agreement analysis."""
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _as_categories(categories: ArrayLike) -> NDArray[np.float64]:
+    try:
+        cats = np.asarray(categories, dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise AgreementError("categories must be numbers, for example [1, 2, 3, 4]") from exc
+    if cats.size < 2:
+        raise AgreementError("at least two categories are needed to measure agreement")
+    if not np.all(np.isfinite(cats)):
+        raise AgreementError("categories must be finite numbers")
+    if np.any(np.diff(cats) <= 0):
+        raise AgreementError(
+            "categories must be distinct and listed in increasing order, for example [1, 2, 3, 4]"
+        )
+    return cats
+
+
+def weights(categories: ArrayLike, kind: str | ArrayLike = "identity") -> NDArray[np.float64]:
+    """Agreement weights ``w[k, l]`` between categories (1 on the diagonal).
+
+    Parameters
+    ----------
+    categories : array_like
+        The category values in increasing order.
+    kind : {"identity", "linear", "quadratic", "ordinal"} or array_like
+        ``identity``: 1 if ``k == l`` else 0. ``linear``: ``1 - |x_k - x_l| / (x_max - x_min)``.
+        ``quadratic``: ``1 - (x_k - x_l)^2 / (x_max - x_min)^2``. ``ordinal``: Gwet's
+        (2014, sec. 3.5) rank weights ``1 - C(M_kl, 2) / max C(M, 2)`` with
+        ``M_kl = |k - l| + 1`` on category ranks. A ``q x q`` matrix is checked
+        (finite, in [0, 1], unit diagonal) and returned as a float array.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``q x q`` weight matrix.
+    """
+    cats = _as_categories(categories)
+    q = cats.size
+    if isinstance(kind, str):
+        if kind == "identity":
+            return np.eye(q)
+        dist = np.abs(cats[:, None] - cats[None, :]) / (cats[-1] - cats[0])
+        if kind == "linear":
+            return 1.0 - dist
+        if kind == "quadratic":
+            return 1.0 - dist**2
+        if kind == "ordinal":
+            ranks = np.arange(q)
+            m = np.abs(ranks[:, None] - ranks[None, :]) + 1.0
+            c = m * (m - 1.0) / 2.0
+            return 1.0 - c / c.max()
+        raise AgreementError(f"unknown weight kind {kind!r}; use one of {', '.join(WEIGHT_KINDS)} or a matrix")
+    w = np.asarray(kind, dtype=float)
+    if w.shape != (q, q):
+        raise AgreementError(f"a custom weight matrix must be {q} x {q} (one row and column per category)")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(w > 1):
+        raise AgreementError("custom weights must be finite and between 0 and 1")
+    if not np.allclose(np.diag(w), 1.0):
+        raise AgreementError("custom weights must be 1 on the diagonal (a category fully agrees with itself)")
+    return w.copy()
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Ratings mapped to category indices, empty units and raters removed."""
+
+    categories: NDArray[np.float64]
+    codes: NDArray[np.int64]  # (n, r) category index, -1 = missing
+    counts: NDArray[np.float64]  # (n, q) n_ik: raters putting unit i in category k
+    m: NDArray[np.float64]  # (n,) ratings per unit
+    n_units_input: int
+    n_raters_input: int
+
+    @property
+    def n(self) -> int:
+        return self.codes.shape[0]
+
+    @property
+    def r(self) -> int:
+        return self.codes.shape[1]
+
+    @property
+    def q(self) -> int:
+        return self.categories.size
+
+    @property
+    def pairable(self) -> NDArray[np.bool_]:
+        return self.m >= 2
+
+
+def _prepare(x: ArrayLike, categories: ArrayLike) -> _Data:
+    cats = _as_categories(categories)
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise AgreementError("ratings must be numbers (NaN for a missing rating)") from exc
+    if arr.ndim != 2:
+        raise AgreementError("ratings must be a 2-D units x raters matrix")
+    n_units_input, n_raters_input = arr.shape
+    present = ~np.isnan(arr)
+    if np.any(np.isinf(arr)):
+        raise AgreementError("ratings contain infinite values")
+    idx = np.searchsorted(cats, np.where(present, arr, cats[0]))
+    idx = np.clip(idx, 0, cats.size - 1)
+    bad = present & (cats[idx] != arr)
+    if bad.any():
+        shown = ", ".join(f"{v:g}" for v in np.unique(arr[bad])[:5])
+        cat_text = ", ".join(f"{c:g}" for c in cats)
+        raise AgreementError(f"ratings {shown} are not in the category set [{cat_text}]")
+    codes = np.where(present, idx, -1).astype(np.int64)
+    codes = codes[present.any(axis=1)][:, present.any(axis=0)]
+    n, r = codes.shape
+    counts = np.zeros((n, cats.size))
+    rows, cols = np.nonzero(codes >= 0)
+    np.add.at(counts, (rows, codes[rows, cols]), 1.0)
+    m = counts.sum(axis=1)
+    if not np.any(m >= 2):
+        raise AgreementError(
+            "no unit has ratings from two or more raters, so there is nothing to compare"
+        )
+    return _Data(cats, codes, counts, m, n_units_input, n_raters_input)
+
+
+def rating_summary(x: ArrayLike, categories: ArrayLike) -> dict[str, object]:
+    """Counts behind the coefficients: units used, dropped, raters and category use.
+
+    Returns
+    -------
+    dict
+        ``n_units_input``, ``n_units_unrated`` (no rating, removed), ``n_units_single``
+        (one rating: not pairable, dropped from pairing-based statistics),
+        ``n_units_pairable``, ``n_raters`` (with at least one rating), ``n_ratings``,
+        ``max_raters_per_unit`` and ``category_counts`` (category -> ratings).
+    """
+    d = _prepare(x, categories)
+    return {
+        "n_units_input": d.n_units_input,
+        "n_units_unrated": d.n_units_input - d.n,
+        "n_units_single": int(np.sum(d.m == 1)),
+        "n_units_pairable": int(np.sum(d.pairable)),
+        "n_raters": d.r,
+        "n_ratings": int(d.m.sum()),
+        "max_raters_per_unit": int(d.m.max()),
+        "category_counts": {_code(c): int(v) for c, v in zip(d.categories, d.counts.sum(axis=0), strict=True)},
+    }
+
+
+def _code(c: float) -> str:
+    return str(int(c)) if float(c).is_integer() else f"{c:g}"
+
+
+# ------------------------------------------------------------------ additive features
+
+
+class _Features:
+    """Per-unit additive quantities; each coefficient is a function of their sums."""
+
+    def __init__(self, d: _Data, wmats: dict[str, NDArray[np.float64]], need: set[str]):
+        self.d = d
+        n, q = d.n, d.q
+        m = d.m
+        pair = d.pairable
+        dense: dict[str, NDArray[np.float64]] = {}
+        dense["n1"] = np.ones(n)
+        dense["n2"] = pair.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            den = np.where(pair, m * (m - 1.0), 1.0)
+            dense["pi"] = d.counts / m[:, None]
+            for key, w in wmats.items():
+                nstar = d.counts @ w.T
+                dense[f"pa_{key}"] = np.where(pair, (d.counts * (nstar - 1.0)).sum(axis=1) / den, 0.0)
+            if "dis" in need:
+                dense["dis"] = np.where(pair[:, None], d.counts * (m[:, None] - d.counts) / den[:, None], 0.0)
+            if "coinc" in need:
+                c = d.counts
+                o = c[:, :, None] * c[:, None, :] - c[:, :, None] * np.eye(q)[None]
+                o /= np.where(pair, m - 1.0, 1.0)[:, None, None]
+                o[~pair] = 0.0
+                dense["coinc"] = o
+        self.dense_names = list(dense)
+        self.dense_shapes = {k: v.shape[1:] for k, v in dense.items()}
+        self.dense = np.hstack([v.reshape(n, -1) for v in dense.values()])
+
+        blocks: list[sparse.csr_array] = []
+        self.sparse_names: list[str] = []
+        self.sparse_shapes: dict[str, tuple[int, ...]] = {}
+        codes = d.codes
+        if "rater" in need:  # one-hot of (rater, category): Conger's rater marginals
+            rows, cols = np.nonzero(codes >= 0)
+            blocks.append(
+                sparse.csr_array(
+                    (np.ones(rows.size), (rows, cols * q + codes[rows, cols])), shape=(n, d.r * q)
+                )
+            )
+            self.sparse_names.append("rater")
+            self.sparse_shapes["rater"] = (d.r, q)
+        if "pairs" in need:  # one-hot of (rater pair, category of first, category of second)
+            pairs = [(g, h) for g in range(d.r) for h in range(g + 1, d.r)]
+            both = [(codes[:, g] >= 0) & (codes[:, h] >= 0) for g, h in pairs]
+            keep = [p for p, b in zip(pairs, both, strict=True) if b.any()]
+            keep_b = [b for b in both if b.any()]
+            self.pairs = keep
+            rr, cc = [], []
+            for j, ((g, h), b) in enumerate(zip(keep, keep_b, strict=True)):
+                rows = np.nonzero(b)[0]
+                rr.append(rows)
+                cc.append(j * q * q + codes[rows, g] * q + codes[rows, h])
+            rows = np.concatenate(rr) if rr else np.zeros(0, int)
+            cols = np.concatenate(cc) if cc else np.zeros(0, int)
+            blocks.append(
+                sparse.csr_array((np.ones(rows.size), (rows, cols)), shape=(n, max(len(keep), 1) * q * q))
+            )
+            self.sparse_names.append("pairs")
+            self.sparse_shapes["pairs"] = (max(len(keep), 1), q, q)
+        self.sparse = sparse.hstack(blocks, format="csr") if blocks else None
+        self.sparse_t = self.sparse.T.tocsr() if blocks else None
+
+    # sums ---------------------------------------------------------------------------
+    def _unpack(self, dense: NDArray, sp: NDArray | None) -> dict[str, NDArray]:
+        out: dict[str, NDArray] = {}
+        b = dense.shape[0]
+        pos = 0
+        for name in self.dense_names:
+            shape = self.dense_shapes[name]
+            size = int(np.prod(shape)) if shape else 1
+            block = dense[:, pos : pos + size]
+            out[name] = block.reshape((b, *shape)) if shape else block[:, 0]
+            pos += size
+        pos = 0
+        for name in self.sparse_names:
+            shape = self.sparse_shapes[name]
+            size = int(np.prod(shape))
+            out[name] = sp[:, pos : pos + size].reshape((b, *shape))
+            pos += size
+        return out
+
+    def totals(self, c: NDArray[np.float64] | None = None) -> dict[str, NDArray]:
+        """Sums over units, unit i counted ``c[b, i]`` times (default once), batch first."""
+        if c is None:
+            dense = self.dense.sum(axis=0)[None, :]
+            sp = None if self.sparse is None else np.asarray(self.sparse.sum(axis=0))[None, :]
+        else:
+            dense = c @ self.dense
+            sp = None if self.sparse is None else (self.sparse_t @ c.T).T
+        return self._unpack(dense, sp)
+
+    def leave_one_out(self, rows: NDArray[np.int64]) -> dict[str, NDArray]:
+        """Sums with each unit in ``rows`` left out in turn (batch = len(rows))."""
+        dense = self.dense.sum(axis=0)[None, :] - self.dense[rows]
+        sp = None
+        if self.sparse is not None:
+            sp = np.asarray(self.sparse.sum(axis=0))[None, :] - self.sparse[rows].toarray()
+        return self._unpack(dense, sp)
+
+
+# ------------------------------------------------------------------------ statistics
+
+
+def _chance_corrected(pa: NDArray, pe: NDArray) -> NDArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (pa - pe) / (1.0 - pe)
+    return np.where(np.abs(1.0 - pe) < 1e-12, np.nan, out)
+
+
+def _krippendorff_delta(metric: str, cats: NDArray, nc: NDArray) -> NDArray:
+    """Squared distances delta^2 (q x q, or batch x q x q for ordinal)."""
+    q = cats.size
+    if metric == "nominal":
+        return 1.0 - np.eye(q)
+    if metric == "interval":
+        return (cats[:, None] - cats[None, :]) ** 2
+    if metric == "ratio":
+        s = cats[:, None] + cats[None, :]
+        diff = cats[:, None] - cats[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s != 0, (diff / np.where(s != 0, s, 1.0)) ** 2, 0.0)
+    # ordinal (Krippendorff 2011, sec. "ordinal metric"): depends on the marginals n_g
+    idx = np.arange(q)
+    lo = np.minimum(idx[:, None], idx[None, :])
+    hi = np.maximum(idx[:, None], idx[None, :])
+    cum = np.cumsum(nc, axis=-1)
+    between = cum[..., hi] - cum[..., lo] + nc[..., lo]
+    return (between - (nc[..., idx[:, None]] + nc[..., idx[None, :]]) / 2.0) ** 2
+
+
+def _alpha_from_coincidences(o: NDArray, metric: str, cats: NDArray) -> NDArray:
+    nc = o.sum(axis=-1)
+    ntot = nc.sum(axis=-1)
+    delta = _krippendorff_delta(metric, cats, nc)
+    d_o = (o * delta).sum(axis=(-2, -1))
+    d_e = (nc[..., :, None] * nc[..., None, :] * delta).sum(axis=(-2, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 1.0 - (ntot - 1.0) * d_o / d_e
+    return np.where(d_e <= 1e-12 * np.maximum(ntot, 1.0) ** 2, np.nan, out)
+
+
+def _cohen_from_table(j: NDArray, w: NDArray) -> NDArray:
+    """Weighted kappa from (batch, ..., q, q) joint counts."""
+    tot = j.sum(axis=(-2, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = j / tot[..., None, None]
+    row, col = p.sum(axis=-1), p.sum(axis=-2)
+    po = (p * w).sum(axis=(-2, -1))
+    pe = np.einsum("kl,...k,...l->...", w, row, col)
+    return _chance_corrected(po, pe)
+
+
+@dataclass(frozen=True)
+class _Stat:
+    fn: Callable[[dict[str, NDArray]], NDArray]
+    need: frozenset[str]
+    weight: str | None
+    family: str
+    method: str
+
+
+def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict[str, NDArray]]:
+    cats, q = d.categories, d.q
+    wm = {k: weights(cats, k) for k in ("identity", "linear", "quadratic")}
+    stats: dict[str, _Stat] = {}
+
+    def pi(s):
+        return s["pi"] / s["n1"][:, None]
+
+    def pa(s, key):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return s[f"pa_{key}"] / s["n2"]
+
+    def add(name, fn, need=(), weight=None, family="", method=""):
+        stats[name] = _Stat(fn, frozenset(need), weight, family, method)
+
+    wlabel = {"identity": "unweighted", "linear": "linear weights", "quadratic": "quadratic weights"}
+    for key, suffix in (("identity", ""), ("quadratic", "_quadratic")):
+        add(
+            f"percent_agreement{suffix}",
+            lambda s, key=key: pa(s, key),
+            weight=key,
+            family="pa",
+            method=f"percent agreement ({wlabel[key]}): agreeing share of rater pairs within a unit, "
+            "averaged over units with 2+ ratings; SE from the between-unit variance (Gwet 2014, ch. 2)",
+        )
+    for key, suffix in (("identity", ""), ("linear", "_linear"), ("quadratic", "_quadratic")):
+        w = wm[key]
+        add(
+            f"cohen_kappa{suffix}",
+            lambda s, w=w: _cohen_from_table(s["pairs"][:, 0], w),
+            need={"pairs"},
+            weight=key,
+            family="cohen",
+            method=f"Cohen's kappa ({wlabel[key]}; Cohen 1960/1968) on units rated by both raters; "
+            "SE: large-sample non-null variance (Fleiss, Cohen & Everitt 1969)",
+        )
+
+    def scott(s):
+        j = s["pairs"][:, 0]
+        tot = j.sum(axis=(-2, -1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = j / tot[:, None, None]
+        pk = (p.sum(axis=-1) + p.sum(axis=-2)) / 2.0
+        return _chance_corrected(np.trace(p, axis1=-2, axis2=-1), (pk**2).sum(axis=-1))
+
+    add(
+        "scott_pi",
+        scott,
+        need={"pairs"},
+        weight="identity",
+        family="scott",
+        method="Scott's pi (Scott 1955) on units rated by both raters; SE: Gwet's (2014) linearised "
+        "variance of Fleiss' kappa, which equals pi on complete two-rater data",
+    )
+    for key, suffix in (("identity", ""), ("linear", "_linear"), ("quadratic", "_quadratic")):
+        w = wm[key]
+        add(
+            f"fleiss_kappa{suffix}",
+            lambda s, key=key, w=w: _chance_corrected(pa(s, key), np.einsum("kl,bk,bl->b", w, pi(s), pi(s))),
+            weight=key,
+            family="fleiss",
+            method=f"Fleiss' kappa ({wlabel[key]}; Fleiss 1971) generalised to missing ratings "
+            "(Gwet 2014, ch. 5); SE: Gwet's linearised variance",
+        )
+    for k, c in enumerate(cats):
+
+        def cat_kappa(s, k=k):
+            pk = pi(s)[:, k]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = 1.0 - (s["dis"][:, k] / s["n2"]) / (pk * (1.0 - pk))
+            return np.where(pk * (1.0 - pk) < 1e-12, np.nan, out)
+
+        add(
+            f"fleiss_kappa_category_{_code(c)}",
+            cat_kappa,
+            need={"dis"},
+            family="category",
+            method=f"Fleiss (1971) kappa for category {_code(c)} against all others; SE under "
+            "H0: kappa = 0 for a z-test only (Fleiss, Nee & Landis 1979, generalised to unequal "
+            "raters per unit), not for a confidence interval",
+        )
+
+    def conger(s):
+        return _chance_corrected(pa(s, "identity"), _conger_pe(s["rater"], wm["identity"]))
+
+    add(
+        "conger_kappa",
+        conger,
+        need={"rater"},
+        weight="identity",
+        family="conger",
+        method="Conger's (1980) kappa with rater-specific marginals, missing ratings as in Gwet "
+        "(2014, ch. 5); SE: Gwet's linearised variance",
+    )
+
+    def light(s):
+        kap = _cohen_from_table(s["pairs"], wm["identity"])
+        ok = np.isfinite(kap)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(ok, kap, 0.0).sum(axis=1) / ok.sum(axis=1)
+        return np.where(ok.any(axis=1), out, np.nan)
+
+    add(
+        "light_kappa",
+        light,
+        need={"pairs"},
+        weight="identity",
+        family="light",
+        method="Light's (1971) kappa: mean of Cohen's kappas over rater pairs with joint units; "
+        "SE: delete-one-unit jackknife",
+    )
+    for key, suffix in (("identity", ""), ("quadratic", "_quadratic")):
+        w = wm[key]
+        add(
+            f"brennan_prediger{suffix}",
+            lambda s, key=key, w=w: _chance_corrected(pa(s, key), np.full(s["n1"].shape, w.sum() / q**2)),
+            weight=key,
+            family="bp",
+            method=f"Brennan-Prediger (1981) coefficient ({wlabel[key]}), chance = sum(w)/q^2 over all "
+            f"{q} categories; SE: Gwet's (2014) linearised variance",
+        )
+    for key, name in (("identity", "gwet_ac1"), ("linear", "gwet_ac2_linear"), ("quadratic", "gwet_ac2_quadratic")):
+        w = wm[key]
+        add(
+            name,
+            lambda s, key=key, w=w: _chance_corrected(
+                pa(s, key), w.sum() / (q * (q - 1.0)) * (pi(s) * (1.0 - pi(s))).sum(axis=1)
+            ),
+            weight=key,
+            family="gwet",
+            method=f"Gwet's {'AC1' if key == 'identity' else 'AC2'} ({wlabel[key]}; Gwet 2008, 2014 "
+            "ch. 4) with missing ratings; SE: Gwet's linearised variance",
+        )
+    for metric in _ALPHA_LEVELS:
+        add(
+            f"krippendorff_alpha_{metric}",
+            lambda s, metric=metric: _alpha_from_coincidences(s["coinc"], metric, cats),
+            need={"coinc"},
+            family="alpha",
+            method=f"Krippendorff's alpha, {metric} metric (Krippendorff 2011), value domain = the "
+            f"{q} categories; units with 1 rating are not pairable; SE: delete-one-unit jackknife",
+        )
+    unknown = [nm for nm in names if nm not in stats]
+    if unknown:
+        raise AgreementError(f"unknown statistic(s): {', '.join(unknown)}")
+    return {nm: stats[nm] for nm in names}, wm
+
+
+def statistic_names(n_raters: int, categories: ArrayLike, level: str = "ordinal") -> list[str]:
+    """Names :func:`coefficient_estimates` returns for ``n_raters`` raters at ``level``.
+
+    ``level="nominal"`` leaves out weighted coefficients and the ordinal, interval and
+    ratio alphas (distances between nominal categories mean nothing); the other levels
+    return everything. Cohen's kappas and Scott's pi need exactly two raters.
+    """
+    if level not in LEVELS:
+        raise AgreementError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+    cats = _as_categories(categories)
+    weighted = level != "nominal"
+    names = ["percent_agreement"] + (["percent_agreement_quadratic"] if weighted else [])
+    if n_raters == 2:
+        names += ["cohen_kappa"] + (["cohen_kappa_linear", "cohen_kappa_quadratic"] if weighted else [])
+        names += ["scott_pi"]
+    names += ["fleiss_kappa"] + (["fleiss_kappa_linear", "fleiss_kappa_quadratic"] if weighted else [])
+    names += [f"fleiss_kappa_category_{_code(c)}" for c in cats]
+    names += ["conger_kappa", "light_kappa", "brennan_prediger"]
+    names += ["brennan_prediger_quadratic"] if weighted else []
+    names += ["gwet_ac1"] + (["gwet_ac2_linear", "gwet_ac2_quadratic"] if weighted else [])
+    names += ["krippendorff_alpha_nominal"]
+    if weighted:
+        names += ["krippendorff_alpha_ordinal", "krippendorff_alpha_interval", "krippendorff_alpha_ratio"]
+    return names
+
+
+def _conger_pe(g: NDArray, w: NDArray) -> NDArray:
+    """Conger's chance agreement from (batch, raters, q) rater-by-category counts."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = g / g.sum(axis=-1, keepdims=True)
+    r = p.shape[1]
+    pbar = p.mean(axis=1)
+    cross = np.einsum("bgk,bgl->bkl", p, p)
+    outer = pbar[:, :, None] * pbar[:, None, :]
+    return np.einsum("kl,bkl->b", w, r * r * outer - cross) / (r * (r - 1.0))
+
+
+def _needs(stats: dict[str, _Stat]) -> set[str]:
+    need: set[str] = set()
+    for st in stats.values():
+        need |= st.need
+    return need
+
+
+# ------------------------------------------------------------------ standard errors
+
+
+def _gwet_se(d: _Data, w: NDArray, family: str, est: float, pe: float, pi: NDArray) -> float | None:
+    """Gwet's (2014) linearised SE (irrCAC ``*.raw`` functions, f = 0), n = rated units."""
+    n = d.n
+    if n < 2 or not np.isfinite(est):
+        return None
+    counts, m, pair = d.counts, d.m, d.pairable
+    n2 = pair.sum()
+    q = d.q
+    nstar = counts @ w.T
+    den = np.where(pair, m * (m - 1.0), 1.0)
+    pa_i = np.where(pair, (counts * (nstar - 1.0)).sum(axis=1) / den, 0.0)
+    k_i = (n / n2) * (pa_i - pe * pair) / (1.0 - pe)
+    if family in ("fleiss", "scott"):
+        piw = (w @ pi + w.T @ pi) / 2.0
+        pe_i = counts @ piw / m
+    elif family == "gwet":
+        pe_i = w.sum() / (q * (q - 1.0)) * (counts @ (1.0 - pi)) / m
+    elif family == "conger":
+        pe_i = _conger_pe_i(d, w)
+    else:  # Brennan-Prediger: chance agreement is fixed
+        pe_i = np.full(n, pe)
+    k_x = k_i - 2.0 * (1.0 - est) * (pe_i - pe) / (1.0 - pe)
+    var = ((k_x - est) ** 2).sum() / (n * (n - 1.0))
+    return float(math.sqrt(var))
+
+
+def _conger_pe_i(d: _Data, w: NDArray) -> NDArray:
+    """Per-unit linearised chance agreement of Conger's kappa.
+
+    Same quantity as ``pe.ivec`` in Gwet's irrCAC ``conger.kappa.raw`` (lambda_ig summed
+    over raters), rearranged so it costs O(units x raters):
+    ``r (r - 1) pe_i = sum_{g rates i} (n / n_g) (A[g, c_ig] - B_g) + sum_g B_g`` with
+    ``A[g, l] = sum_k (r pbar_k - p_gk) w_kl`` and ``B_g = sum_l A[g, l] p_gl``.
+    """
+    n, r, q = d.n, d.r, d.q
+    codes = d.codes
+    rated = codes >= 0
+    cls = np.zeros((r, q))
+    rows, cols = np.nonzero(rated)
+    np.add.at(cls, (cols, codes[rows, cols]), 1.0)
+    ng = cls.sum(axis=1)
+    pgk = cls / ng[:, None]
+    pbar = pgk.mean(axis=0)
+    a = (r * pbar[None, :] - pgk) @ w  # (r, q)
+    b = (a * pgk).sum(axis=1)  # (r,)
+    gi = np.arange(r)[None, :]
+    term = np.where(rated, (n / ng)[None, :] * (a[gi, np.where(rated, codes, 0)] - b[None, :]), 0.0)
+    return (term.sum(axis=1) + b.sum()) / (r * (r - 1.0))
+
+
+def _cohen_se(table: NDArray, w: NDArray, est: float) -> float | None:
+    """Fleiss, Cohen & Everitt (1969) large-sample SE of (weighted) kappa."""
+    n = table.sum()
+    if n < 2 or not np.isfinite(est):
+        return None
+    p = table / n
+    row, col = p.sum(axis=1), p.sum(axis=0)
+    pe = row @ w @ col
+    wbar_row = w @ col  # w-bar_{k.} = sum_l p_{.l} w_kl
+    wbar_col = row @ w  # w-bar_{.l} = sum_k p_{k.} w_kl
+    inner = (p * (w - (wbar_row[:, None] + wbar_col[None, :]) * (1.0 - est)) ** 2).sum()
+    var = (inner - (est - pe * (1.0 - est)) ** 2) / (n * (1.0 - pe) ** 2)
+    return float(math.sqrt(max(var, 0.0)))
+
+
+def _jackknife_se(feat: _Features, fn: Callable, rows: NDArray[np.int64]) -> float | None:
+    n = rows.size
+    if n < 2:
+        return None
+    chunk = max(1, 2_000_000 // max(feat.dense.shape[1] + (feat.sparse.shape[1] if feat.sparse is not None else 0), 1))
+    vals = np.concatenate([fn(feat.leave_one_out(rows[i : i + chunk])) for i in range(0, n, chunk)])
+    if not np.all(np.isfinite(vals)):
+        return None
+    return float(math.sqrt((n - 1.0) / n * ((vals - vals.mean()) ** 2).sum()))
+
+
+# ------------------------------------------------------------------------- public API
+
+
+def _undefined_reason(family: str, name: str) -> str:
+    if family == "alpha":
+        return "undefined: expected disagreement is 0 (all pairable ratings in one category), alpha is 0/0"
+    if family == "category":
+        return "undefined: this category was used by every rating or by none, so its kappa is 0/0"
+    if family == "light":
+        return "undefined: no rater pair has a defined Cohen's kappa"
+    if family == "pa":
+        return "undefined: no unit with two or more ratings"
+    return "undefined: chance agreement is 1 (all ratings in one category), so the coefficient is 0/0"
+
+
+def coefficient_estimates(
+    x: ArrayLike, categories: ArrayLike, level: str = "ordinal"
+) -> dict[str, dict[str, object]]:
+    """Agreement coefficients with standard errors.
+
+    Parameters
+    ----------
+    x : array_like
+        Units x raters matrix of grades, ``NaN`` for a missing rating.
+    categories : array_like
+        The full category set in increasing order (unused categories count).
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Measurement level; ``"nominal"`` drops the weighted coefficients (see
+        :func:`statistic_names`).
+
+    Returns
+    -------
+    dict
+        ``name -> {"estimate": float, "se": float | None, "method": str}`` in the order of
+        :func:`statistic_names`. ``estimate`` is ``nan`` only when ``method`` starts its
+        last clause with ``"undefined:"``. Krippendorff's alphas come from the
+        ``krippendorff`` package (value domain = ``categories``).
+
+    Raises
+    ------
+    AgreementError
+        Grades outside ``categories``, fewer than two categories, or no unit with two or
+        more ratings.
+    """
+    d = _prepare(x, categories)
+    names = statistic_names(d.r, d.categories, level)
+    stats, wm = _build_stats(d, names)
+    feat = _Features(d, wm, _needs(stats))
+    totals = feat.totals()
+    pi = totals["pi"][0] / totals["n1"][0]
+    pair_rows = np.nonzero(d.pairable)[0]
+    out: dict[str, dict[str, object]] = {}
+    for name, st in stats.items():
+        est = float(st.fn(totals)[0])
+        se: float | None = None
+        method = st.method
+        w = wm.get(st.weight) if st.weight else None
+        if st.family == "alpha":
+            metric = name.removeprefix("krippendorff_alpha_")
+            if metric == "ratio" and d.categories[0] < 0:
+                out[name] = {
+                    "estimate": math.nan,
+                    "se": None,
+                    "method": method + "; undefined: the ratio metric needs non-negative category values",
+                }
+                continue
+            if np.isfinite(est):
+                est = float(
+                    _krippendorff.alpha(
+                        value_counts=d.counts[d.pairable].astype(np.int64),
+                        value_domain=d.categories,
+                        level_of_measurement=metric,
+                    )
+                )
+        if not np.isfinite(est):
+            out[name] = {"estimate": math.nan, "se": None, "method": method + "; " + _undefined_reason(st.family, name)}
+            continue
+        if st.family == "pa":
+            se = _gwet_se(d, w, "bp", est, 0.0, pi)
+        elif st.family == "cohen":
+            se = _cohen_se(totals["pairs"][0, 0], w, est)
+        elif st.family == "scott":
+            both = (d.codes[:, 0] >= 0) & (d.codes[:, 1] >= 0)
+            sub = _Data(d.categories, d.codes[both], d.counts[both], d.m[both], 0, 0)
+            pi_s = sub.counts.sum(axis=0) / sub.counts.sum()
+            se = _gwet_se(sub, w, "scott", est, float(pi_s @ w @ pi_s), pi_s)
+        elif st.family in ("fleiss", "gwet", "bp", "conger"):
+            q = d.q
+            if st.family == "fleiss":
+                pe = float(pi @ w @ pi)
+            elif st.family == "gwet":
+                pe = float(w.sum() / (q * (q - 1.0)) * (pi * (1.0 - pi)).sum())
+            elif st.family == "bp":
+                pe = float(w.sum() / q**2)
+            else:
+                pe = float(_conger_pe(totals["rater"], w)[0])
+            se = _gwet_se(d, w, st.family, est, pe, pi)
+        elif st.family == "category":
+            mm = d.m[d.pairable]
+            se = float(math.sqrt(2.0 * np.sum(1.0 / (mm * (mm - 1.0)))) / mm.size)
+        elif st.family in ("light", "alpha"):
+            se = _jackknife_se(feat, st.fn, pair_rows)
+            if st.family == "light":
+                kap = _cohen_from_table(totals["pairs"][0], wm["identity"])
+                method += f"; {int(np.isfinite(kap).sum())} of {d.r * (d.r - 1) // 2} rater pairs have a defined kappa"
+        out[name] = {"estimate": est, "se": se, "method": method}
+    return out
+
+
+def _dense_offset(feat: _Features, name: str) -> int:
+    pos = 0
+    for nm in feat.dense_names:
+        if nm == name:
+            return pos
+        shape = feat.dense_shapes[nm]
+        pos += int(np.prod(shape)) if shape else 1
+    raise KeyError(name)
+
+
+def _bootstrap_replicates(d: _Data, names: Sequence[str], n_boot: int, seed, return_full: bool = False):
+    """Replicate values ``name -> (n_boot,)``; replicate b counts unit i as often as it is drawn."""
+    stats, wm = _build_stats(d, names)
+    feat = _Features(d, wm, _needs(stats))
+    rng = np.random.default_rng(seed)
+    n = d.n
+    chunk = max(1, min(n_boot, 4_000_000 // max(n, 1)))
+    reps = {nm: np.empty(n_boot) for nm in names}
+    for start in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - start)
+        idx = rng.integers(0, n, size=(b, n))
+        flat = (idx + (np.arange(b) * n)[:, None]).ravel()
+        c = np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+        s = feat.totals(c)
+        for nm, st in stats.items():
+            reps[nm][start : start + b] = st.fn(s)
+    if return_full:
+        return stats, reps, feat.totals()
+    return reps
+
+
+def bootstrap(
+    x: ArrayLike,
+    categories: ArrayLike,
+    statistics: Sequence[str] | None = None,
+    n_boot: int = 2000,
+    seed: int | np.random.Generator | None = None,
+    ci_level: float = 0.90,
+) -> dict[str, tuple[float, float]]:
+    """Unit-level percentile bootstrap intervals.
+
+    Units (rows) are resampled with replacement; every coefficient is recomputed from
+    the resampled per-unit sums (category counts, pair agreements, coincidences, rater
+    one-hots), so no replicate re-reads the ratings.
+
+    Parameters
+    ----------
+    x, categories
+        As in :func:`coefficient_estimates`.
+    statistics : sequence of str, optional
+        Names from :func:`statistic_names`; default all of them at the ordinal level.
+    n_boot : int
+        Number of bootstrap replicates.
+    seed : int or numpy.random.Generator, optional
+        Seed for :func:`numpy.random.default_rng`; the same seed gives the same intervals.
+    ci_level : float
+        Coverage of the two-sided percentile interval (default 0.90).
+
+    Returns
+    -------
+    dict
+        ``name -> (lower, upper)``. Replicates where a coefficient is 0/0 are left out
+        of its percentiles; a coefficient undefined on the data itself gets ``(nan, nan)``
+        (:func:`coefficient_estimates` says why).
+    """
+    if not 0.0 < ci_level < 1.0:
+        raise AgreementError("ci_level must be between 0 and 1, for example 0.90")
+    if int(n_boot) < 1:
+        raise AgreementError("n_boot must be at least 1")
+    n_boot = int(n_boot)
+    d = _prepare(x, categories)
+    available = statistic_names(d.r, d.categories, "ordinal")
+    names = list(available if statistics is None else statistics)
+    not_here = [nm for nm in names if nm not in available]
+    if not_here:
+        raise AgreementError(
+            f"statistic(s) {', '.join(not_here)} are not available for {d.r} raters"
+            f" (available: {', '.join(available)})"
+        )
+    stats, reps, full = _bootstrap_replicates(d, names, n_boot, seed, return_full=True)
+    tail = (1.0 - ci_level) / 2.0
+    out: dict[str, tuple[float, float]] = {}
+    for nm, st in stats.items():
+        est = st.fn(full)[0]
+        v = reps[nm][np.isfinite(reps[nm])]
+        if not np.isfinite(est) or v.size == 0:
+            out[nm] = (math.nan, math.nan)
+            continue
+        lo, hi = np.quantile(v, [tail, 1.0 - tail])
+        out[nm] = (float(lo), float(hi))
+    return out

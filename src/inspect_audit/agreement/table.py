@@ -1,0 +1,131 @@
+"""The full agreement table: every coefficient with its interval, one row per statistic.
+
+This is what ``inspect-audit agreement`` prints. Categorical coefficients come from
+:mod:`~inspect_audit.agreement.coefficients` (analytic SEs where the literature gives one, and a
+seeded unit-level bootstrap for all), intraclass correlations and Cronbach's alpha from
+:mod:`~inspect_audit.agreement.icc` (F-based intervals).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from inspect_audit.agreement.coefficients import bootstrap, coefficient_estimates
+from inspect_audit.agreement.icc import cronbach_alpha, icc_estimates
+
+COLUMNS = ["statistic", "estimate", "se", "ci_low", "ci_high", "method", "n"]
+
+
+class AgreementInputError(ValueError):
+    """A ratings file that cannot be analysed; the message names file, row, column and value."""
+
+
+def to_wide(ratings: pd.DataFrame, unit: str = "unit_id", rater: str = "rater_id",
+            grade: str = "grade") -> pd.DataFrame:
+    """Long ratings (one row per unit x rater) to a units x raters frame, NaN where a rater did not rate."""
+    dupes = ratings.duplicated([unit, rater], keep=False)
+    if dupes.any():
+        first = ratings[dupes].iloc[0]
+        raise AgreementInputError(f"rater {first[rater]!r} rated unit {first[unit]!r} more than once; "
+                                  "filter to one area and study first (e.g. --area)")
+    return ratings.pivot(index=unit, columns=rater, values=grade).astype(float)
+
+
+def read_wide(path: str | Path, categories: Sequence[float], id_column: str | None = None) -> pd.DataFrame:
+    """Read a wide CSV (one row per unit, one column per rater, blank = missing)."""
+    path = Path(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if id_column:
+        if id_column not in frame.columns:
+            raise AgreementInputError(f"{path.name}: no column {id_column!r} (columns: {', '.join(frame.columns)})")
+        frame = frame.set_index(id_column)
+    allowed = {float(c) for c in categories}
+    out = pd.DataFrame(index=frame.index, columns=frame.columns, dtype=float)
+    for column in frame.columns:
+        text = frame[column].str.strip()
+        values = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = (text != "") & ~values.isin(allowed)
+        if bad.any():
+            position = int(np.flatnonzero(bad.to_numpy())[0])
+            raise AgreementInputError(
+                f"{path.name}: row {position + 2}, column {column!r}: value {frame[column].iloc[position]!r} "
+                f"is not one of the categories {sorted(categories)} (blank = missing)")
+        out[column] = values
+    return out
+
+
+def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], level: str = "ordinal",
+                    n_boot: int = 2000, seed: int | None = 0, ci_level: float = 0.90) -> pd.DataFrame:
+    """Every agreement coefficient for a units x raters matrix (NaN = missing).
+
+    Parameters
+    ----------
+    x : units x raters grades.
+    categories : the full category set (grades never given still count), e.g. ``[1, 2, 3, 4]``.
+    level : measurement level: ``nominal`` drops weighted coefficients.
+    n_boot : unit-level bootstrap replicates for the categorical coefficients (0 = analytic only).
+    seed : bootstrap seed.
+    ci_level : interval level (default 90%).
+
+    Returns
+    -------
+    DataFrame with one row per statistic: statistic, estimate, se, ci_low, ci_high, method, n
+    (units with at least two ratings). ``attrs`` holds n_units and n_raters.
+
+    Examples
+    --------
+    >>> from inspect_audit.simulate import simulate, SimulationConfig
+    >>> from inspect_audit.agreement.table import agreement_table, to_wide
+    >>> r = simulate(SimulationConfig(n_schools=300, n_inspectors=20), seed=1).ratings
+    >>> paired = r[(r["area"] == "overall_effectiveness") & (r["rater_type"] == "inspector")]
+    >>> wide = to_wide(paired.assign(rater_id=paired.groupby("unit_id").cumcount()))
+    >>> table = agreement_table(wide, [1, 2, 3, 4], n_boot=200, seed=1)
+    >>> "gwet_ac1" in set(table["statistic"])
+    True
+    """
+    matrix = np.asarray(x, dtype=float)
+    pairable = int((np.sum(~np.isnan(matrix), axis=1) >= 2).sum())
+    estimates = coefficient_estimates(matrix, categories, level=level)
+    intervals = bootstrap(matrix, categories, statistics=[k for k, v in estimates.items()
+                                                           if np.isfinite(v["estimate"])],
+                          n_boot=n_boot, seed=seed, ci_level=ci_level) if n_boot > 0 else {}
+    z = stats.norm.ppf((1 + ci_level) / 2)
+    rows = []
+    for name, est in estimates.items():
+        se = est.get("se")
+        if name in intervals:
+            low, high = intervals[name]
+            method = f"{est['method']}; {ci_level:.0%} unit bootstrap ({n_boot} replicates, seed {seed})"
+        elif se is not None and np.isfinite(se):
+            low, high = est["estimate"] - z * se, est["estimate"] + z * se
+            method = f"{est['method']}; {ci_level:.0%} normal interval from the analytic SE"
+        else:
+            low = high = None
+            method = est["method"]
+        rows.append({"statistic": name, "estimate": est["estimate"], "se": se, "ci_low": low,
+                     "ci_high": high, "method": method, "n": pairable})
+    for name, est in {**icc_estimates(matrix, ci_level=ci_level),
+                      "cronbach_alpha": cronbach_alpha(matrix, ci_level=ci_level)}.items():
+        rows.append({"statistic": name, **{k: est.get(k) for k in COLUMNS[1:]}})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table.attrs.update(n_units=int(matrix.shape[0]), n_raters=int(matrix.shape[1]))
+    return table
+
+
+def as_json(table: pd.DataFrame, categories: Sequence[float]) -> dict:
+    """The CLI's JSON object: n_units, n_raters, categories and statistics by name."""
+
+    def number(value):
+        return None if value is None or pd.isna(value) or not np.isfinite(float(value)) else float(value)
+
+    return {"n_units": table.attrs["n_units"], "n_raters": table.attrs["n_raters"],
+            "categories": [int(c) if float(c).is_integer() else float(c) for c in categories],
+            "statistics": {row.statistic: {"estimate": number(row.estimate), "se": number(row.se),
+                                           "ci_low": number(row.ci_low), "ci_high": number(row.ci_high),
+                                           "method": row.method}
+                           for row in table.itertuples()}}

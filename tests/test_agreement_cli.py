@@ -1,0 +1,86 @@
+"""The ``inspect-audit agreement`` command-line contract and the full table behind it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inspect_audit.cli import main
+
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", p. 3: 4 observers x 12 units,
+# values 1-5 with missing; published alphas: nominal .743, ordinal .815, interval .849, ratio .797.
+KRIPPENDORFF_WIDE = ("A,B,C,D\n1,1,,1\n2,2,3,2\n3,3,3,3\n3,3,3,3\n2,2,2,2\n1,2,3,4\n4,4,4,4\n1,1,2,1\n"
+                     "2,2,2,2\n,5,5,5\n,,1,1\n,3,,\n")
+CONTRACT_NAMES = {"percent_agreement", "percent_agreement_quadratic", "scott_pi", "fleiss_kappa",
+                  "fleiss_kappa_linear", "fleiss_kappa_quadratic", "conger_kappa", "light_kappa",
+                  "brennan_prediger", "brennan_prediger_quadratic", "gwet_ac1", "gwet_ac2_linear",
+                  "gwet_ac2_quadratic", "krippendorff_alpha_nominal", "krippendorff_alpha_ordinal",
+                  "krippendorff_alpha_interval", "krippendorff_alpha_ratio", "icc1_1", "icc2_1", "icc3_1",
+                  "icc1_k", "icc2_k", "icc3_k", "cronbach_alpha"}
+
+
+def _run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(["agreement", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_json_contract_reproduces_krippendorff_2011(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text(KRIPPENDORFF_WIDE)
+    code, out, _ = _run(capsys, str(path), "--layout", "wide", "--categories", "1,2,3,4,5", "--boot", "200",
+                        "--seed", "3", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert (result["n_units"], result["n_raters"], result["categories"]) == (12, 4, [1, 2, 3, 4, 5])
+    stats = result["statistics"]
+    assert CONTRACT_NAMES - {"scott_pi"} <= set(stats)
+    assert "cohen_kappa" not in stats and "scott_pi" not in stats  # two-rater statistics only with two raters
+    assert {"fleiss_kappa_category_1", "fleiss_kappa_category_5"} <= set(stats)
+    for level, published in {"nominal": 0.743, "ordinal": 0.815, "interval": 0.849, "ratio": 0.797}.items():
+        assert stats[f"krippendorff_alpha_{level}"]["estimate"] == pytest.approx(published, abs=5e-4)
+    for name, entry in stats.items():
+        assert set(entry) == {"estimate", "se", "ci_low", "ci_high", "method"}, name
+        if entry["ci_low"] is not None:
+            assert entry["ci_low"] <= entry["estimate"] + 1e-9 and entry["estimate"] <= entry["ci_high"] + 1e-9, name
+
+
+def test_two_raters_add_cohen_and_scott_and_same_seed_same_intervals(tmp_path, capsys):
+    path = tmp_path / "two.csv"
+    path.write_text("school,r1,r2\n" + "".join(f"s{i},{1 + i % 4},{1 + (i // 2) % 4}\n" for i in range(40)))
+    args = [str(path), "--categories", "1,2,3,4", "--id-column", "school", "--boot", "300", "--seed", "9", "--json"]
+    first = json.loads(_run(capsys, *args)[1])["statistics"]
+    second = json.loads(_run(capsys, *args)[1])["statistics"]
+    assert {"cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic", "scott_pi"} <= set(first)
+    assert first == second
+
+
+def test_long_layout_filters_one_area(tmp_path, capsys):
+    rows = ["study_id,unit_id,rater_id,rater_type,area,grade"]
+    for unit in range(30):
+        for rater in ("x", "y", "z"):
+            rows.append(f"s1,u{unit},{rater},inspector,overall_effectiveness,{1 + (unit + (rater == 'z')) % 4}")
+            rows.append(f"s1,u{unit},{rater},inspector,quality_of_education,2")
+    path = tmp_path / "ratings.csv"
+    path.write_text("\n".join(rows) + "\n")
+    code, out, _ = _run(capsys, str(path), "--layout", "long", "--categories", "1,2,3,4",
+                        "--area", "overall_effectiveness", "--boot", "0", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert (result["n_units"], result["n_raters"]) == (30, 3)
+    assert result["statistics"]["percent_agreement"]["estimate"] == pytest.approx(1 / 3)
+
+
+def test_value_off_the_categories_names_row_and_column(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n1,2\n2,7\n")
+    code, _, err = _run(capsys, str(path), "--categories", "1,2,3,4")
+    assert code == 1 and "row 3" in err and "'b'" in err and "'7'" in err
+
+
+def test_readable_table_without_json(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text(KRIPPENDORFF_WIDE)
+    code, out, _ = _run(capsys, str(path), "--categories", "1,2,3,4,5", "--boot", "0")
+    assert code == 0 and "krippendorff_alpha_ordinal" in out and "0.815" in out
