@@ -32,3 +32,31 @@ def use_tables(label: str, tables: dict[str, pd.DataFrame]) -> None:
     """Make validated tables this session's dataset."""
     st.session_state["source"] = label
     st.session_state["tables"] = tables
+
+
+SIMULATED = "Simulated inspection data (simulated inspectors, not real people)"
+
+
+@st.cache_data(show_spinner="Simulating inspection data with known truth ...")
+def simulated_tables(seed: int = 2024) -> dict[str, pd.DataFrame]:
+    """Simulated data with inspector identities (public data never name inspectors)."""
+    from inspect_audit.simulate import SimulationConfig, simulate
+
+    return simulate(SimulationConfig(n_schools=1500, n_inspectors=80, survey_n_schools=120), seed=seed).tables()
+
+
+def tables_with(table: str) -> tuple[str, dict[str, pd.DataFrame]]:
+    """The session's dataset if it has ``table``, otherwise the simulated dataset (the page says which)."""
+    label, tables = current_tables()
+    if table in tables and len(tables[table]):
+        return label, tables
+    return SIMULATED, simulated_tables()
+
+
+def pseudonym_key() -> str:
+    """This session's key for pseudonymous inspector ids (never stored outside the session)."""
+    if "pseudonym_key" not in st.session_state:
+        import secrets
+
+        st.session_state["pseudonym_key"] = secrets.token_hex(16)
+    return st.session_state["pseudonym_key"]

@@ -16,6 +16,7 @@ st.set_page_config(page_title="inspect_audit", page_icon=":bar_chart:", layout="
 
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
+    st.Page("pages/reliability.py", title="Reliability dashboard", icon=":material/rule:"),
 ]
 
 st.navigation(PAGES).run()

@@ -39,3 +39,22 @@ def test_bad_upload_shows_failure_table_not_traceback(app):
     assert failures.iloc[0]["row"] == 4 and failures.iloc[0]["value"] == "2021-02-30"
     # the bundled data stays in use: a failed upload replaces nothing
     assert app.session_state["source"].startswith("Bundled")
+
+
+def test_reliability_dashboard_on_simulated_paired_inspections(app):
+    app.switch_page("pages/reliability.py").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Reliability dashboard"
+    assert "simulated" in app.info[0].value.lower()  # the bundled data has no ratings: says what it shows
+    same = app.metric[0].value
+    assert same.endswith("%") and 0 < int(same[:-1]) < 100
+    coefficients = app.dataframe[0].value
+    assert {"gwet_ac1", "krippendorff_alpha_ordinal"} <= set(coefficients["statistic"])
+    assert (coefficients["ci_low"] <= coefficients["estimate"]).all()
+    # per-inspector table is pseudonymised by default
+    per_rater = next(d.value for d in app.dataframe if "rater_id" in d.value.columns)
+    assert per_rater["rater_id"].str.startswith("Inspector-").all()
+    # a filter drives the library: another judgement area gives another table
+    app.selectbox(key="rel_area").set_value("quality_of_education").run()
+    assert not app.exception
+    assert not app.dataframe[0].value.equals(coefficients)

@@ -93,3 +93,25 @@ def test_bad_upload_shows_failure_table(page, server, tmp_path):
     page.get_by_text("Download the problems as CSV").wait_for()
     page.screenshot(path=str(SHOTS / "data_page_bad_upload.png"), full_page=True)
     assert page.get_by_text("Traceback").count() == 0
+
+
+def _open_page(page, server, title: str) -> float:
+    """Open a page from the navigation; returns seconds until its title shows."""
+    page.goto(server)
+    page.get_by_role("heading", name="Data").first.wait_for()
+    started = time.perf_counter()
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title).first.wait_for()
+    return time.perf_counter() - started
+
+
+def test_reliability_dashboard_renders(page, server):
+    cold = _open_page(page, server, "Reliability dashboard")
+    page.get_by_text("Same grade from two inspectors").wait_for()
+    page.get_by_text("How many inspectors would make a grade reliable?").wait_for()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "reliability.png"), full_page=True)
+    warm = _open_page(page, server, "Reliability dashboard")
+    page.get_by_text("Same grade from two inspectors").wait_for()
+    print(f"reliability dashboard: {cold:.1f} s cold, {warm:.1f} s cached")
+    assert page.get_by_text("Traceback").count() == 0

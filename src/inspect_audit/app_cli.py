@@ -13,7 +13,8 @@ def streamlit_command(port: int) -> list[str]:
     """The command that serves the app locally, with usage statistics off."""
     return [sys.executable, "-m", "streamlit", "run", str(app_dir() / "streamlit_app.py"),
             "--server.address", "127.0.0.1", "--server.port", str(port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "viewer"]
 
 
 def run(args: argparse.Namespace) -> int:
