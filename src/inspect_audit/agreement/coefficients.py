@@ -147,7 +147,7 @@ class _Data:
         return self.m >= 2
 
 
-def _prepare(x: ArrayLike, categories: ArrayLike) -> _Data:
+def _prepare(x: ArrayLike, categories: ArrayLike, require_pairs: bool = True) -> _Data:
     cats = _as_categories(categories)
     try:
         arr = np.asarray(x, dtype=float)
@@ -173,7 +173,7 @@ def _prepare(x: ArrayLike, categories: ArrayLike) -> _Data:
     rows, cols = np.nonzero(codes >= 0)
     np.add.at(counts, (rows, codes[rows, cols]), 1.0)
     m = counts.sum(axis=1)
-    if not np.any(m >= 2):
+    if require_pairs and not np.any(m >= 2):
         raise AgreementError(
             "no unit has ratings from two or more raters, so there is nothing to compare"
         )
@@ -191,7 +191,7 @@ def rating_summary(x: ArrayLike, categories: ArrayLike) -> dict[str, object]:
         ``n_units_pairable``, ``n_raters`` (with at least one rating), ``n_ratings``,
         ``max_raters_per_unit`` and ``category_counts`` (category -> ratings).
     """
-    d = _prepare(x, categories)
+    d = _prepare(x, categories, require_pairs=False)
     return {
         "n_units_input": d.n_units_input,
         "n_units_unrated": d.n_units_input - d.n,
@@ -199,7 +199,7 @@ def rating_summary(x: ArrayLike, categories: ArrayLike) -> dict[str, object]:
         "n_units_pairable": int(np.sum(d.pairable)),
         "n_raters": d.r,
         "n_ratings": int(d.m.sum()),
-        "max_raters_per_unit": int(d.m.max()),
+        "max_raters_per_unit": int(d.m.max()) if d.n else 0,
         "category_counts": {_code(c): int(v) for c, v in zip(d.categories, d.counts.sum(axis=0), strict=True)},
     }
 
@@ -209,6 +209,32 @@ def _code(c: float) -> str:
 
 
 # ------------------------------------------------------------------ additive features
+
+
+def _pair_entries(d: _Data) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Every (unit, rater pair) with both ratings: unit, dense pair id, cell ``c_g * q + c_h``.
+
+    Pair ids number only the rater pairs that share a unit, in (g, h) order, so the cost
+    is O(units x raters-per-unit^2) however many raters there are.
+    """
+    codes, q, r = d.codes, d.q, d.r
+    rated = codes >= 0
+    mmax = int(d.m.max())
+    order = np.argsort(~rated, axis=1, kind="stable")[:, :mmax]  # rated raters first, in column order
+    nrated = rated.sum(axis=1)
+    units, gs, hs = [], [], []
+    for s_ in range(mmax):
+        for t_ in range(s_ + 1, mmax):
+            ok = np.nonzero(nrated > t_)[0]
+            units.append(ok)
+            gs.append(order[ok, s_])
+            hs.append(order[ok, t_])
+    unit = np.concatenate(units) if units else np.zeros(0, np.int64)
+    g = np.concatenate(gs) if gs else np.zeros(0, np.int64)
+    h = np.concatenate(hs) if hs else np.zeros(0, np.int64)
+    _, pair_id = np.unique(g * r + h, return_inverse=True)
+    cell = codes[unit, g] * q + codes[unit, h]
+    return unit.astype(np.int64), pair_id.astype(np.int64).ravel(), cell.astype(np.int64)
 
 
 class _Features:
@@ -254,25 +280,20 @@ class _Features:
             self.sparse_names.append("rater")
             self.sparse_shapes["rater"] = (d.r, q)
         if "pairs" in need:  # one-hot of (rater pair, category of first, category of second)
-            pairs = [(g, h) for g in range(d.r) for h in range(g + 1, d.r)]
-            both = [(codes[:, g] >= 0) & (codes[:, h] >= 0) for g, h in pairs]
-            keep = [p for p, b in zip(pairs, both, strict=True) if b.any()]
-            keep_b = [b for b in both if b.any()]
-            self.pairs = keep
-            rr, cc = [], []
-            for j, ((g, h), b) in enumerate(zip(keep, keep_b, strict=True)):
-                rows = np.nonzero(b)[0]
-                rr.append(rows)
-                cc.append(j * q * q + codes[rows, g] * q + codes[rows, h])
-            rows = np.concatenate(rr) if rr else np.zeros(0, int)
-            cols = np.concatenate(cc) if cc else np.zeros(0, int)
+            unit, pair_id, cell = _pair_entries(d)
+            self.pair_entries = (unit, pair_id, cell)
+            n_pairs = int(pair_id.max()) + 1 if pair_id.size else 1
             blocks.append(
-                sparse.csr_array((np.ones(rows.size), (rows, cols)), shape=(n, max(len(keep), 1) * q * q))
+                sparse.csr_array(
+                    (np.ones(unit.size), (unit, pair_id * q * q + cell)), shape=(n, n_pairs * q * q)
+                )
             )
             self.sparse_names.append("pairs")
-            self.sparse_shapes["pairs"] = (max(len(keep), 1), q, q)
+            self.sparse_shapes["pairs"] = (n_pairs, q, q)
         self.sparse = sparse.hstack(blocks, format="csr") if blocks else None
         self.sparse_t = self.sparse.T.tocsr() if blocks else None
+        self._dense_total = self.dense.sum(axis=0)[None, :]
+        self._sparse_total = None if self.sparse is None else np.asarray(self.sparse.sum(axis=0))[None, :]
 
     # sums ---------------------------------------------------------------------------
     def _unpack(self, dense: NDArray, sp: NDArray | None) -> dict[str, NDArray]:
@@ -286,7 +307,7 @@ class _Features:
             out[name] = block.reshape((b, *shape)) if shape else block[:, 0]
             pos += size
         pos = 0
-        for name in self.sparse_names:
+        for name in self.sparse_names if sp is not None else ():
             shape = self.sparse_shapes[name]
             size = int(np.prod(shape))
             out[name] = sp[:, pos : pos + size].reshape((b, *shape))
@@ -296,19 +317,18 @@ class _Features:
     def totals(self, c: NDArray[np.float64] | None = None) -> dict[str, NDArray]:
         """Sums over units, unit i counted ``c[b, i]`` times (default once), batch first."""
         if c is None:
-            dense = self.dense.sum(axis=0)[None, :]
-            sp = None if self.sparse is None else np.asarray(self.sparse.sum(axis=0))[None, :]
+            dense, sp = self._dense_total, self._sparse_total
         else:
             dense = c @ self.dense
             sp = None if self.sparse is None else (self.sparse_t @ c.T).T
         return self._unpack(dense, sp)
 
-    def leave_one_out(self, rows: NDArray[np.int64]) -> dict[str, NDArray]:
+    def leave_one_out(self, rows: NDArray[np.int64], with_sparse: bool = True) -> dict[str, NDArray]:
         """Sums with each unit in ``rows`` left out in turn (batch = len(rows))."""
-        dense = self.dense.sum(axis=0)[None, :] - self.dense[rows]
+        dense = self._dense_total - self.dense[rows]
         sp = None
-        if self.sparse is not None:
-            sp = np.asarray(self.sparse.sum(axis=0))[None, :] - self.sparse[rows].toarray()
+        if with_sparse and self.sparse is not None:
+            sp = self._sparse_total - self.sparse[rows].toarray()
         return self._unpack(dense, sp)
 
 
@@ -509,7 +529,9 @@ def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict
     for metric in _ALPHA_LEVELS:
         add(
             f"krippendorff_alpha_{metric}",
-            lambda s, metric=metric: _alpha_from_coincidences(s["coinc"], metric, cats),
+            (lambda s: np.full(s["n1"].shape, np.nan))
+            if metric == "ratio" and cats[0] < 0
+            else (lambda s, metric=metric: _alpha_from_coincidences(s["coinc"], metric, cats)),
             need={"coinc"},
             family="alpha",
             method=f"Krippendorff's alpha, {metric} metric (Krippendorff 2011), value domain = the "
@@ -633,12 +655,57 @@ def _cohen_se(table: NDArray, w: NDArray, est: float) -> float | None:
     return float(math.sqrt(max(var, 0.0)))
 
 
-def _jackknife_se(feat: _Features, fn: Callable, rows: NDArray[np.int64]) -> float | None:
+def _light_jackknife_se(feat: _Features, tables: NDArray, rows: NDArray[np.int64]) -> float | None:
+    """Exact delete-one-unit jackknife SE of Light's kappa in O(unit-pair entries).
+
+    Leaving unit i out removes one cell from the table of each rater pair that rated it;
+    the pair's kappa is updated from its margins (sum_k row_k col_k loses
+    col_a + row_b - [a == b]) instead of recomputing every table.
+    """
     n = rows.size
     if n < 2:
         return None
-    chunk = max(1, 2_000_000 // max(feat.dense.shape[1] + (feat.sparse.shape[1] if feat.sparse is not None else 0), 1))
-    vals = np.concatenate([fn(feat.leave_one_out(rows[i : i + chunk])) for i in range(0, n, chunk)])
+    q = tables.shape[-1]
+    unit, pid, cell = feat.pair_entries
+    a, b = cell // q, cell % q
+    tot = tables.sum(axis=(1, 2))
+    agree = np.trace(tables, axis1=1, axis2=2)
+    row, col = tables.sum(axis=2), tables.sum(axis=1)
+    srow = (row * col).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kap = _chance_corrected(agree / tot, srow / tot**2)
+        same = (a == b).astype(float)
+        n1 = tot[pid] - 1.0
+        po1 = (agree[pid] - same) / n1
+        pe1 = (srow[pid] - col[pid, a] - row[pid, b] + same) / n1**2
+        kap1 = np.where(n1 > 0, _chance_corrected(po1, pe1), np.nan)
+    ok = np.isfinite(kap)
+    ok1 = np.isfinite(kap1)
+    nu = feat.d.n
+    sum_i = np.bincount(unit, weights=np.where(ok1, kap1, 0.0), minlength=nu) - np.bincount(
+        unit, weights=np.where(ok[pid], kap[pid], 0.0), minlength=nu
+    )
+    cnt_i = np.bincount(unit, weights=ok1.astype(float), minlength=nu) - np.bincount(
+        unit, weights=ok[pid].astype(float), minlength=nu
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vals = (np.where(ok, kap, 0.0).sum() + sum_i[rows]) / (ok.sum() + cnt_i[rows])
+    if not np.all(np.isfinite(vals)):
+        return None
+    return float(math.sqrt((n - 1.0) / n * ((vals - vals.mean()) ** 2).sum()))
+
+
+def _jackknife_se(feat: _Features, st: _Stat, rows: NDArray[np.int64]) -> float | None:
+    """Delete-one-unit jackknife SE over ``rows`` (Efron & Tibshirani 1993, ch. 11)."""
+    n = rows.size
+    if n < 2:
+        return None
+    with_sparse = bool(st.need & {"rater", "pairs"})
+    width = feat.dense.shape[1] + (feat.sparse.shape[1] if with_sparse and feat.sparse is not None else 0)
+    chunk = max(1, 4_000_000 // max(width, 1))
+    vals = np.concatenate(
+        [st.fn(feat.leave_one_out(rows[i : i + chunk], with_sparse)) for i in range(0, n, chunk)]
+    )
     if not np.all(np.isfinite(vals)):
         return None
     return float(math.sqrt((n - 1.0) / n * ((vals - vals.mean()) ** 2).sum()))
@@ -647,7 +714,9 @@ def _jackknife_se(feat: _Features, fn: Callable, rows: NDArray[np.int64]) -> flo
 # ------------------------------------------------------------------------- public API
 
 
-def _undefined_reason(family: str, name: str) -> str:
+def _undefined_reason(family: str, name: str, categories: NDArray) -> str:
+    if name == "krippendorff_alpha_ratio" and categories[0] < 0:
+        return "undefined: the ratio metric needs non-negative category values"
     if family == "alpha":
         return "undefined: expected disagreement is 0 (all pairable ratings in one category), alpha is 0/0"
     if family == "category":
@@ -703,13 +772,6 @@ def coefficient_estimates(
         w = wm.get(st.weight) if st.weight else None
         if st.family == "alpha":
             metric = name.removeprefix("krippendorff_alpha_")
-            if metric == "ratio" and d.categories[0] < 0:
-                out[name] = {
-                    "estimate": math.nan,
-                    "se": None,
-                    "method": method + "; undefined: the ratio metric needs non-negative category values",
-                }
-                continue
             if np.isfinite(est):
                 est = float(
                     _krippendorff.alpha(
@@ -719,7 +781,8 @@ def coefficient_estimates(
                     )
                 )
         if not np.isfinite(est):
-            out[name] = {"estimate": math.nan, "se": None, "method": method + "; " + _undefined_reason(st.family, name)}
+            reason = _undefined_reason(st.family, name, d.categories)
+            out[name] = {"estimate": math.nan, "se": None, "method": f"{method}; {reason}"}
             continue
         if st.family == "pa":
             se = _gwet_se(d, w, "bp", est, 0.0, pi)
@@ -744,23 +807,21 @@ def coefficient_estimates(
         elif st.family == "category":
             mm = d.m[d.pairable]
             se = float(math.sqrt(2.0 * np.sum(1.0 / (mm * (mm - 1.0)))) / mm.size)
-        elif st.family in ("light", "alpha"):
-            se = _jackknife_se(feat, st.fn, pair_rows)
-            if st.family == "light":
-                kap = _cohen_from_table(totals["pairs"][0], wm["identity"])
-                method += f"; {int(np.isfinite(kap).sum())} of {d.r * (d.r - 1) // 2} rater pairs have a defined kappa"
+        elif st.family == "alpha":
+            se = _jackknife_se(feat, st, pair_rows)
+        elif st.family == "light":
+            se = _light_jackknife_se(feat, totals["pairs"][0], pair_rows)
+            tables = totals["pairs"][0]
+            kap = _cohen_from_table(tables, wm["identity"])
+            joint = tables.sum(axis=(1, 2))
+            method += (
+                f"; {int(np.isfinite(kap).sum())} of {d.r * (d.r - 1) // 2} rater pairs have a defined "
+                f"kappa, median {np.median(joint):g} shared units per pair"
+            )
+        if se is None:
+            method += "; no SE: too few units (or a leave-one-out replicate is undefined)"
         out[name] = {"estimate": est, "se": se, "method": method}
     return out
-
-
-def _dense_offset(feat: _Features, name: str) -> int:
-    pos = 0
-    for nm in feat.dense_names:
-        if nm == name:
-            return pos
-        shape = feat.dense_shapes[nm]
-        pos += int(np.prod(shape)) if shape else 1
-    raise KeyError(name)
 
 
 def _bootstrap_replicates(d: _Data, names: Sequence[str], n_boot: int, seed, return_full: bool = False):
@@ -769,16 +830,20 @@ def _bootstrap_replicates(d: _Data, names: Sequence[str], n_boot: int, seed, ret
     feat = _Features(d, wm, _needs(stats))
     rng = np.random.default_rng(seed)
     n = d.n
+    width = feat.dense.shape[1] + (feat.sparse.shape[1] if feat.sparse is not None else 0)
+    # Draws depend on n only, so a statistic's interval does not depend on what else is asked.
     chunk = max(1, min(n_boot, 4_000_000 // max(n, 1)))
+    sub = max(1, 4_000_000 // max(width, 1))  # replicates evaluated together (memory bound)
     reps = {nm: np.empty(n_boot) for nm in names}
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
         idx = rng.integers(0, n, size=(b, n))
         flat = (idx + (np.arange(b) * n)[:, None]).ravel()
         c = np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
-        s = feat.totals(c)
-        for nm, st in stats.items():
-            reps[nm][start : start + b] = st.fn(s)
+        for lo in range(0, b, sub):
+            s = feat.totals(c[lo : lo + sub])
+            for nm, st in stats.items():
+                reps[nm][start + lo : start + min(lo + sub, b)] = st.fn(s)
     if return_full:
         return stats, reps, feat.totals()
     return reps

@@ -101,7 +101,8 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
         if name in intervals:
             low, high = intervals[name]
             method = f"{est['method']}; {ci_level:.0%} unit bootstrap ({n_boot} replicates, seed {seed})"
-        elif se is not None and np.isfinite(se):
+        # the per-category Fleiss SE holds under kappa = 0: right for its z-test, not for an interval
+        elif se is not None and np.isfinite(se) and not name.startswith("fleiss_kappa_category_"):
             low, high = est["estimate"] - z * se, est["estimate"] + z * se
             method = f"{est['method']}; {ci_level:.0%} normal interval from the analytic SE"
         else:
