@@ -31,6 +31,9 @@ SF_ICC = {"icc1_1": 0.17, "icc2_1": 0.29, "icc3_1": 0.71,
 # Shrout & Fleiss (1979), Table 3 (ANOVA of the Table 2 data): BMS, WMS, JMS, EMS.
 SF_MS = {"msb2": 11.24, "msw": 6.26, "msc": 32.49, "mse": 1.02}
 
+# pingouin 0.7 itself triggers a pandas deprecation warning inside intraclass_corr
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
+
 PINGOUIN_TYPES = {"icc1_1": "ICC(1,1)", "icc2_1": "ICC(A,1)", "icc3_1": "ICC(C,1)",
                   "icc1_k": "ICC(1,k)", "icc2_k": "ICC(A,k)", "icc3_k": "ICC(C,k)"}
 
@@ -171,6 +174,32 @@ def test_henderson_matches_dense_least_squares(seed):
     assert vc.unit == pytest.approx(s2a, rel=1e-9)
     assert vc.rater == pytest.approx(s2b, rel=1e-9)
     assert vc.residual == pytest.approx(s2e, rel=1e-9)
+
+
+def test_oneway_n0_is_expected_mean_square_coefficient():
+    # Unbalanced one-way ANOVA: SSB = y'Ay with A = P_units - J/N, so
+    # E[MSB] = s2_w + tr(A Z Z') / (p - 1) s2_a (quadratic-form expectation; Searle et
+    # al. 1992, ch. 3).  The estimator's n0 must equal that trace coefficient, and its
+    # mean squares must equal the explicit quadratic forms.  Small, very unbalanced
+    # design so that n0 differs clearly from the mean number of ratings per unit.
+    rng = np.random.default_rng(21)
+    x = rng.normal(size=(9, 8))
+    counts = [2, 2, 2, 3, 8, 8, 8, 2, 5]
+    for i, c in enumerate(counts):
+        x[i, rng.permutation(8)[c:]] = np.nan
+    rows, cols = np.nonzero(~np.isnan(x))
+    y = x[rows, cols]
+    n = y.size
+    z = np.zeros((n, 9))
+    z[np.arange(n), rows] = 1
+    a_mat = z @ np.linalg.pinv(z) - np.ones((n, n)) / n
+    n0_trace = np.trace(a_mat @ z @ z.T) / (9 - 1)
+    vc = variance_components(x)
+    assert vc.n0 == pytest.approx(n0_trace, rel=1e-12)
+    assert abs(vc.n0 - n / 9) > 0.2  # the mean count would be a different estimator
+    assert vc.msb == pytest.approx(y @ a_mat @ y / 8, rel=1e-10)
+    assert vc.msw == pytest.approx(y @ (np.eye(n) - z @ np.linalg.pinv(z)) @ y / (n - 9),
+                                   rel=1e-10)
 
 
 def test_henderson_disconnected_design_matches_dense():
@@ -325,6 +354,7 @@ def test_many_raters_sparse_path_matches_dense(monkeypatch):
     js = np.argsort(rng.random((p, q)), axis=1)[:, :3]
     rows = np.repeat(np.arange(p), 3)
     x[rows, js.ravel()] = a[rows] + b[js.ravel()] + rng.normal(0, 0.7, 3 * p)
+    monkeypatch.setattr(icc_mod, "_DENSE_MAX_RATERS", 10**6)
     dense = variance_components(x)
     monkeypatch.setattr(icc_mod, "_DENSE_MAX_RATERS", 10)
     sparse = variance_components(x)
@@ -333,12 +363,12 @@ def test_many_raters_sparse_path_matches_dense(monkeypatch):
     assert dense.k_harmonic == pytest.approx(3.0)
 
 
-def test_sparse_incidence_path_matches_dense_mask(monkeypatch):
+def test_sparse_incidence_path_matches_pair_counts(monkeypatch):
     import inspect_audit.agreement.icc as icc_mod
 
     x = _simulate(np.random.default_rng(12), 120, 7, 1.0, 0.3, 0.6, 0.4)
     dense = variance_components(x)
-    monkeypatch.setattr(icc_mod, "_DENSE_MASK_MAX_RATERS", 0)
+    monkeypatch.setattr(icc_mod, "_PAIRS_MAX_RATERS", 0)
     sparse = variance_components(x)
     for field in ("msr", "msc", "mse", "msb", "msw", "c_unit", "c_rater", "n0"):
         assert getattr(sparse, field) == pytest.approx(getattr(dense, field), rel=1e-10)
@@ -347,7 +377,7 @@ def test_sparse_incidence_path_matches_dense_mask(monkeypatch):
 def test_bootstrap_weights_equal_resampled_matrix():
     # the weighted fit used by the bootstrap must equal fitting the resampled matrix
     x = prepare_matrix(_simulate(np.random.default_rng(13), 60, 5, 1.0, 0.3, 0.6, 0.3))
-    reps = bootstrap_components(x, 5, seed=42, prepared=True)
+    reps = bootstrap_components(x, 5, seed=42)
     rng = np.random.default_rng(42)
     for rep in reps:
         idx = rng.integers(0, x.shape[0], size=x.shape[0])

@@ -34,7 +34,6 @@ from inspect_audit.agreement.icc import (
     VarianceComponents,
     _percentile,
     bootstrap_components,
-    prepare_matrix,
     variance_components,
 )
 
@@ -71,13 +70,14 @@ def g_study(x, design: str = "crossed", *, clip_negative: bool = True, n_boot: i
     ``component`` (``p``, ``r``, ``pr,e`` for crossed; ``p``, ``r:p,e`` for nested),
     ``variance`` and ``share`` (of the total).  ``attrs`` carries ``design``,
     ``n_units``, ``n_raters``, ``k_harmonic``, ``method`` and, when ``n_boot > 0``,
-    ``bootstrap``: an ``n_boot x components`` array of components re-estimated on a
-    seeded bootstrap over units (used by :func:`d_study` for intervals).
+    ``bootstrap``: ``n_boot`` tuples of components re-estimated on a seeded bootstrap
+    over units (used by :func:`d_study` for intervals).  Raters are held fixed in that
+    bootstrap, so intervals for ``Phi`` (which involves the rater variance) are too
+    narrow when there are few raters.
     """
     if design not in COMPONENTS:
         raise ValueError(f"design must be one of {sorted(COMPONENTS)}, got {design!r}")
-    a = prepare_matrix(x)
-    vc = variance_components(a, prepared=True)
+    vc = variance_components(x)
     v = _components(vc, design, clip_negative)
     total = v.sum()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -99,8 +99,9 @@ def g_study(x, design: str = "crossed", *, clip_negative: bool = True, n_boot: i
     })
     if n_boot > 0:
         reps = np.array([_components(r, design, clip_negative)
-                         for r in bootstrap_components(a, n_boot, seed, prepared=True)])
-        out.attrs["bootstrap"] = reps
+                         for r in bootstrap_components(x, n_boot, seed)])
+        # a tuple (not an array) so pandas can compare attrs, e.g. in pd.concat
+        out.attrs["bootstrap"] = tuple(map(tuple, reps.tolist()))
         out.attrs["n_boot"] = int(n_boot)
         out.attrs["seed"] = seed
     return out
@@ -153,6 +154,7 @@ def d_study(components, n_raters: Iterable[int] = range(1, 11), *,
     out = pd.DataFrame({"n_raters": n.astype(int) if np.all(n == n.round()) else n,
                         "g_coefficient": g, "phi_coefficient": phi})
     if reps is not None and len(reps):
+        reps = np.asarray(reps, float)
         gb, phib = _coefficients(np.asarray(reps), design, n)
         gci = np.array([_percentile(gb[:, j], ci_level) for j in range(n.size)])
         pci = np.array([_percentile(phib[:, j], ci_level) for j in range(n.size)])

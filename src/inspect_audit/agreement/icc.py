@@ -9,13 +9,15 @@ All ICCs are ratios of variance components.  The components come from **moment
 (ANOVA-type) estimators**, never from dropping incomplete units:
 
 * two-way model ``y_ij = mu + a_i + b_j + e_ij`` (unit ``a``, rater ``b``, residual ``e``):
-  **Henderson's method III** (fitting constants; Henderson 1953, Searle, Casella &
-  McCulloch 1992, sec. 5.5) using the reductions ``SSE``, ``R(b | mu, a)`` and
+  **Henderson's method III** (fitting constants; Henderson 1953; Searle, Casella &
+  McCulloch 1992, *Variance Components*, ch. 5) using the reductions ``SSE``, ``R(b | mu, a)`` and
   ``R(a | mu, b)`` of the unbalanced additive two-way model.  The least-squares fit is
   done by absorbing the unit effects (a ``raters x raters`` reduced normal-equation
   system built with :mod:`scipy.sparse`), so the cost is linear in the number of ratings.
 * one-way model ``y_ij = mu + a_i + e_ij`` (for ICC(1, .)): the unbalanced one-way ANOVA
-  estimator with ``n0 = (N - sum n_i^2 / N) / (units - 1)`` (Searle et al. 1992, sec. 3.6).
+  estimator with ``n0 = (N - sum n_i^2 / N) / (units - 1)`` (Searle et al. 1992, ch. 3).
+  It assumes each unit's raters are a fresh random draw; when the same raters recur
+  across units (crossed designs) prefer ICC(2, .) -- ICC(1, .) intervals then undercover.
 
 With complete data both reduce exactly to the mean-square formulas of Shrout & Fleiss
 (1979) and McGraw & Wong (1996), and the intervals are their exact F-based intervals.
@@ -25,9 +27,13 @@ With missing data ``k`` (the number of ratings an average-measure ICC refers to)
 constructions written for the expected-mean-square coefficients of the unbalanced fit
 (``c_unit = (N - raters) / df_unit``, ``c_rater = (N - units) / df_rater``, ``n0``) and its
 real degrees of freedom; because unbalanced mean squares are only approximately scaled
-chi-square they are approximate (simulated 90 % coverage 0.85-0.92 for 30-60 %
-missing).  ``n_boot > 0`` gives percentile intervals from a seeded bootstrap over units
-instead.
+chi-square they are approximate.  In simulations (90 % level, 100-300 units, 3-10
+raters, 30-70 % missing) coverage was 0.89-0.91 for ICC(C, .), 0.86-0.91 for ICC(1, .)
+under a one-way model, and 0.81-0.89 for ICC(A, .) -- no worse than McGraw & Wong's
+interval on complete data, which itself undercovers with few raters (0.76 with 3).
+``n_boot > 0`` gives percentile intervals from a seeded bootstrap over units instead;
+raters are then held fixed, so those intervals omit rater-sampling uncertainty and are
+too narrow for ICC(A, .) when raters are few.
 
 Units with fewer than two ratings carry no information about within-unit agreement and
 are dropped (so are raters left with no ratings); ``n`` in every result is the number of
@@ -66,27 +72,53 @@ ICC_METHODS = {
 }
 
 # Dense reduced normal equations up to this many raters; conjugate gradients beyond.
-_DENSE_MAX_RATERS = 3000
+_DENSE_MAX_RATERS = 200
 
 
 # ----------------------------------------------------------------------------- data
 
 
-def prepare_matrix(x) -> np.ndarray:
-    """Validate a units x raters matrix and drop what carries no information.
+@dataclass(frozen=True)
+class _Ratings:
+    """Observed ratings as triplets on compacted unit / rater indices."""
 
-    Returns a float copy without units that have fewer than two ratings and without
-    raters that have no rating left.  ``NaN`` is missing; infinities are an error.
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    p: int
+    q: int
+
+
+def _ratings(x, min_per_unit: int = 2) -> _Ratings:
+    """Validate a units x raters matrix and keep its observed ratings.
+
+    Units with fewer than ``min_per_unit`` ratings are dropped, then raters left with
+    no rating; indices are renumbered.  ``NaN`` is missing; infinities are an error.
+    Only two passes touch the full matrix; everything else is O(ratings).
     """
-    a = np.array(x, dtype=float, copy=True)
+    a = np.asarray(x, dtype=float)
     if a.ndim != 2:
         raise ValueError(f"expected a 2-D units x raters matrix, got shape {a.shape}")
-    if np.isinf(a).any():
+    rows, cols = np.nonzero(~np.isnan(a))
+    vals = a[rows, cols]
+    if np.isinf(vals).any():
         raise ValueError("ratings must be finite (use NaN for missing)")
-    obs = ~np.isnan(a)
-    a = a[obs.sum(axis=1) >= 2]
-    a = a[:, (~np.isnan(a)).any(axis=0)]
-    return a
+    keep_u = np.bincount(rows, minlength=a.shape[0]) >= min_per_unit
+    sel = keep_u[rows]
+    rows, cols, vals = rows[sel], cols[sel], vals[sel]
+    keep_r = np.bincount(cols, minlength=a.shape[1]) > 0
+    new_u = np.cumsum(keep_u) - 1
+    new_r = np.cumsum(keep_r) - 1
+    return _Ratings(new_u[rows], new_r[cols], vals, int(keep_u.sum()), int(keep_r.sum()))
+
+
+def prepare_matrix(x) -> np.ndarray:
+    """The units x raters matrix the estimators actually use: units with fewer than two
+    ratings and raters left with no rating are dropped (``NaN`` = missing)."""
+    r = _ratings(x)
+    out = np.full((r.p, r.q), np.nan)
+    out[r.rows, r.cols] = r.vals
+    return out
 
 
 @dataclass(frozen=True)
@@ -181,9 +213,11 @@ def _solve_psd(c: sp.csr_matrix, rhs: np.ndarray, labels: np.ndarray) -> np.ndar
     return sol
 
 
-# Raters up to this many: the reduced normal equations are formed from a dense
-# units x raters mask (fast for inspection panels of a few raters); sparse beyond.
-_DENSE_MASK_MAX_RATERS = 64
+# Raters up to this many: the off-diagonal of the reduced normal equations is built
+# with one ``bincount`` over all within-unit rater pairs; sparse products beyond.
+# (Everything in the estimator avoids BLAS on long vectors: on a busy machine threaded
+# OpenBLAS calls on tall-thin arrays can be 100x slower than the work itself.)
+_PAIRS_MAX_RATERS = 32
 
 
 @dataclass(frozen=True)
@@ -200,57 +234,53 @@ class _Layout:
     y_i: np.ndarray  # centred unit totals
     ss_i: np.ndarray  # centred unit sums of squares
     incid: sp.csr_matrix  # units x raters 0/1 incidence
-    mask: np.ndarray | None  # dense incidence when q is small
-    ymat: np.ndarray | None  # dense centred ratings (0 where missing) when q is small
+    pair_unit: np.ndarray | None  # unit of each ordered within-unit rater pair
+    pair_key: np.ndarray | None  # j * q + l for that pair
 
 
-def _layout(a: np.ndarray) -> _Layout:
-    p, q = a.shape
-    obs = ~np.isnan(a)
-    rows, cols = np.nonzero(obs)
-    y = a[rows, cols]
-    y = y - (y.mean() if y.size else 0.0)  # shift invariance; numerical stability
+def _layout(r: _Ratings) -> _Layout:
+    p, q, rows, cols = r.p, r.q, r.rows, r.cols
+    y = r.vals - (r.vals.mean() if r.vals.size else 0.0)  # shift invariant; stability
     n_i = np.bincount(rows, minlength=p).astype(float)
     y_i = np.bincount(rows, weights=y, minlength=p)
     ss_i = np.bincount(rows, weights=y * y, minlength=p)
     incid = sp.csr_matrix((np.ones(y.size), (rows, cols)), shape=(p, q))
-    mask = ymat = None
-    if q <= _DENSE_MASK_MAX_RATERS:
-        mask = obs.astype(float)
-        ymat = np.zeros((p, q))
-        ymat[rows, cols] = y
-    return _Layout(p, q, rows, cols, y, n_i, y_i, ss_i, incid, mask, ymat)
+    pair_unit = pair_key = None
+    if q <= _PAIRS_MAX_RATERS:
+        obs = np.zeros((p, q), dtype=bool)
+        obs[rows, cols] = True
+        pair_unit, pj, pl = np.nonzero(obs[:, :, None] & obs[:, None, :])
+        pair_key = pj * q + pl
+    return _Layout(p, q, rows, cols, y, n_i, y_i, ss_i, incid, pair_unit, pair_key)
+
+
+def _dot(u: np.ndarray, v: np.ndarray) -> float:
+    return float((u * v).sum())
 
 
 def _fit(lay: _Layout, w: np.ndarray | None = None) -> VarianceComponents:
     """Henderson III and one-way ANOVA mean squares, with optional unit frequency
     weights ``w`` (a bootstrap resample: unit ``i`` appears ``w[i]`` times, each copy
     with its own unit effect).  ``w = None`` is the plain estimator."""
-    # (1-D products use np.dot: on some OpenBLAS builds ``@`` on vectors is much slower)
-    n_i, y_i, ss_i = lay.n_i, lay.y_i, lay.ss_i
-    if w is None:
-        w = np.ones(lay.p)
-    w = np.asarray(w, float)
+    n_i, y_i, ss_i, q = lay.n_i, lay.y_i, lay.ss_i, lay.q
+    w = np.ones(lay.p) if w is None else np.asarray(w, float)
     p_eff = float(w.sum())
-    n_tot = float(np.dot(w, n_i))
-    if lay.mask is not None:
-        n_j = w @ lay.mask
-        y_j = w @ lay.ymat
-    else:
-        n_j = lay.incid.T @ w
-        y_j = np.bincount(lay.cols, weights=w[lay.rows] * lay.y, minlength=lay.q)
+    n_tot = _dot(w, n_i)
+    w_r = w[lay.rows]  # weight of each rating
+    n_j = np.bincount(lay.cols, weights=w_r, minlength=q)
+    y_j = np.bincount(lay.cols, weights=w_r * lay.y, minlength=q)
     q_eff = int(np.count_nonzero(n_j))
     if p_eff < 2 or q_eff < 2:
         return _nan_components(int(p_eff), q_eff, int(n_tot))
 
-    sum_y = float(np.dot(w, y_i))
+    sum_y = _dot(w, y_i)
     r_mu = sum_y**2 / n_tot  # R(mu) for the centred data
-    ss_total = float(np.dot(w, ss_i)) - r_mu
+    ss_total = _dot(w, ss_i) - r_mu
 
     # ---- one-way ANOVA (units only)
-    r_mu_a = float(np.dot(w, y_i**2 / n_i)) - r_mu  # R(a | mu)
+    r_mu_a = _dot(w, y_i**2 / n_i) - r_mu  # R(a | mu)
     df_b, df_w = int(round(p_eff)) - 1, int(round(n_tot - p_eff))
-    n0 = (n_tot - float(np.dot(w, n_i**2)) / n_tot) / df_b
+    n0 = (n_tot - _dot(w, n_i**2) / n_tot) / df_b
     msw = (ss_total - r_mu_a) / df_w if df_w > 0 else float("nan")
     msb = r_mu_a / df_b
 
@@ -258,14 +288,12 @@ def _fit(lay: _Layout, w: np.ndarray | None = None) -> VarianceComponents:
     # the reduced normal equations C b = rhs for the rater effects,
     # C = diag(n_j) - N' diag(w / n_i) N,  rhs = y_j - N' diag(w / n_i) y_i
     wn = w / n_i
-    if lay.mask is not None:
-        c_dense = np.diag(n_j) - (lay.mask.T * wn) @ lay.mask
-        c_mat = sp.csr_matrix(c_dense)
-        rhs = y_j - lay.mask.T @ (wn * y_i)
+    rhs = np.bincount(lay.cols, weights=w_r * lay.y - (wn * y_i)[lay.rows], minlength=q)
+    if lay.pair_key is not None:
+        off = np.bincount(lay.pair_key, weights=wn[lay.pair_unit], minlength=q * q)
+        c_mat = sp.csr_matrix(np.diag(n_j) - off.reshape(q, q))
     else:
-        scaled = sp.diags(wn) @ lay.incid
-        c_mat = (sp.diags(n_j) - lay.incid.T @ scaled).tocsr()
-        rhs = y_j - scaled.T @ y_i
+        c_mat = (sp.diags(n_j) - lay.incid.T @ sp.diags(wn) @ lay.incid).tocsr()
     # raters are connected when they share a unit (off-diagonal of C non-zero); units
     # all have >= 2 ratings, so components of the rater graph are those of the design.
     # Raters with no rating (weight 0) are isolated and excluded from the count.
@@ -275,7 +303,7 @@ def _fit(lay: _Layout, w: np.ndarray | None = None) -> VarianceComponents:
     _, labels = connected_components(graph, directed=False)
     n_comp = len(np.unique(labels[n_j > 0]))
     b_hat = _solve_psd(c_mat, rhs, labels)
-    r_b_given_a = float(np.dot(b_hat, rhs))  # R(b | mu, a)
+    r_b_given_a = _dot(b_hat, rhs)  # R(b | mu, a)
     r_full = r_mu_a + r_b_given_a  # R(mu, a, b) - R(mu)
     pos = n_j > 0
     r_mu_b = float(np.sum(y_j[pos] ** 2 / n_j[pos])) - r_mu  # R(b | mu)
@@ -295,7 +323,7 @@ def _fit(lay: _Layout, w: np.ndarray | None = None) -> VarianceComponents:
     c_rater = (n_tot - p_eff) / df_r if df_r > 0 else nan
     c_unit = (n_tot - q_eff) / df_u if df_u > 0 else nan
 
-    k_h = p_eff / float(np.dot(w, 1.0 / n_i))
+    k_h = p_eff / _dot(w, 1.0 / n_i)
     return VarianceComponents(
         msr=float(msr), msc=float(msc), mse=float(mse), msb=float(msb), msw=float(msw),
         c_unit=float(c_unit), c_rater=float(c_rater), n0=float(n0),
@@ -306,33 +334,35 @@ def _fit(lay: _Layout, w: np.ndarray | None = None) -> VarianceComponents:
     )
 
 
-def variance_components(x, *, prepared: bool = False) -> VarianceComponents:
+def variance_components(x) -> VarianceComponents:
     """Henderson-III (two-way) and one-way ANOVA variance components of ``x``.
 
     ``x`` is a units x raters matrix with ``NaN`` for missing ratings.  Incomplete
-    units are kept; only units with fewer than two ratings are dropped
-    (``prepared=True`` skips that step for a matrix from :func:`prepare_matrix`).
+    units are kept; only units with fewer than two ratings are dropped.
     """
-    a = x if prepared else prepare_matrix(x)
-    return _fit(_layout(a))
+    return _fit(_layout(_ratings(x)))
 
 
-def bootstrap_components(x, n_boot: int, seed: int | None = 0, *,
-                         prepared: bool = False) -> list[VarianceComponents]:
-    """Variance components re-estimated on ``n_boot`` bootstrap resamples of units.
-
-    Resampling uses a seeded ``numpy.random.default_rng``; each resample is fitted with
-    unit frequency weights (a unit drawn twice counts as two units), which is the same
-    estimator as :func:`variance_components` on the resampled matrix, without copying it.
-    """
-    a = x if prepared else prepare_matrix(x)
-    lay = _layout(a)
+def _bootstrap_fits(lay: _Layout, n_boot: int, seed) -> list[VarianceComponents]:
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(int(n_boot)):
         w = np.bincount(rng.integers(0, lay.p, size=lay.p), minlength=lay.p)
         out.append(_fit(lay, w))
     return out
+
+
+def bootstrap_components(x, n_boot: int, seed: int | None = 0) -> list[VarianceComponents]:
+    """Variance components re-estimated on ``n_boot`` bootstrap resamples of units.
+
+    Resampling (of the units kept by :func:`prepare_matrix`) uses a seeded
+    ``numpy.random.default_rng``; each resample is fitted with unit frequency weights (a
+    unit drawn twice counts as two units), which is the same estimator as
+    :func:`variance_components` on the resampled matrix, without building it.  Raters
+    are held fixed, so intervals from these replicates do not reflect the sampling of
+    raters (they understate the uncertainty of the rater variance when raters are few).
+    """
+    return _bootstrap_fits(_layout(_ratings(x)), n_boot, seed)
 
 
 # ------------------------------------------------------------------------------ ICC
@@ -435,18 +465,20 @@ def icc_estimates(x, ci_level: float = 0.90, *, n_boot: int = 0,
     ``pingouin.intraclass_corr``).  Missing data: Henderson method III (two-way) and
     unbalanced one-way ANOVA moment estimates of the variance components, with ``k`` =
     harmonic mean number of ratings per unit; intervals are approximate F-based
-    intervals, or seeded percentile-bootstrap intervals over units when ``n_boot > 0``.
+    intervals, or seeded percentile-bootstrap intervals over units when ``n_boot > 0``
+    (see the module docstring for their coverage and limits).
     """
     if not 0 < ci_level < 1:
         raise ValueError("ci_level must be in (0, 1)")
-    a = prepare_matrix(x)
-    vc = variance_components(a, prepared=True)
+    lay = _layout(_ratings(x))
+    vc = _fit(lay)
     points = _icc_points(vc)
     if n_boot > 0 and vc.n_units >= 2:
         reps = np.array([list(_icc_points(r).values())
-                         for r in bootstrap_components(a, n_boot, seed, prepared=True)])
+                         for r in _bootstrap_fits(lay, n_boot, seed)])
         cis = {name: _percentile(reps[:, j], ci_level) for j, name in enumerate(ICC_NAMES)}
-        ci_note = f"percentile bootstrap over units ({n_boot} resamples, seed {seed})"
+        ci_note = (f"percentile bootstrap over units, raters fixed ({n_boot} resamples, "
+                   f"seed {seed})")
     else:
         cis = _f_intervals(vc, ci_level)
         ci_note = ("exact F-based interval (Shrout & Fleiss 1979; McGraw & Wong 1996)"
@@ -474,17 +506,22 @@ def icc_estimates(x, ci_level: float = 0.90, *, n_boot: int = 0,
 # ------------------------------------------------------------------------ Cronbach
 
 
-def _pairwise_cov(a: np.ndarray) -> np.ndarray:
-    """Pairwise-complete covariance matrix of the columns (as ``pandas.DataFrame.cov``)."""
-    m = (~np.isnan(a)).astype(float)
-    z = np.where(np.isnan(a), 0.0, a)
+def _pairwise_cov(r: _Ratings) -> np.ndarray:
+    """Pairwise-complete covariance matrix of the raters (as ``pandas.DataFrame.cov``);
+    ``NaN`` where two raters share fewer than two units."""
+    p, q, rows, cols, vals = r.p, r.q, r.rows, r.cols, r.vals
     # centre columns for stability (covariances are shift invariant per pair)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shift = np.nanmean(a, axis=0)
-    z = np.where(m > 0, z - shift, 0.0)
-    nij = m.T @ m
-    sxy = z.T @ z
-    sx = z.T @ m  # sx[i, j] = sum of column i over rows where j is observed too
+    vals = vals - (np.bincount(cols, weights=vals, minlength=q)
+                   / np.maximum(np.bincount(cols, minlength=q), 1))[cols]
+    # sparse products: cost ~ sum of squared ratings per unit, no BLAS on tall arrays
+    m = sp.csr_matrix((np.ones(vals.size), (rows, cols)), shape=(p, q))
+    z = sp.csr_matrix((vals, (rows, cols)), shape=(p, q))
+    nij_sp = (m.T @ m).tocsr()
+    if nij_sp.nnz < q * q:  # some pair of raters never shares a unit
+        return np.full((q, q), np.nan)
+    nij = nij_sp.toarray()
+    sxy = (z.T @ z).toarray()
+    sx = (z.T @ m).toarray()  # sx[i, j]: sum of rater i over units rater j rated too
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (sxy - sx * sx.T / nij) / (nij - 1)
     cov[nij < 2] = np.nan
@@ -498,28 +535,24 @@ def cronbach_alpha(x, ci_level: float = 0.90) -> dict:
     from the units both raters rated, each variance from all of a rater's ratings),
     alpha = q/(q-1) (1 - trace(C) / sum(C)).  The interval is Feldt's F-based interval
     with ``n - 1`` and ``(n - 1)(q - 1)`` df, ``n`` = units with at least one rating
-    (as in ``pingouin.cronbach_alpha(nan_policy="pairwise")``).  With complete data alpha
-    equals ICC(3,k).
+    (``pingouin.cronbach_alpha(nan_policy="pairwise")`` gives the same alpha and, for
+    data without empty rows, the same interval).  With complete data alpha
+    equals ICC(3,k).  ``NaN`` when some pair of raters shares fewer than two units (the
+    usual case for large, sparse inspector panels: use the ICCs there).
     """
     if not 0 < ci_level < 1:
         raise ValueError("ci_level must be in (0, 1)")
-    a = np.array(x, dtype=float, copy=True)
-    if a.ndim != 2:
-        raise ValueError(f"expected a 2-D units x raters matrix, got shape {a.shape}")
-    if np.isinf(a).any():
-        raise ValueError("ratings must be finite (use NaN for missing)")
-    a = a[(~np.isnan(a)).any(axis=1)]
-    a = a[:, (~np.isnan(a)).any(axis=0)]
-    n, q = a.shape
+    r = _ratings(x, min_per_unit=1)
+    n, q = r.p, r.q
     alpha = lo = hi = float("nan")
     if n >= 2 and q >= 2:
-        cov = _pairwise_cov(a)
+        cov = _pairwise_cov(r)
         if np.isfinite(cov).all():
             alpha = float(q / (q - 1) * (1 - np.trace(cov) / cov.sum()))
             df1, df2 = n - 1, (n - 1) * (q - 1)
             lo = float(1 - (1 - alpha) * stats.f.isf((1 - ci_level) / 2, df1, df2))
             hi = float(1 - (1 - alpha) * stats.f.isf((1 + ci_level) / 2, df1, df2))
-    complete = not np.isnan(a).any()
+    complete = r.vals.size == n * q
     return {
         "estimate": alpha,
         "se": None,
