@@ -121,10 +121,19 @@ def section_agreement(ctx: DemoContext) -> Section:
     return demo_section(ctx.simulated.ratings, ctx.out_dir)
 
 
+def section_scorecard(ctx: DemoContext) -> Section:
+    from inspect_audit.scorecard.report import demo_section
+
+    _progress("scorecard Monte Carlo over the real schools")
+    n_rep, n_base = (200, 16) if ctx.quick else (1000, 128)
+    return demo_section(ctx.england, ctx.out_dir, ctx.seed, n_rep=n_rep, n_base=n_base)
+
+
 SECTIONS: list[Callable[[DemoContext], Section]] = [
     section_data,
     section_england_deprivation,
     section_agreement,
+    section_scorecard,
 ]
 
 

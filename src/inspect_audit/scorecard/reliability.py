@@ -1,0 +1,231 @@
+"""Reliability of a composite (Mosier 1943) against the reliability of a single headline grade.
+
+Mosier's formula: for a weighted sum C = sum_j w_j X_j of indicators with standard deviations
+s_j, reliabilities r_j and correlations R, the composite's reliability is
+
+    r_C = 1 - (sum_j w_j^2 s_j^2 (1 - r_j)) / (w' S w),   S = diag(s) R diag(s),
+
+assuming the indicators' errors are uncorrelated. Sub-judgements made by the same inspection team
+on the same visit probably share error (a team's harsh or lenient day), which the formula
+would miss; ``error_corr`` adds it: error covariance e_jk = rho_jk s_j s_k sqrt((1 - r_j)(1 - r_k)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from inspect_audit.scorecard.composite import prepare
+from inspect_audit.scorecard.indicators import DEFAULT_GRADE_RELIABILITY, indicator_summary
+from inspect_audit.scorecard.spec import Spec, load_spec
+
+#: Ofsted's 2017 short-inspection reliability study: two inspectors agreed in 22 of 24 schools.
+OFSTED_2017_AGREED, OFSTED_2017_PAIRS = 22, 24
+
+
+def mosier_reliability(weights: np.ndarray, reliabilities: np.ndarray, corr: np.ndarray,
+                       sds: np.ndarray | None = None, error_corr: np.ndarray | float | None = None) -> float:
+    """Reliability of a weighted composite of indicators (Mosier 1943).
+
+    Parameters
+    ----------
+    weights
+        Weights w_j (any scale).
+    reliabilities
+        Reliability r_j of each indicator.
+    corr
+        Observed correlation matrix of the indicators.
+    sds
+        Standard deviations (default 1: standardised indicators, as in a z-score composite).
+    error_corr
+        Correlation between the indicators' errors: a matrix, or one number for every pair
+        (default 0, Mosier's assumption).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    Two standardised indicators, reliabilities 0.8 and 0.6, correlated 0.5, equal weights:
+    error variance 0.2 + 0.4 = 0.6 (times 1/4), composite variance (1 + 1 + 2 x 0.5) / 4 = 0.75,
+    reliability 1 - 0.15 / 0.75 = 0.8.
+
+    >>> mosier_reliability([0.5, 0.5], [0.8, 0.6], [[1, 0.5], [0.5, 1]])
+    0.8
+    """
+    w = np.asarray(weights, float)
+    rel = np.asarray(reliabilities, float)
+    r = np.asarray(corr, float)
+    s = np.ones_like(w) if sds is None else np.asarray(sds, float)
+    cov = r * np.outer(s, s)
+    err_sd = s * np.sqrt(1 - rel)
+    if error_corr is None:
+        ec = np.eye(len(w))
+    elif np.ndim(error_corr) == 0:
+        ec = np.full((len(w), len(w)), float(error_corr))
+        np.fill_diagonal(ec, 1.0)
+    else:
+        ec = np.asarray(error_corr, float)
+    err_cov = ec * np.outer(err_sd, err_sd)
+    return float(round(1 - (w @ err_cov @ w) / (w @ cov @ w), 12))
+
+
+def kappa_from_agreement(agreed: int = OFSTED_2017_AGREED, n: int = OFSTED_2017_PAIRS,
+                         base_rate: float = 0.9) -> float:
+    """Cohen's kappa implied by a percent agreement on a yes/no decision, both raters at ``base_rate``.
+
+    Chance agreement is p^2 + (1 - p)^2; kappa = (agreement - chance) / (1 - chance). For a binary
+    decision kappa equals the intraclass correlation, i.e. a reliability.
+
+    Examples
+    --------
+    >>> round(kappa_from_agreement(22, 24, 0.9), 3)
+    0.537
+    """
+    po = agreed / n
+    pe = base_rate**2 + (1 - base_rate) ** 2
+    return float((po - pe) / (1 - pe))
+
+
+def headline_base_rate(tables: dict[str, pd.DataFrame], area: str = "overall_effectiveness") -> float:
+    """Share of schools whose latest ``area`` grade is Good or better (grade 1 or 2)."""
+    grades = tables["judgements"]
+    grades = grades[grades["area"] == area]["grade"].dropna().astype(int)
+    return float((grades <= 2).mean())
+
+
+def implied_min_error_corr(r_observed: float, rel_a: float, rel_b: float) -> float:
+    """Smallest error correlation that makes an observed correlation possible given two reliabilities.
+
+    r_observed = r_true sqrt(rel_a rel_b) + rho_e sqrt((1 - rel_a)(1 - rel_b)) with r_true <= 1, so
+    rho_e >= (r_observed - sqrt(rel_a rel_b)) / sqrt((1 - rel_a)(1 - rel_b)) (0 if negative).
+
+    Examples
+    --------
+    Two grades of reliability 0.5 correlated 0.9 must share errors correlated at least 0.8:
+
+    >>> round(implied_min_error_corr(0.9, 0.5, 0.5), 3)
+    0.8
+    """
+    denom = np.sqrt((1 - rel_a) * (1 - rel_b))
+    if denom == 0:
+        return float("nan")
+    return float(max(0.0, (r_observed - np.sqrt(rel_a * rel_b)) / denom))
+
+
+def _pairwise_corr(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    k = x.shape[1]
+    out = np.eye(k)
+    for i in range(k):
+        for j in range(i + 1, k):
+            ok = mask[:, i] & mask[:, j]
+            if ok.sum() > 2 and np.std(x[ok, i]) > 0 and np.std(x[ok, j]) > 0:
+                out[i, j] = out[j, i] = np.corrcoef(x[ok, i], x[ok, j])[0, 1]
+            else:
+                out[i, j] = out[j, i] = 0.0
+    return out
+
+
+def _nearest_psd_corr(r: np.ndarray) -> np.ndarray:
+    """Pairwise-complete correlations need not form a valid matrix; clip negative eigenvalues."""
+    vals, vecs = np.linalg.eigh(r)
+    if vals.min() >= 0:
+        return r
+    fixed = vecs @ np.diag(np.clip(vals, 1e-6, None)) @ vecs.T
+    d = np.sqrt(np.diag(fixed))
+    return fixed / np.outer(d, d)
+
+
+def composite_reliability(indicators: pd.DataFrame, spec: Spec | dict | str,
+                          judgement_error_corr: float = 0.0) -> dict:
+    """Mosier reliability of the spec's composite (z-scored indicators, nominal weights) on real data.
+
+    Indicator reliabilities are 1 - mean(SE^2) / variance from :func:`indicator_summary`;
+    correlations are pairwise over schools having both indicators (then made a valid
+    correlation matrix). ``judgement_error_corr`` is the assumed correlation between the errors
+    of two judgement indicators from the same inspection (other pairs: 0).
+
+    Returns
+    -------
+    dict
+        ``reliability`` (float), ``indicators`` (DataFrame: indicator, weight, reliability) and
+        ``corr`` (DataFrame).
+    """
+    spec = load_spec(spec)
+    prep = prepare(indicators, spec)
+    summary = indicator_summary(indicators, spec)
+    rel = summary["reliability"].fillna(0.0).clip(0, 1).to_numpy()
+    corr = _nearest_psd_corr(_pairwise_corr(prep.x, prep.mask))
+    judgement = np.array([ind.kind == "judgement" for ind in spec.indicators])
+    ec = np.eye(prep.k)
+    both = np.outer(judgement, judgement) & ~np.eye(prep.k, dtype=bool)
+    ec[both] = judgement_error_corr
+    value = mosier_reliability(prep.weights, rel, corr, error_corr=ec)
+    return {"reliability": value,
+            "indicators": pd.DataFrame({"indicator": prep.ids, "weight": prep.weights, "reliability": rel}),
+            "corr": pd.DataFrame(corr, index=prep.ids, columns=prep.ids)}
+
+
+def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
+                           headline_reliability: float | None = None, base_rate: float = 0.9,
+                           judgement_error_corrs: tuple[float, ...] = (0.0, 0.3, 0.6, 0.8)) -> pd.DataFrame:
+    """Composite reliability (under several error-correlation assumptions) next to the headline grade's.
+
+    Parameters
+    ----------
+    headline_reliability
+        Reliability of one inspection's overall-effectiveness grade. Default: the kappa implied by
+        Ofsted's 2017 paired-inspection agreement (22 of 24) at ``base_rate``
+        (:func:`kappa_from_agreement`) - a stated figure, not an estimate from these data.
+    base_rate
+        Share of schools on the "Good or better" side of the decision (use
+        :func:`headline_base_rate` on real data).
+    judgement_error_corrs
+        Assumed correlations between errors of judgement indicators from the same inspection.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``measure``, ``reliability``, ``assumption``.
+    """
+    spec = load_spec(spec)
+    source = "stated"
+    if headline_reliability is None:
+        headline_reliability = kappa_from_agreement(base_rate=base_rate)
+        source = (f"kappa implied by Ofsted 2017 paired short inspections ({OFSTED_2017_AGREED}/{OFSTED_2017_PAIRS} "
+                  f"agreed) at base rate {base_rate:.1%} Good or better")
+    rows = [{"measure": "single headline grade (overall effectiveness)", "reliability": headline_reliability,
+             "assumption": source}]
+    has_judgements = any(ind.kind == "judgement" for ind in spec.indicators)
+    bound = judgement_error_corr_bound(indicators, spec) if has_judgements else float("nan")
+    if np.isfinite(bound) and bound > 0:
+        judgement_error_corrs = tuple(sorted(set(judgement_error_corrs) | {round(bound, 2)}))
+    for rho in judgement_error_corrs if has_judgements else (0.0,):
+        res = composite_reliability(indicators, spec, judgement_error_corr=rho)
+        rows.append({"measure": f"composite: {spec.name}", "reliability": res["reliability"],
+                     "assumption": (f"Mosier; judgement errors correlated {rho:g} within an inspection"
+                                    if has_judgements else "Mosier; independent errors")})
+    out = pd.DataFrame(rows)
+    out.attrs["judgement_error_corr_bound"] = bound
+    return out
+
+
+def judgement_error_corr_bound(indicators: pd.DataFrame, spec: Spec | dict | str) -> float:
+    """Median over pairs of judgement indicators of :func:`implied_min_error_corr` (NaN if < 2 judgements).
+
+    If grades are as unreliable as assumed, yet correlate as strongly as observed, their errors
+    must be correlated at least this much: the independent-error Mosier figure is then too high.
+    """
+    spec = load_spec(spec)
+    prep = prepare(indicators, spec)
+    rel = indicator_summary(indicators, spec)["reliability"].to_numpy()
+    corr = _pairwise_corr(prep.x, prep.mask)
+    js = [j for j, ind in enumerate(spec.indicators) if ind.kind == "judgement"]
+    bounds = [implied_min_error_corr(corr[a, b], rel[a], rel[b]) for i, a in enumerate(js) for b in js[i + 1:]]
+    return float(np.median(bounds)) if bounds else float("nan")
+
+
+__all__ = ["mosier_reliability", "kappa_from_agreement", "headline_base_rate", "composite_reliability",
+           "reliability_comparison", "implied_min_error_corr", "judgement_error_corr_bound",
+           "DEFAULT_GRADE_RELIABILITY"]
