@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from inspect_audit.privacy import pseudonymise, suppress_small
+from inspect_audit.privacy import pseudonymise, suppress
 
 
 def test_pseudonyms_are_stable_keyed_and_distinct():
@@ -14,7 +14,7 @@ def test_pseudonyms_are_stable_keyed_and_distinct():
 
 def test_small_groups_are_blanked_with_a_reason():
     table = pd.DataFrame({"group": ["a", "b"], "n": [3, 40], "estimate": [0.5, 0.2], "ci_low": [0.1, 0.1]})
-    out = suppress_small(table, min_n=10)
+    out = suppress(table, min_n=10)
     assert len(out) == 2 and out.loc[0, ["estimate", "ci_low"]].isna().all()
-    assert out.loc[1, "estimate"] == 0.2 and out.loc[0, "suppressed"] == "fewer than 10"
-    assert out.loc[0, "n"] == 3  # the count itself is kept
+    assert out.loc[1, "estimate"] == 0.2 and out["suppressed"].tolist() == [True, False]
+    assert out.loc[0, "n"] == 3  # the count itself is kept, so readers see why the row is blank

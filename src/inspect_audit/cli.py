@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "inspect_audit.adapters_cli",
     "inspect_audit.agreement_cli",
     "inspect_audit.scorecard_cli",
+    "inspect_audit.complaints_cli",
+    "inspect_audit.surveys_cli",
     "inspect_audit.demo",
     "inspect_audit.app_cli",
 ]

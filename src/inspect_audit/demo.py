@@ -36,6 +36,7 @@ class DemoContext:
     quick: bool
     england: dict[str, pd.DataFrame] = field(default_factory=dict)
     simulated: object | None = None  # inspect_audit.simulate.SimulatedData
+    severity_draws: pd.DataFrame | None = None  # posterior draws of inspector severity, once fitted
 
 
 def _progress(message: str) -> None:
@@ -129,10 +130,26 @@ def section_scorecard(ctx: DemoContext) -> Section:
     return demo_section(ctx.england, ctx.out_dir, ctx.seed, n_rep=n_rep, n_base=n_base)
 
 
+def section_complaints(ctx: DemoContext) -> Section:
+    from inspect_audit.complaints.report import demo_section
+
+    _progress("complaints on the simulated data")
+    return demo_section(ctx.simulated, ctx.out_dir, severity_draws=ctx.severity_draws, seed=ctx.seed)
+
+
+def section_surveys(ctx: DemoContext) -> Section:
+    from inspect_audit.surveys.report import demo_section
+
+    _progress("multi-perspective surveys (simulated) and Parent View (real)")
+    return demo_section(ctx.simulated, ctx.england, ctx.out_dir, seed=ctx.seed)
+
+
 SECTIONS: list[Callable[[DemoContext], Section]] = [
     section_data,
     section_england_deprivation,
     section_agreement,
+    section_complaints,
+    section_surveys,
     section_scorecard,
 ]
 

@@ -1,0 +1,241 @@
+"""The complaints section of a report: upheld rates, complaint rates, time to closure, severity.
+
+Every table written goes through :func:`~inspect_audit.complaints.suppression.export_csv` and every
+plot leaves out groups of fewer than ``min_n`` complaints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from inspect_audit.complaints.closure import plot_time_to_closure, time_to_closure
+from inspect_audit.complaints.plots import plot_rates, plot_severity
+from inspect_audit.complaints.rates import complaint_rates, upheld_rates
+from inspect_audit.complaints.severity import complaints_vs_severity, truth_severity_draws
+from inspect_audit.complaints.suppression import MIN_N, export_csv, suppress
+
+TABLES = ("complaints", "inspections", "judgements", "schools")
+SIMULATED_NOTE = ("**Simulated data**: schools and inspectors are simulated, not real people; "
+                  "inspector-level results illustrate the methods only.")
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:.1%}"
+
+
+def _row_text(r: pd.Series) -> str:
+    return f"{_pct(r.estimate)} ({_pct(r.ci_low)} to {_pct(r.ci_high)}; n={int(r.n):,})"
+
+
+def _tables_of(data: object) -> dict[str, pd.DataFrame | None]:
+    if isinstance(data, Mapping):
+        return {t: data.get(t) for t in TABLES}
+    return {t: getattr(data, t, None) for t in TABLES}
+
+
+def default_snapshot(complaints: pd.DataFrame) -> pd.Timestamp:
+    """Latest received or closed date in the table (used when no snapshot date is known)."""
+    dates = pd.concat([pd.to_datetime(complaints["received_date"]), pd.to_datetime(complaints["closed_date"])])
+    return pd.Timestamp(dates.max())
+
+
+def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_n: int = MIN_N,
+            snapshot_date: str | pd.Timestamp | None = None, severity_draws: pd.DataFrame | None = None,
+            truth: dict | None = None, simulated: bool = False, severity_note: str = "") -> dict:
+    """Run every complaints analysis, write CSVs and PNGs into ``out_dir`` and return a report section.
+
+    Parameters
+    ----------
+    tables : mapping
+        ``complaints`` (required), ``inspections``, ``judgements``, ``schools`` (optional).
+    out_dir : str or Path
+        Folder for ``complaints_*.csv`` and ``complaints_*.png`` (created).
+    min_n : int
+        Small-group suppression threshold for everything written.
+    snapshot_date : str or Timestamp, optional
+        Extraction date (open complaints are censored there); default the latest date in the table.
+    severity_draws : DataFrame, optional
+        Posterior draws of inspector severity (index inspector_id); the severity analysis is skipped
+        without them.
+    truth : dict, optional
+        ``truth["complaints"]`` of simulated data, to compare estimates with the planted values.
+    simulated : bool
+        Label the section as simulated.
+    severity_note : str
+        Sentence describing where the severity draws came from.
+
+    Returns
+    -------
+    dict
+        ``title``, ``markdown`` and ``summary`` (list of one-line findings).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    complaints = tables["complaints"]
+    inspections, judgements, schools = (tables.get("inspections"), tables.get("judgements"), tables.get("schools"))
+    snap = pd.Timestamp(snapshot_date) if snapshot_date is not None else default_snapshot(complaints)
+    md: list[str] = []
+    summary: list[str] = []
+    if simulated:
+        md.append(SIMULATED_NOTE + "\n")
+    md.append(f"{len(complaints):,} complaints; snapshot {snap:%Y-%m-%d}. Estimates with 90% intervals and n. "
+              f"Groups of fewer than {min_n} complaints are suppressed in every table and plot.\n")
+
+    # 1. upheld rates
+    rates = upheld_rates(complaints, inspections, judgements, schools)
+    export_csv(rates, out / "complaints_upheld_rates.csv", min_n)
+    overall = rates[rates["dimension"] == "overall"].iloc[0]
+    md.append("### How often are complaints upheld?\n")
+    line = (f"Of {int(overall.n):,} decided complaints (open and withdrawn ones excluded), "
+            f"{_pct(overall.estimate)} were upheld in full or in part (90% interval {_pct(overall.ci_low)} to "
+            f"{_pct(overall.ci_high)}).")
+    if truth and truth.get("upheld_expected_share") is not None:
+        line += (f" The simulation planted {truth['upheld_expected_share']:.1%} (expected) and realised "
+                 f"{truth['upheld_observed_share']:.1%} among decided complaints.")
+    md.append(line)
+    md.append("\nEach group is shown twice: the observed share (grey) and a *partially pooled* estimate "
+              "(blue) that pulls small groups towards the typical rate, so 1 upheld out of 3 is not read as "
+              "33%. A complaint with several grounds counts under each of them.\n")
+    summary.append(f"Upheld or partially upheld: {_row_text(overall)} of decided complaints")
+    for dim, title in [("stage", "stage reached"), ("ground", "ground of complaint"), ("grade", "grade awarded"),
+                       ("phase", "phase"), ("region", "region"), ("fsm_quintile", "FSM quintile"),
+                       ("lead_inspector", "lead inspector")]:
+        if dim not in set(rates["dimension"]):
+            continue
+        name = f"complaints_upheld_by_{dim}.png"
+        part = suppress(rates[(rates["dimension"] == dim) & (rates["statistic"] == "pooled_rate")], min_n)
+        n_hidden = int(part["suppressed"].sum())
+        if n_hidden == len(part):
+            md.append(f"By {title}: all {len(part)} groups have fewer than {min_n} decided complaints "
+                      "(suppressed; no plot).\n")
+            continue
+        plot_rates(rates, dim, out / name, min_n, reference=overall.estimate,
+                   title=f"Complaints upheld by {title} (90% intervals)" + (" - simulated" if simulated else ""))
+        extra = f" ({n_hidden} of {len(part)} groups suppressed: fewer than {min_n} complaints.)" if n_hidden else ""
+        md.append(f"![Upheld by {title}]({name}){extra}\n")
+    stage = suppress(rates[(rates["dimension"] == "stage") & (rates["statistic"] == "pooled_rate")], min_n)
+    if len(stage):
+        md.append("\n| stage | decided complaints | observed | partially pooled (90% interval) |\n|---|---|---|---|")
+        raw = rates[(rates["dimension"] == "stage") & (rates["statistic"] == "raw_rate")].set_index("group")
+        for r in stage.itertuples():
+            if r.suppressed:
+                md.append(f"| {r.group} | {r.n} | suppressed | suppressed |")
+            else:
+                md.append(f"| {r.group} | {r.n} | {_pct(raw.loc[r.group, 'estimate'])} | {_pct(r.estimate)} "
+                          f"({_pct(r.ci_low)} to {_pct(r.ci_high)}) |")
+        md.append("")
+
+    # 2. complaint rates by grade
+    if inspections is not None and judgements is not None:
+        crate = complaint_rates(complaints, inspections, judgements, schools, by="grade")
+        export_csv(crate, out / "complaints_rate_by_grade.csv", min_n)
+        plot_rates(crate, "grade", out / "complaints_rate_by_grade.png", min_n,
+                   title="Share of inspections complained about, by grade awarded (90% intervals)",
+                   xlabel="share of inspections with at least one complaint")
+        md.append("\n### Which inspections are complained about?\n")
+        md.append("![Complaint rate by grade](complaints_rate_by_grade.png)\n")
+        md.append("| grade awarded | inspections | complained about | share (90% interval) |\n|---|---|---|---|")
+        for r in suppress(crate, min_n).itertuples():
+            if r.suppressed:
+                md.append(f"| {r.group} | {r.n:,} | fewer than {min_n} | suppressed |")
+                continue
+            md.append(f"| {r.group} | {r.n:,} | {int(r.k):,} | {_pct(r.estimate)} ({_pct(r.ci_low)} to "
+                      f"{_pct(r.ci_high)}) |")
+            summary.append(f"Complaint rate, grade {r.group}: {_row_text(r)} inspections")
+        md.append("")
+
+    # 3. time to closure
+    closure = time_to_closure(complaints, snap)
+    export_csv(closure.medians, out / "complaints_time_to_closure_medians.csv", min_n)
+    export_csv(closure.curves, out / "complaints_time_to_closure_curves.csv", min_n)
+    plot_time_to_closure(closure, out / "complaints_time_to_closure.png", min_n)
+    md.append("\n### How long do complaints take to close?\n")
+    md.append("Kaplan-Meier curves: complaints still open at the snapshot count for as long as they have been "
+              "open (censored), instead of being dropped. Medians in days with 90% intervals.\n")
+    md.append("![Time to closure](complaints_time_to_closure.png)\n")
+    md.append("| stage | n | still open | median days (90% interval) |\n|---|---|---|---|")
+    for r in suppress(closure.medians, min_n).itertuples():
+        if r.suppressed:
+            md.append(f"| {r.group} | {r.n} | suppressed | suppressed |")
+            continue
+        hi = "open-ended" if not np.isfinite(r.ci_high) else f"{r.ci_high:.0f}"
+        med = "not reached" if not np.isfinite(r.estimate) else f"{r.estimate:.0f} ({r.ci_low:.0f} to {hi})"
+        md.append(f"| {r.group} | {r.n} | {r.n_censored} | {med} |")
+        if r.group == "all" and np.isfinite(r.estimate):
+            summary.append(f"Median time to closure: {r.estimate:.0f} days ({r.ci_low:.0f} to {hi}; n={r.n:,}, "
+                           f"{r.n_censored} still open)")
+    md.append("")
+
+    # 4. severity
+    if severity_draws is not None and inspections is not None:
+        sev = complaints_vs_severity(complaints, inspections, severity_draws, judgements)
+        export_csv(sev, out / "complaints_vs_severity.csv", min_n)
+        plot_severity(sev, out / "complaints_vs_severity.png",
+                      title="Complaints and lead-inspector severity" + (" (simulated inspectors)" if simulated else ""))
+        md.append("\n### Do harsher inspectors attract more complaints?\n")
+        if severity_note:
+            md.append(severity_note + "\n")
+        md.append("![Severity](complaints_vs_severity.png)\n")
+        md.append("| outcome | slope per logit of severity (90% interval) | odds multiplier | n | draws |"
+                  "\n|---|---|---|---|---|")
+        slopes = sev.set_index(["outcome", "statistic"])
+        for outcome, label in [("complaint", "inspection complained about (adjusted for grade)"
+                                if judgements is not None else "inspection complained about"),
+                               ("upheld", "complaint upheld")]:
+            s, o = slopes.loc[(outcome, "slope")], slopes.loc[(outcome, "odds_ratio")]
+            md.append(f"| {label} | {s.estimate:.2f} ({s.ci_low:.2f} to {s.ci_high:.2f}) | {o.estimate:.2f} "
+                      f"({o.ci_low:.2f} to {o.ci_high:.2f}) | {int(s.n):,} | {int(s.n_draws)} |")
+            line = f"Severity slope ({outcome}): {s.estimate:.2f} ({s.ci_low:.2f} to {s.ci_high:.2f}; n={int(s.n):,})"
+            if truth and f"{outcome}_severity_slope" in truth:
+                line += f"; planted {truth[f'{outcome}_severity_slope']:.2f}"
+            summary.append(line)
+        if truth:
+            md.append(f"\nPlanted slopes: complaint {truth.get('complaint_severity_slope')}, upheld "
+                      f"{truth.get('upheld_severity_slope')}.")
+        md.append("")
+    title = "Complaints about inspections" + (" (simulated data)" if simulated else "")
+    return {"title": title, "markdown": "\n".join(md), "summary": summary}
+
+
+def demo_section(data: object, out_dir: str | Path, severity_draws: pd.DataFrame | None = None,
+                 min_n: int = MIN_N, seed: int = 0) -> dict:
+    """Complaints section of the demo report on simulated (or any) data.
+
+    Parameters
+    ----------
+    data : SimulatedData or mapping
+        Object with ``complaints``, ``inspections``, ``judgements``, ``schools`` (attributes or keys)
+        and, for simulated data, ``truth``.
+    out_dir : str or Path
+        Folder for plots and CSVs.
+    severity_draws : DataFrame, optional
+        Posterior draws of inspector severity. For simulated data without draws, stand-in draws
+        (true severity + Normal(0, 0.15) noise) are used and labelled as such.
+    min_n : int
+        Suppression threshold.
+    seed : int
+        Seed for stand-in draws.
+
+    Returns
+    -------
+    dict
+        ``title``, ``markdown``, ``summary``.
+    """
+    tables = _tables_of(data)
+    truth_all = data.get("truth") if isinstance(data, Mapping) else getattr(data, "truth", None)
+    truth_all = truth_all or {}
+    simulated = bool(truth_all)
+    snapshot = truth_all.get("config", {}).get("snapshot_date")
+    note = ""
+    if severity_draws is None and truth_all.get("inspectors"):
+        severity_draws = truth_severity_draws(truth_all["inspectors"], noise_sd=0.15, n_draws=100, seed=seed)
+        note = ("Severity draws here are a stand-in: the simulated inspectors' true severity plus Normal(0, 0.15) "
+                "noise per draw (100 draws), in place of the inspector model's posterior.")
+    elif severity_draws is not None:
+        note = f"Severity: {severity_draws.shape[1]} posterior draws for {severity_draws.shape[0]} inspectors."
+    return analyse(tables, out_dir, min_n=min_n, snapshot_date=snapshot, severity_draws=severity_draws,
+                   truth=truth_all.get("complaints"), simulated=simulated, severity_note=note)

@@ -1,0 +1,86 @@
+"""Run every survey analysis the given tables allow, returning tidy tables by name."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from inspect_audit.surveys._stats import DEFAULT_LEVEL, one_blas_thread
+from inspect_audit.surveys.aggregation import aggregation_reliability
+from inspect_audit.surveys.comparisons import similar_school_comparison, subgroup_differences, wave_changes
+from inspect_audit.surveys.parent_view import parent_view_by_grade, parent_view_correlations
+from inspect_audit.surveys.perspectives import divergence, latest_grades, parent_scores, perspective_correlations
+from inspect_audit.surveys.reliability import scale_reliability
+from inspect_audit.surveys.scoring import COMPOSITE, DEFAULT_MIN_RESPONSES, recode, respondent_scores, school_scores
+
+
+@one_blas_thread
+def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RESPONSES, n_boot: int = 500,
+            seed: int = 0, ci_level: float = DEFAULT_LEVEL, similar_k: int = 10,
+            divergence_threshold: float = 1.5) -> dict[str, pd.DataFrame]:
+    """Every survey analysis that the available tables support.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        Validated tables by name. ``survey_items`` + ``survey_responses`` give the
+        respondent-level analyses; ``survey_aggregates`` (e.g. Parent View) gives parent
+        school scores; ``judgements`` + ``inspections`` give grades; ``schools`` gives
+        similar-school comparisons.
+    min_responses : int
+        Minimum respondents for any school (or subgroup) result to be shown.
+    n_boot, seed, ci_level : int, int, float
+        Bootstrap resamples, seed and interval coverage.
+    similar_k : int
+        Number of similar schools in the similar-school comparison.
+    divergence_threshold : float
+        Standardised residual beyond which a school is "far" from what its grade predicts.
+
+    Returns
+    -------
+    dict of DataFrame
+        Keys present only when computable: ``scale_reliability``, ``item_statistics``,
+        ``school_scores``, ``aggregation_summary``, ``aggregation_by_school``,
+        ``wave_changes``, ``similar_schools``, ``subgroup_differences``,
+        ``perspective_correlations``, ``divergence``, ``parent_view_by_grade``,
+        ``parent_view_correlations``.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    scores_parts = []
+    has_micro = ("survey_items" in tables and "survey_responses" in tables
+                 and len(tables["survey_responses"]) > 0)
+    if has_micro:
+        items, responses = tables["survey_items"], tables["survey_responses"]
+        rec = recode(responses, items)
+        rel = scale_reliability(rec, items, n_boot=n_boot, seed=seed, ci_level=ci_level)
+        out["scale_reliability"], out["item_statistics"] = rel.scales, rel.items
+        scores = respondent_scores(rec)
+        ss = school_scores(scores, min_responses, ci_level)
+        out["aggregation_summary"], out["aggregation_by_school"] = aggregation_reliability(
+            rec, scores, items, min_responses=min_responses, n_boot=min(n_boot, 200), seed=seed,
+            ci_level=ci_level, icc_boot=min(n_boot, 300))
+        out["wave_changes"] = wave_changes(ss, ci_level)
+        if "schools" in tables:
+            out["similar_schools"] = similar_school_comparison(ss, tables["schools"], k=similar_k,
+                                                               ci_level=ci_level)
+        out["subgroup_differences"] = subgroup_differences(scores, min_responses, ci_level)
+        scores_parts.append(ss)
+    if "survey_aggregates" in tables and len(tables["survey_aggregates"]) > 0:
+        scores_parts.append(parent_scores(tables["survey_aggregates"], min_responses, ci_level))
+    if scores_parts:
+        out["school_scores"] = pd.concat(scores_parts, ignore_index=True)
+    if "judgements" in tables and "inspections" in tables and scores_parts:
+        grades = latest_grades(tables)
+        ss_all = out["school_scores"]
+        out["perspective_correlations"] = perspective_correlations(ss_all, grades, ci_level)
+        div = [divergence(ss_all, grades, g, COMPOSITE, divergence_threshold, ci_level)
+               for g in ss_all["respondent_group"].unique()]
+        div = [d for d in div if len(d)]
+        if div:
+            out["divergence"] = pd.concat(div, ignore_index=True)
+        if "survey_aggregates" in tables and len(tables["survey_aggregates"]) > 0:
+            items = tables.get("survey_items")
+            out["parent_view_by_grade"] = parent_view_by_grade(tables["survey_aggregates"], grades, items,
+                                                               min_responses, ci_level)
+            out["parent_view_correlations"] = parent_view_correlations(tables["survey_aggregates"], grades,
+                                                                       items, min_responses, ci_level)
+    return out

@@ -1,0 +1,258 @@
+"""Complaints: upheld rates, pooling, complaint rates by grade, severity slopes, suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from inspect_audit.complaints import (complaint_rates, complaints_vs_severity, export_csv, fit_beta_binomial,
+                                      fit_logistic, plot_time_to_closure, suppress, time_to_closure,
+                                      truth_severity_draws, upheld_rates, wilson_interval)
+from inspect_audit.simulate import SimulationConfig, simulate
+
+
+@pytest.fixture(scope="module")
+def big():
+    """Large simulation (about 1,250 complaints) for recovery checks."""
+    return simulate(SimulationConfig(n_schools=20000, n_inspectors=100), seed=1)
+
+
+def _complaints(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """Minimal complaints table from (inspection_id, stage, grounds, outcome)."""
+    frame = pd.DataFrame(rows, columns=["inspection_id", "furthest_stage", "grounds", "outcome"])
+    frame["complaint_id"] = [f"C{i}" for i in range(len(frame))]
+    frame["received_date"] = pd.Timestamp("2023-01-01")
+    frame["closed_date"] = pd.Series(pd.Timestamp("2023-02-01"), index=frame.index).where(frame["outcome"].notna())
+    frame["outcome"] = frame["outcome"].astype("string")
+    return frame
+
+
+# --- Wilson and beta-binomial pooling -------------------------------------------------------------
+
+def test_wilson_interval_matches_textbook_value():
+    low, high = wilson_interval(18, 100, level=0.90)
+    # Wilson, z = 1.6449: centre (18 + z^2/2) / (100 + z^2), half-width z sqrt(p q n + z^2/4) / (n + z^2)
+    z = 1.6448536269514722
+    centre = (18 + z**2 / 2) / (100 + z**2)
+    half = z * np.sqrt(100 * 0.18 * 0.82 + z**2 / 4) / (100 + z**2)
+    assert low[0] == pytest.approx(centre - half, abs=1e-9)
+    assert high[0] == pytest.approx(centre + half, abs=1e-9)
+    assert np.isnan(wilson_interval(0, 0)[0][0])
+
+
+@pytest.mark.parametrize("method", ["bayes", "eb"])
+def test_one_of_three_is_shrunk_towards_the_mean(method):
+    # 20 groups of 50 decided complaints at about 18% upheld, and one group with 1 of 3 upheld
+    k = np.array([9, 8, 10, 9, 7, 11, 9, 9, 8, 10, 9, 9, 10, 8, 9, 9, 7, 11, 9, 9, 1])
+    n = np.array([50] * 20 + [3])
+    fit = fit_beta_binomial(k, n, method=method)
+    small, big_groups = fit.estimate[-1], fit.estimate[:-1]
+    assert 0.15 < fit.mu < 0.22
+    # the 1-of-3 group moves most of the way from 33% to the typical rate ...
+    assert abs(small - fit.mu) < 0.25 * abs(1 / 3 - fit.mu)
+    # ... and its pooled interval is far narrower than the raw Wilson interval
+    wl, wh = wilson_interval(1, 3)
+    assert fit.ci_high[-1] - fit.ci_low[-1] < 0.6 * (wh[0] - wl[0])
+    assert fit.ci_low[-1] < fit.mu < fit.ci_high[-1]
+    # homogeneous groups: strong pooling (large kappa), estimates pulled together
+    assert fit.kappa > 50
+    assert np.ptp(big_groups) < np.ptp(k[:-1] / n[:-1])
+
+
+@pytest.mark.parametrize("method", ["bayes", "eb"])
+def test_pooling_keeps_real_differences_in_large_groups(method):
+    # two large groups with clearly different rates: estimates stay near the raw rates
+    k, n = np.array([40, 200, 20, 1]), np.array([400, 400, 100, 4])
+    fit = fit_beta_binomial(k, n, method=method)
+    assert fit.estimate[0] == pytest.approx(0.10, abs=0.01)
+    assert fit.estimate[1] == pytest.approx(0.50, abs=0.01)
+    # less shrinkage for large groups than for small ones
+    assert fit.shrinkage[0] < fit.shrinkage[3]
+    assert np.all(fit.ci_low <= fit.estimate) and np.all(fit.estimate <= fit.ci_high)
+
+
+def test_beta_binomial_rejects_impossible_counts_and_handles_empty_groups():
+    with pytest.raises(ValueError):
+        fit_beta_binomial([3], [2])
+    fit = fit_beta_binomial([2, 3, 0], [10, 12, 0])
+    assert fit.estimate[2] == pytest.approx(fit.mu, abs=0.02)  # no data: the typical rate
+
+
+def test_upheld_rates_counts_decided_complaints_and_explodes_grounds():
+    complaints = _complaints([
+        ("I1", "formal", "judgement_accuracy;inspector_conduct", "upheld"),
+        ("I2", "formal", "judgement_accuracy", "partially_upheld"),
+        ("I3", "informal", "inspector_conduct", "not_upheld"),
+        ("I4", "informal", "other", "withdrawn"),
+        ("I5", "informal", "other", None),  # open
+    ])
+    out = upheld_rates(complaints, by=["stage", "ground"])
+    overall = out[out["dimension"] == "overall"].iloc[0]
+    assert (overall.n, overall.k) == (3, 2)
+    raw = out[out["statistic"] == "raw_rate"].set_index(["dimension", "group"])
+    assert raw.loc[("stage", "formal"), ["n", "k"]].tolist() == [2, 2]
+    assert raw.loc[("stage", "informal"), ["n", "k"]].tolist() == [1, 0]
+    assert raw.loc[("ground", "judgement_accuracy"), ["n", "k"]].tolist() == [2, 2]
+    assert raw.loc[("ground", "inspector_conduct"), ["n", "k"]].tolist() == [2, 1]
+    assert ("ground", "other") not in raw.index  # only withdrawn/open complaints
+    assert list(raw.loc[("stage", slice(None)), :].index.get_level_values(1)) == ["informal", "formal"]
+    assert set(out["statistic"]) == {"raw_rate", "pooled_rate"}
+    with pytest.raises(ValueError, match="judgements"):
+        upheld_rates(complaints, by="grade")
+    with pytest.raises(ValueError, match="unknown"):
+        upheld_rates(complaints, by="colour")
+    assert set(upheld_rates(complaints)["dimension"]) == {"overall", "stage", "ground"}
+    assert {"estimate", "ci_low", "ci_high", "n"} <= set(out.columns)
+
+
+# --- recovery on simulated data --------------------------------------------------------------------
+
+def test_recovers_planted_upheld_share(big):
+    truth = big.truth["complaints"]
+    out = upheld_rates(big.complaints, big.inspections, big.judgements, big.schools, by=["stage", "lead_inspector"])
+    overall = out[out["dimension"] == "overall"].iloc[0]
+    assert overall.n > 1000
+    assert overall.ci_low < truth["upheld_expected_share"] < overall.ci_high
+    assert overall.estimate == pytest.approx(truth["upheld_observed_share"], abs=1e-12)
+    assert abs(overall.estimate - 0.18) < 0.03
+    # stage has no effect in the simulation: pooled stage estimates all cover the planted share
+    stage = out[(out["dimension"] == "stage") & (out["statistic"] == "pooled_rate")]
+    assert ((stage["ci_low"] < 0.18) & (0.18 < stage["ci_high"])).all()
+    hyper = out.attrs["hyperparameters"]["stage"]
+    assert abs(hyper["mu"] - 0.18) < 0.03
+    # inspectors with few complaints are pooled: pooled estimates spread less than raw ones
+    insp = out[out["dimension"] == "lead_inspector"].pivot(index="group", columns="statistic", values="estimate")
+    assert insp["pooled_rate"].std() < 0.6 * insp["raw_rate"].std()
+
+
+def test_complaint_rate_rises_with_grade(big):
+    out = complaint_rates(big.complaints, big.inspections, big.judgements, by="grade")
+    est = out["estimate"].to_numpy()
+    assert list(out["group"].str[0]) == ["1", "2", "3", "4"]
+    assert np.all(np.diff(est) > 0)
+    # Outstanding vs Inadequate: intervals far apart
+    assert out["ci_high"].iloc[0] < out["ci_low"].iloc[3]
+    truth = big.truth["complaints"]["by_grade"]
+    for row in out.itertuples():
+        g = row.group[0]
+        assert row.n == truth[g]["n_inspections"]
+        expected = truth[g]["expected_rate"]
+        assert row.ci_low < expected < row.ci_high or abs(row.estimate - expected) < 0.02
+
+
+# --- severity --------------------------------------------------------------------------------------
+
+def test_fit_logistic_matches_statsmodels():
+    rng = np.random.default_rng(3)
+    X = np.column_stack([np.ones(500), rng.normal(size=500), rng.random(500) < 0.3])
+    y = (rng.random(500) < 1 / (1 + np.exp(-(-1 + 0.8 * X[:, 1] + 0.5 * X[:, 2])))).astype(float)
+    beta, cov = fit_logistic(X, y)
+    ref = sm.Logit(y, X).fit(disp=0)
+    assert np.allclose(beta, ref.params, atol=1e-3)
+    assert np.allclose(np.sqrt(np.diag(cov)), ref.bse, rtol=1e-2)
+    # complete separation: finite thanks to the weak prior
+    x = np.r_[np.zeros(10), np.ones(10)]
+    beta, _ = fit_logistic(np.column_stack([np.ones(20), x]), x)
+    assert np.all(np.isfinite(beta))
+
+
+def test_recovers_planted_severity_slopes(big):
+    truth = big.truth["complaints"]
+    draws = truth_severity_draws(big.truth["inspectors"], noise_sd=0.1, n_draws=20, seed=2)
+    out = complaints_vs_severity(big.complaints, big.inspections, draws, big.judgements, seed=0)
+    slope = out[out["statistic"] == "slope"].set_index("outcome")
+    # tolerance: inside the 90% interval and within 0.15 (complaint) / 0.3 (upheld) of the planted value
+    c, u = slope.loc["complaint"], slope.loc["upheld"]
+    assert c.ci_low < truth["complaint_severity_slope"] < c.ci_high
+    assert abs(c.estimate - truth["complaint_severity_slope"]) < 0.15
+    assert u.ci_low < truth["upheld_severity_slope"] < u.ci_high
+    assert abs(u.estimate - truth["upheld_severity_slope"]) < 0.3
+    assert c.n == len(big.inspections) and c.k == big.complaints["inspection_id"].nunique()
+    assert c.n_draws == 20 and c.sd_between_draws > 0
+    # mixture interval and Rubin's rules agree closely
+    assert c.ci_low == pytest.approx(c.rubin_ci_low, abs=0.03)
+    assert c.ci_high == pytest.approx(c.rubin_ci_high, abs=0.03)
+    odds = out[out["statistic"] == "odds_ratio"].set_index("outcome")
+    assert odds.loc["complaint", "estimate"] == pytest.approx(np.exp(c.estimate))
+
+
+def test_severity_uncertainty_widens_the_interval(big):
+    sev = pd.DataFrame({"point": {r["inspector_id"]: r["severity"] for r in big.truth["inspectors"]}})
+    sharp = complaints_vs_severity(big.complaints, big.inspections, sev, big.judgements)
+    noisy = complaints_vs_severity(big.complaints, big.inspections,
+                                   truth_severity_draws(big.truth["inspectors"], noise_sd=0.4, n_draws=15, seed=1),
+                                   big.judgements)
+    width = lambda t: (t.loc[0, "ci_high"] - t.loc[0, "ci_low"])  # noqa: E731
+    assert sharp.loc[0, "sd_between_draws"] == 0 or np.isnan(sharp.loc[0, "sd_between_draws"])
+    assert noisy.loc[0, "sd_between_draws"] > 0.02
+    assert width(noisy) > width(sharp)
+    # without grade adjustment the slope also carries severity -> worse grade -> complaint
+    unadjusted = complaints_vs_severity(big.complaints, big.inspections, sev)
+    assert unadjusted.loc[0, "estimate"] > sharp.loc[0, "estimate"] + 0.1
+    assert unadjusted.loc[0, "adjusted_for"] == "nothing"
+
+
+def test_attenuation_correction_removes_regression_dilution(big):
+    # noisy draws (SD 0.4 against a spread of inspectors of about 0.67) flatten the naive slope
+    draws = truth_severity_draws(big.truth["inspectors"], noise_sd=0.4, n_draws=15, seed=4)
+    fixed = complaints_vs_severity(big.complaints, big.inspections, draws, big.judgements)
+    naive = complaints_vs_severity(big.complaints, big.inspections, draws, big.judgements, correct_attenuation=False)
+    truth = big.truth["complaints"]["complaint_severity_slope"]
+    reliability = fixed.loc[0, "reliability"]
+    assert 0.65 < reliability < 0.8  # about 0.45 / (0.45 + 0.16)
+    assert abs(fixed.loc[0, "estimate"] - truth) < 0.12
+    assert fixed.loc[0, "ci_low"] < truth < fixed.loc[0, "ci_high"]
+    assert naive.loc[0, "estimate"] < fixed.loc[0, "estimate"] - 0.08
+    assert naive.loc[0, "reliability"] == 1.0
+
+
+# --- time to closure on simulated data -------------------------------------------------------------
+
+def test_stage_medians_recover_simulated_durations(big, tmp_path):
+    d = big
+    res = time_to_closure(d.complaints, d.truth["config"]["snapshot_date"])
+    med = res.medians.set_index("group")
+    # durations are uniform on [lo, hi] days, plus 365 days for 6% put on hold:
+    # the median is the 0.5 / 0.94 quantile of the uniform part
+    for stage, (lo, hi) in d.truth["complaints"]["durations_days_by_stage"].items():
+        if med.loc[stage, "n"] < 30:
+            continue
+        expected = lo + (0.5 / 0.94) * (hi - lo + 1)
+        tol = max(2.0, 0.06 * (hi - lo))
+        assert med.loc[stage, "ci_low"] - tol <= expected <= med.loc[stage, "ci_high"] + tol, stage
+    fig = plot_time_to_closure(res, tmp_path / "km.png")
+    assert (tmp_path / "km.png").stat().st_size > 5000
+    assert fig is not None
+
+
+# --- suppression -----------------------------------------------------------------------------------
+
+def test_suppress_blanks_small_groups_only(tmp_path):
+    table = pd.DataFrame({"dimension": "stage", "group": ["a", "b", "c"], "statistic": "raw_rate",
+                          "estimate": [0.1, 0.2, 0.3], "ci_low": [0.0, 0.1, 0.2], "ci_high": [0.2, 0.3, 0.4],
+                          "n": [9, 10, 50], "k": [1, 2, 15]})
+    out = suppress(table)
+    assert out["suppressed"].tolist() == [True, False, False]
+    assert out.loc[0, ["estimate", "ci_low", "ci_high", "k"]].isna().all()
+    assert out.loc[1, "estimate"] == 0.2 and out.loc[1, "k"] == 2
+    assert out["n"].tolist() == [9, 10, 50]  # sizes kept, so the reader sees why
+    assert suppress(table, min_n=20)["suppressed"].tolist() == [True, True, False]
+    assert not suppress(table, min_n=1)["suppressed"].any()
+    assert table["estimate"].notna().all()  # input untouched
+    path = export_csv(table, tmp_path / "t.csv", min_n=10)
+    back = pd.read_csv(path)
+    assert back["estimate"].isna().tolist() == [True, False, False]
+
+
+def test_complaint_rates_are_suppressed_on_complaints_not_inspections():
+    inspections = pd.DataFrame({"inspection_id": [f"I{i}" for i in range(40)], "urn": "1",
+                                "lead_inspector_id": "X"})
+    judgements = pd.DataFrame({"inspection_id": inspections["inspection_id"], "area": "overall_effectiveness",
+                               "grade": [1] * 20 + [4] * 20})
+    complaints = _complaints([(f"I{i}", "formal", "other", "not_upheld") for i in [0] + list(range(20, 32))])
+    out = complaint_rates(complaints, inspections, judgements)
+    shown = suppress(out)
+    assert shown["suppressed"].tolist() == [True, False]  # 1 complaint among 20 inspections vs 12
+    assert shown.loc[0, "n"] == 20 and pd.isna(shown.loc[0, "k"])

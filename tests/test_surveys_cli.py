@@ -1,0 +1,91 @@
+"""``inspect-audit surveys`` and the demo-report section, on a small simulated dataset."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+import pytest
+
+from inspect_audit import surveys_cli
+from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.validation_cli import EXIT_INVALID
+
+
+@pytest.fixture(scope="module")
+def small():
+    return simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=20), seed=3)
+
+
+@pytest.fixture(scope="module")
+def data_dir(small, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("survey_data")
+    small.write(folder / "data")
+    return folder / "data"
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(prog="inspect-audit")
+    surveys_cli.register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(argv)
+
+
+def test_cli_writes_tables(data_dir, tmp_path, capsys):
+    args = _parse(["surveys", "--data", str(data_dir), "--out", str(tmp_path / "out"), "--boot", "30",
+                   "--min-responses", "15"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "minimum 15 respondents" in out and "alpha staff/listened_to" in out
+    for name in ("scale_reliability", "item_statistics", "aggregation_summary", "aggregation_by_school",
+                 "school_scores", "perspective_correlations", "divergence", "wave_changes",
+                 "subgroup_differences", "similar_schools"):
+        assert (tmp_path / "out" / f"surveys_{name}.csv").is_file(), name
+    ss = pd.read_csv(tmp_path / "out" / "surveys_school_scores.csv")
+    assert ss.loc[ss.n < 15, "withheld"].all() and ss.loc[ss.withheld, "estimate"].isna().all()
+    rel = pd.read_csv(tmp_path / "out" / "surveys_scale_reliability.csv")
+    assert {"estimate", "ci_low", "ci_high", "n"} <= set(rel.columns)
+
+
+def test_cli_rejects_invalid_input(data_dir, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("survey_items", "survey_responses", "schools"):
+        (bad / f"{name}.csv").write_text((data_dir / f"{name}.csv").read_text())
+    lines = (bad / "survey_responses.csv").read_text().splitlines()
+    cols = lines[0].split(",")
+    row = lines[1].split(",")
+    row[cols.index("response")] = "9"  # outside the 1-5 scale
+    lines[1] = ",".join(row)
+    (bad / "survey_responses.csv").write_text("\n".join(lines) + "\n")
+    args = _parse(["surveys", "--data", str(bad), "--out", str(tmp_path / "out")])
+    assert args.func(args) == EXIT_INVALID
+    assert "INVALID" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_needs_survey_tables(tmp_path, capsys):
+    args = _parse(["surveys", "--data", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert args.func(args) == EXIT_INVALID
+    assert "no survey tables" in capsys.readouterr().err
+
+
+def test_demo_section(small, tmp_path):
+    from inspect_audit.bundled import england_paths
+    from inspect_audit.surveys.report import demo_section
+
+    paths = england_paths()
+    read = lambda name: pd.read_csv(paths[name], dtype=str, keep_default_na=False, na_values=[""])  # noqa: E731
+    england = {"survey_items": read("survey_items"), "judgements": read("judgements").astype({"grade": float}),
+               "survey_aggregates": read("survey_aggregates").astype(
+                   {"n_responses": float, "pct_positive": float, "pct_negative": float}),
+               "inspections": read("inspections").assign(
+                   start_date=lambda f: pd.to_datetime(f["start_date"]))}
+    section = demo_section(small, england, tmp_path, n_boot=30)
+    assert set(section) == {"title", "markdown", "summary"}
+    assert isinstance(section["summary"], list) and all(isinstance(s, str) for s in section["summary"])
+    for png in ("surveys_reliability.png", "surveys_icc.png", "surveys_perspectives.png",
+                "surveys_parent_view_by_grade.png", "surveys_parent_view_correlations.png"):
+        assert (tmp_path / png).stat().st_size > 5000, png
+        assert png in section["markdown"]
+    assert (tmp_path / "surveys_england_parent_view_by_grade.csv").is_file()
+    assert "Parent View" in section["markdown"] and "true alpha" in section["markdown"]
