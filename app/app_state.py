@@ -60,3 +60,14 @@ def pseudonym_key() -> str:
 
         st.session_state["pseudonym_key"] = secrets.token_hex(16)
     return st.session_state["pseudonym_key"]
+
+
+def figure(draw, *args) -> bytes:
+    """PNG bytes of a library plot function ``draw(*args, path)`` (drawn to a temporary file)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "figure.png"
+        draw(*args, path)
+        return path.read_bytes()

@@ -17,6 +17,7 @@ st.set_page_config(page_title="inspect_audit", page_icon=":bar_chart:", layout="
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
     st.Page("pages/reliability.py", title="Reliability dashboard", icon=":material/rule:"),
+    st.Page("pages/scorecard.py", title="Scorecard designer", icon=":material/tune:"),
 ]
 
 st.navigation(PAGES).run()

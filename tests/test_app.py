@@ -58,3 +58,15 @@ def test_reliability_dashboard_on_simulated_paired_inspections(app):
     app.selectbox(key="rel_area").set_value("quality_of_education").run()
     assert not app.exception
     assert not app.dataframe[0].value.equals(coefficients)
+
+
+def test_scorecard_designer_weight_change_moves_ranks(app):
+    app.switch_page("pages/scorecard.py").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Scorecard designer"
+    schools = int(app.metric[0].value.replace(",", ""))
+    assert schools > 1000
+    assert app.metric[3].value == "0"  # unchanged spec: no pair reverses
+    app.number_input(key="sc_w_ks2_progress").set_value(0.9).run()
+    assert not app.exception, app.exception
+    assert int(app.metric[3].value.replace(",", "")) > 0  # more weight on progress reorders schools

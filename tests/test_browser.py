@@ -115,3 +115,20 @@ def test_reliability_dashboard_renders(page, server):
     page.get_by_text("Same grade from two inspectors").wait_for()
     print(f"reliability dashboard: {cold:.1f} s cold, {warm:.1f} s cached")
     assert page.get_by_text("Traceback").count() == 0
+
+
+def test_scorecard_designer_weight_change(page, server):
+    cold = _open_page(page, server, "Scorecard designer")
+    page.get_by_text("School pairs whose order reverses").wait_for()
+    box = page.get_by_label("KS2 progress (2022/23)")
+    box.fill("0.9")
+    box.press("Enter")
+    from playwright.sync_api import expect
+
+    metric = page.locator("[data-testid='stMetricValue']").nth(3)
+    expect(metric).not_to_have_text("0", timeout=60_000)  # more weight on progress reorders schools
+    page.screenshot(path=str(SHOTS / "scorecard.png"), full_page=True)
+    reversals = metric.inner_text()
+    print(f"scorecard designer: {cold:.1f} s cold; reversals after the weight change: {reversals}")
+    assert int(reversals.replace(",", "")) > 0
+    assert page.get_by_text("Traceback").count() == 0

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 
 import pandas as pd
 import streamlit as st
 
-from app_state import SIMULATED, pseudonym_key, tables_with
+from app_state import SIMULATED, figure, pseudonym_key, tables_with
 from inspect_audit import schemas
 from inspect_audit.agreement.decisions import decision_consistency, rater_agreement, rater_type_agreement
 from inspect_audit.agreement.gtheory import d_study, g_study, raters_needed
@@ -62,12 +61,6 @@ def decision_study(frame: pd.DataFrame) -> tuple[pd.DataFrame, int | None]:
     wide = to_wide(frame.assign(rater_id=frame.groupby("unit_id").cumcount() + 1))
     g = g_study(wide.to_numpy(), design="nested", n_boot=500, seed=0)
     return d_study(g, range(1, 9)), raters_needed(g, 0.8, "phi")
-
-
-def figure(draw, *args) -> bytes:
-    buffer = io.BytesIO()
-    draw(*args, buffer)
-    return buffer.getvalue()
 
 
 if inspectors["unit_id"].nunique() < 2 or inspectors.groupby("unit_id").size().max() < 2:

@@ -1,0 +1,98 @@
+"""Scorecard designer: edit indicators and weights, see bands and rank intervals move, compare two specs."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pandas as pd
+import streamlit as st
+
+from app_state import current_tables, figure
+from inspect_audit.scorecard import (SpecError, compare_specs, example_spec_paths, indicator_table, load_spec,
+                                     simulate_composites)
+from inspect_audit.scorecard.plots import plot_band_probabilities, plot_rank_intervals
+
+st.title("Scorecard designer")
+label, tables = current_tables()
+st.caption(f"Data: {label}. A balanced scorecard combines several indicators instead of one headline grade. "
+           "Every school's rank comes with a 90% interval from a Monte Carlo over sampling error, weights and "
+           "methods (JRC/OECD composite-indicator method).")
+
+examples = example_spec_paths()
+with st.sidebar:
+    st.subheader("Start from")
+    names = sorted(examples)
+    base_name = st.selectbox("Example spec", names, key="sc_base",
+                             index=names.index("primary_balanced") if "primary_balanced" in names else 0)
+    uploaded = st.file_uploader("... or upload a spec (JSON)", type=["json"], key="sc_upload")
+    reps = st.select_slider("Monte Carlo replicates", [100, 200, 500, 1000, 2000], value=200, key="sc_reps")
+
+try:
+    base = load_spec(json.loads(uploaded.getvalue()) if uploaded else examples[base_name])
+except (SpecError, json.JSONDecodeError) as exc:
+    st.error(f"This spec cannot be used: {exc}")
+    st.stop()
+
+st.subheader(base.name)
+st.write(base.description)
+edited = copy.deepcopy(base.raw)
+st.markdown("**Weights** (relative: rescaled to sum to one)")
+columns = st.columns(min(4, len(edited["indicators"])))
+for i, indicator in enumerate(edited["indicators"]):
+    indicator["weight"] = columns[i % len(columns)].number_input(
+        indicator.get("label", indicator["id"]), min_value=0.0, step=0.05,
+        value=float(indicator["weight"]), key=f"sc_w_{indicator['id']}")
+left, right = st.columns(2)
+norms = ["z", "min_max", "rank"]
+edited["normalisation"] = left.selectbox("Normalisation", norms, index=norms.index(edited["normalisation"]),
+                                         key="sc_norm")
+original = edited["aggregation"]  # a name, or {"method": "rule_based", "base": ..., "rule": ...}
+current = original if isinstance(original, str) else original["method"]
+aggs = ["arithmetic", "geometric"] + ([current] if current not in ("arithmetic", "geometric") else [])
+chosen = right.selectbox("Aggregation", aggs, index=aggs.index(current), key="sc_agg",
+                         help="Rule-based aggregation is available when the spec defines its rule.")
+edited["aggregation"] = original if chosen == current else chosen
+try:
+    spec = load_spec(edited)
+except SpecError as exc:
+    st.error(f"These settings make an invalid spec: {exc}")
+    st.stop()
+
+
+@st.cache_data(show_spinner="Scoring schools and simulating rank uncertainty ...", max_entries=8)
+def run(spec_json: str, n_rep: int, data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keyed on the data itself, so one session's upload never answers another's."""
+    parsed = load_spec(json.loads(spec_json))
+    indicators = indicator_table(data, parsed)
+    sim = simulate_composites(indicators, parsed, n_rep=n_rep, seed=0)
+    return sim.summary, indicators
+
+
+summary, indicators = run(json.dumps(spec.raw, sort_keys=True), reps, tables)
+base_summary, _ = run(json.dumps(base.raw, sort_keys=True), reps, tables)
+width = summary["rank_interval_width"].median()
+sure = (summary["p_modal_band"] >= 0.9).mean()
+a, b, c = st.columns(3)
+a.metric("Schools scored", f"{len(summary):,}")
+b.metric("Median 90% rank interval", f"{width:,.0f} places", help=f"{width / len(summary):.0%} of all schools")
+c.metric("Schools whose band is near-certain (p >= 0.9)", f"{sure:.0%}")
+
+st.image(figure(plot_rank_intervals, summary, spec.labels, f"{spec.name}: 90% rank intervals ({reps} replicates)"))
+st.caption("Each bar is one school's 90% rank interval; long overlapping bars mean schools cannot be told apart. "
+           "This is why a league table is not shown.")
+st.image(figure(plot_band_probabilities, summary, spec.labels, "How sure is each school's band?"))
+
+st.subheader("Compared with the starting spec")
+comparison = compare_specs(summary, base_summary, labels=("edited", "starting"))
+x, y = st.columns(2)
+x.metric("School pairs whose order reverses", f"{comparison['rank_reversals']:,}",
+         help=f"{comparison['share_pairs_reversed']:.1%} of {comparison['n_pairs']:,} pairs")
+y.metric("Schools changing band", f"{comparison['band_flips']:,}",
+         help=f"{comparison['share_band_flips']:.1%} of {comparison['n_schools']:,} schools")
+st.dataframe(comparison["band_table"])
+
+st.download_button("Download this spec (JSON)", spec.to_json(), file_name="scorecard_spec.json",
+                   mime="application/json")
+with st.expander("Per-school results (median rank, interval, band probabilities)"):
+    st.dataframe(summary, hide_index=True)
