@@ -1,0 +1,624 @@
+"""``InspectorModel``: fit model M1 once, then read tidy tables from the posterior.
+
+Sign conventions
+----------------
+Internally the latent scale is better-is-higher (positive inspector effect = lenient).
+Every *inspector* table reports **severity = -effect: positive = harsher**, on the latent logit
+scale, relative to the typical inspector (inspector predictors are centred, so 0 is an inspector
+with average characteristics and no residual effect). Context effects are reported as effects on
+the chance of a *better* grade (positive = better grades).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy.special import expit
+from scipy.stats import norm
+
+from inspect_audit import schemas
+from inspect_audit.inspectors import diagnostics as diag_mod
+from inspect_audit.inspectors.design import Design, build_design
+from inspect_audit.inspectors.diagnostics import ConvergenceWarning
+
+PI2_3 = np.pi**2 / 3.0
+Z90 = norm.ppf(0.9)
+FILES = ("inspector_effects.csv", "variance_partition.json", "characteristic_effects.csv",
+         "context_effects.csv", "diagnostics.json", "posterior.nc")
+
+
+def _interval(x: np.ndarray, prob: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    lo = (1 - prob) / 2
+    q = np.quantile(x, [lo, 1 - lo], axis=axis)
+    return q[0], q[1]
+
+
+def _summ(x: np.ndarray, prob: float) -> dict:
+    lo, hi = _interval(np.asarray(x, dtype=float), prob)
+    return {"mean": float(np.mean(x)), "median": float(np.median(x)), "sd": float(np.std(x, ddof=1)),
+            "ci_low": float(lo), "ci_high": float(hi)}
+
+
+class InspectorModel:
+    """Bayesian inspector effects (model M1: hierarchical cumulative logit, crossed effects).
+
+    Parameters
+    ----------
+    area : judgement area to model (default overall effectiveness).
+    random_slope : add an inspector-specific slope on the FSM quintile (does leniency depend
+        on deprivation?); reported in :meth:`variance_partition` as ``sd_slope``.
+    progress : adjust for progress, so FSM effects are *direct*; ``False`` gives the *total*
+        association (progress is partly a mediator of deprivation).
+    school_effect : ``"repeat"`` (school effects for schools inspected 2+ times; default),
+        ``"all"`` or ``"none"``.
+    marginalise_single : rows of single-inspection schools use the logistic-normal
+        approximation of the school effect integrated out (same latent scale as other rows).
+    centered : centred instead of non-centred inspector effects (only without random slope).
+    threshold : practical threshold delta (logits) for flags: flag when P(|severity| > delta)
+        in one direction exceeds ``prob_threshold``.
+    prob_threshold, fdr : flag rule: P > prob_threshold, then keep the largest set whose mean
+        posterior probability of *not* being beyond delta is <= fdr (Bayesian FDR, Newton et
+        al. 2004); the Monte Carlo error of each flagged probability must be < 0.02.
+    ci_prob : credible-interval mass (equal-tailed), default 0.90.
+    target_accept : NUTS target acceptance.
+    max_draws_summary : posterior draws used for quantities computed per inspection
+        (marginal effects, variance gap); all draws are used for everything else.
+
+    Examples
+    --------
+    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.inspectors import InspectorModel
+    >>> data = simulate(SimulationConfig(n_schools=600, n_inspectors=30), seed=1)
+    >>> m = InspectorModel().fit(data, chains=2, tune=300, draws=300, seed=1)  # doctest: +SKIP
+    >>> m.inspector_effects().head()  # doctest: +SKIP
+    """
+
+    def __init__(self, area: str = "overall_effectiveness", random_slope: bool = False, *,
+                 progress: bool = True, school_effect: str = "repeat", marginalise_single: bool = True,
+                 centered: bool = False, threshold: float = 0.5, prob_threshold: float = 0.9,
+                 fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.9,
+                 max_draws_summary: int = 1000, adaptation: str = "diag", marginal_cutpoints: bool = True,
+                 zero_sum: bool = True,
+                 gates: dict | None = None):
+        if centered and random_slope:
+            raise ValueError("the centred parameterisation is available only without random slope")
+        self.area = area
+        self.random_slope = random_slope
+        self.progress = progress
+        self.school_effect = school_effect
+        self.marginalise_single = marginalise_single
+        self.centered = centered
+        self.threshold = threshold
+        self.prob_threshold = prob_threshold
+        self.fdr = fdr
+        self.ci_prob = ci_prob
+        self.target_accept = target_accept
+        self.max_draws_summary = max_draws_summary
+        self.adaptation = adaptation
+        self.marginal_cutpoints = marginal_cutpoints
+        self.zero_sum = zero_sum
+        self.gates = {**diag_mod.GATES, **(gates or {})}
+
+    _OPTIONS = ("area", "random_slope", "progress", "school_effect", "marginalise_single", "centered",
+                "threshold", "prob_threshold", "fdr", "ci_prob", "target_accept", "max_draws_summary", "adaptation",
+                "marginal_cutpoints", "zero_sum", "gates")
+
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in self._OPTIONS}
+
+    # ================================================================== fitting
+    def fit(self, data, chains: int = 4, tune: int = 1000, draws: int = 1000, seed: int | None = None,
+            *, progress: bool = True, cores: int | None = None) -> "InspectorModel":
+        """Build the design from the tables, sample with nutpie and run the convergence gates.
+
+        ``data``: mapping of tables, a ``ValidationReport`` or ``SimulatedData``.
+        Emits a :class:`ConvergenceWarning` when a gate fails (flags are then all empty).
+        """
+        import pymc as pm
+
+        from inspect_audit.inspectors.model import build_model, stored_variables
+
+        t0 = time.perf_counter()
+        design = build_design(data, self.area, progress=self.progress, school_effect=self.school_effect)
+        n = design.info["n"]
+        if progress:
+            conn = design.info["connectivity"]
+            print(f"inspector model: {n['inspections']} inspections, {n['inspectors']} inspectors, "
+                  f"{n['schools']} schools in the largest connected component "
+                  f"({conn['n_components']} component(s)); school effects: {design.info['school_effect']} "
+                  f"({n['school_effects']}); compiling...", file=sys.stderr, flush=True)
+        model = build_model(design, random_slope=self.random_slope, centered=self.centered,
+                            marginalise_single=self.marginalise_single,
+                            marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum)
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**31))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*R-hat.*")
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            with model:
+                idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=cores or min(chains, 2),
+                                  random_seed=int(seed), nuts_sampler="nutpie", progressbar=progress,
+                                  quiet=not progress, var_names=stored_variables(model),
+                                  nuts={"target_accept": self.target_accept, "adaptation": self.adaptation})
+        wall = time.perf_counter() - t0
+        post_attrs = dict(idata["posterior"].attrs)
+        self.timing_ = {"wall_seconds": round(wall, 2),
+                        "sampling_seconds": round(float(post_attrs.get("sampling_time", np.nan)), 2)}
+        self.fit_settings_ = {"chains": chains, "tune": tune, "draws": draws, "seed": int(seed),
+                              "sampler": "nutpie"}
+        self._set_posterior(design, idata)
+        if progress:
+            d = self.diagnostics_
+            print(f"inspector model: done in {wall:.0f} s (sampling {self.timing_['sampling_seconds']} s); "
+                  f"max R-hat {d['max_rhat']:.3f}, min ESS bulk {d['min_ess_bulk']:.0f}, "
+                  f"divergences {d['divergences']}: {'OK' if d['ok'] else 'NOT OK'}", file=sys.stderr, flush=True)
+        diag_mod.warn_if_failed(self.diagnostics_)
+        return self
+
+    def _set_posterior(self, design: Design, idata) -> None:
+        self.design_ = design
+        self.idata_ = idata
+        post = idata["posterior"].to_dataset() if hasattr(idata["posterior"], "to_dataset") else idata["posterior"]
+        self.n_chains_ = int(post.sizes["chain"])
+        self.n_draws_ = int(post.sizes["draw"])
+        self._draws = {name: np.asarray(da.values, dtype=float).reshape(self.n_chains_ * self.n_draws_,
+                                                                        *da.shape[2:])
+                       for name, da in post.data_vars.items()}
+        self.diagnostics_ = diag_mod.compute(idata, self.gates)
+        self._cache: dict = {}
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "_draws"):
+            raise RuntimeError("fit the model (or load a saved fit) first")
+
+    # ================================================================== posterior helpers
+    def _get(self, name: str) -> np.ndarray | None:
+        return self._draws.get(name)
+
+    @property
+    def _S(self) -> int:
+        return self.n_chains_ * self.n_draws_
+
+    def _draw_subset(self) -> np.ndarray:
+        S = self._S
+        if S <= self.max_draws_summary:
+            return np.arange(S)
+        return np.linspace(0, S - 1, self.max_draws_summary).round().astype(int)
+
+    def _eta_parts(self, draws: np.ndarray, rows: np.ndarray | None = None) -> dict:
+        """Linear predictor pieces for ``rows`` (default all) and draws: arrays (S', n)."""
+        d = self.design_
+        rows = np.arange(d.n_obs) if rows is None else np.asarray(rows)
+        beta = self._draws["beta"][draws]  # (S', p)
+        xb = beta @ d.X[rows].T if d.X.shape[1] else np.zeros((len(draws), len(rows)))
+        a = self._draws["inspector_effect"][draws][:, d.insp_idx[rows]]
+        t = self._draws["year_effect"][draws][:, d.year_idx[rows]]
+        slope = np.zeros_like(a)
+        if "inspector_slope" in self._draws:
+            fsm = d.X[rows, d.column("fsm_quintile")]
+            slope = self._draws["inspector_slope"][draws][:, d.insp_idx[rows]] * fsm[None, :]
+        s = np.zeros_like(a)
+        tau = np.ones_like(a)
+        if "school_effect" in self._draws:
+            si = d.school_idx[rows]
+            has = si >= 0
+            s[:, has] = self._draws["school_effect"][draws][:, si[has]]
+            if self.marginalise_single and (~has).any():
+                sd_s = self._draws["sd_school"][draws]
+                tau[:, ~has] = np.sqrt(1.0 + np.pi / 8.0 * sd_s[:, None] ** 2)
+        return {"xb": xb, "a": a, "slope": slope, "s": s, "t": t, "tau": tau}
+
+    def _cum(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray, k: int) -> np.ndarray:
+        """P(y <= k) (better-is-higher y) for eta (S', n)."""
+        c = self._draws["cutpoints"][draws][:, k][:, None]
+        return expit((c - eta) / tau)
+
+    def _probs(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """Category probabilities (S', n, K), better-is-higher order."""
+        K = self.design_.n_levels
+        cum = np.stack([self._cum(eta, tau, draws, k) for k in range(K - 1)], axis=-1)
+        zeros = np.zeros(cum.shape[:-1] + (1,))
+        cum = np.concatenate([zeros, cum, zeros + 1.0], axis=-1)
+        return np.diff(cum, axis=-1)
+
+    def _boundary(self) -> tuple[int, str, str]:
+        """(m, good label, bad label): P(good or better) = P(y >= m)."""
+        sc = schemas.scale(self.design_.scale)
+        K = len(sc.codes)
+        key = next((k for k in sc.boundaries if k.endswith("_or_better")), None)
+        codes = sc.boundaries[key] if key else sc.codes[: K // 2]
+        m = K - max(codes)
+        worse_code = max(codes) + 1
+        bad = sc.label(worse_code).lower().replace(" ", "_") + "_or_worse"
+        good = key or (sc.label(max(codes)).lower().replace(" ", "_") + "_or_better")
+        return m, good, bad
+
+    # ================================================================== inspector effects
+    def _severity(self) -> np.ndarray:
+        return -self._draws["inspector_effect"]  # (S, J), positive = harsher
+
+    def inspector_effects(self, threshold: float | None = None) -> pd.DataFrame:
+        """One row per inspector: total severity w'gamma + a (positive = harsher, latent logits).
+
+        Columns: inspector_id, n_inspections, mean, sd, ci_low, ci_high (equal-tailed,
+        ``ci_prob``), characteristics_mean (the w'gamma part), p_severe = P(severity > delta),
+        p_lenient = P(severity < -delta), mcse_p (Monte Carlo error of the larger of the two),
+        rank_median, rank_ci_low, rank_ci_high (1 = harshest), flag ("severe", "lenient" or "").
+        Flags are all empty when the diagnostics gates fail.
+        """
+        self._check_fitted()
+        delta = self.threshold if threshold is None else threshold
+        d = self.design_
+        sev = self._severity()
+        S, J = sev.shape
+        lo, hi = _interval(sev, self.ci_prob)
+        p_sev = (sev > delta).mean(axis=0)
+        p_len = (sev < -delta).mean(axis=0)
+        p_max = np.maximum(p_sev, p_len)
+        ind = np.where((p_sev >= p_len)[None, :], sev > delta, sev < -delta).astype(float)
+        ind = ind.reshape(self.n_chains_, self.n_draws_, J)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            import arviz as az
+            ess = np.asarray(az.ess(ind, method="mean"), dtype=float) if self.n_chains_ > 1 else np.full(J, float(S))
+        ess = np.where(np.isfinite(ess) & (ess > 0), ess, float(S))
+        mcse = np.sqrt(p_max * (1 - p_max) / ess)
+        ranks = J - np.argsort(np.argsort(sev, axis=1), axis=1)  # 1 = harshest
+        r_lo, r_hi = _interval(ranks, self.ci_prob)
+        wg = self._draws["gamma"] @ d.W.T if d.W.shape[1] else np.zeros_like(sev)
+        frame = pd.DataFrame({
+            "inspector_id": d.inspector_ids,
+            "n_inspections": np.bincount(d.insp_idx, minlength=J),
+            "mean": sev.mean(axis=0), "sd": sev.std(axis=0, ddof=1), "ci_low": lo, "ci_high": hi,
+            "characteristics_mean": -wg.mean(axis=0),
+            "p_severe": p_sev, "p_lenient": p_len, "mcse_p": mcse,
+            "rank_median": np.median(ranks, axis=0), "rank_ci_low": r_lo, "rank_ci_high": r_hi,
+        })
+        frame["flag"] = self._flags(p_sev, p_len, mcse)
+        return frame
+
+    def _flags(self, p_sev: np.ndarray, p_len: np.ndarray, mcse: np.ndarray) -> np.ndarray:
+        flags = np.full(len(p_sev), "", dtype=object)
+        self.flag_summary_ = {"n_severe": 0, "n_lenient": 0, "expected_false_flags": 0.0,
+                              "threshold": self.threshold, "prob_threshold": self.prob_threshold,
+                              "fdr": self.fdr, "suppressed": False}
+        if not self.diagnostics_["ok"]:
+            diag_mod.warn_if_failed(self.diagnostics_, stacklevel=4)
+            self.flag_summary_["suppressed"] = True
+            return flags
+        p = np.maximum(p_sev, p_len)
+        cand = np.flatnonzero((p > self.prob_threshold) & (mcse < self.gates["mcse_p_max"]))
+        cand = cand[np.argsort(-p[cand], kind="stable")]
+        if len(cand):
+            running = np.cumsum(1 - p[cand]) / np.arange(1, len(cand) + 1)
+            ok = np.flatnonzero(running <= self.fdr)
+            chosen = cand[: ok.max() + 1] if len(ok) else cand[:0]
+            for j in chosen:
+                flags[j] = "severe" if p_sev[j] >= p_len[j] else "lenient"
+            self.flag_summary_.update(n_severe=int(sum(f == "severe" for f in flags)),
+                                      n_lenient=int(sum(f == "lenient" for f in flags)),
+                                      expected_false_flags=float(np.sum(1 - p[chosen])))
+        return flags
+
+    # ================================================================== variance partition
+    def variance_partition(self) -> pd.DataFrame:
+        """Inspector share of latent grade variance and lay summaries, with 90% intervals.
+
+        Rows: sd_inspector (residual inspector SD), sd_inspector_total (with characteristics),
+        sd_school, sd_year, icc_inspector = var_a / (var_a + var_school + var_year + pi^2/3),
+        icc_inspector_total (numerator adds Var(w'gamma)), median_odds_ratio
+        (exp(0.954 sd_inspector)), p_good_gap_p90_p10 (for a median school: P(good or better)
+        with the 90th-percentile-lenient inspector minus with the 10th, total inspector SD).
+        """
+        self._check_fitted()
+        d = self.design_
+        S = self._S
+        sd_a = self._draws["sd_inspector"]
+        sd_s = self._draws.get("sd_school", np.zeros(S))
+        sd_t = self._draws["sd_year"]
+        wg = self._draws["gamma"] @ d.W.T if d.W.shape[1] else np.zeros((S, len(d.inspector_ids)))
+        var_w = wg.var(axis=1)
+        var_a = sd_a**2
+        denom = var_a + sd_s**2 + sd_t**2 + PI2_3
+        rows = {
+            "sd_inspector": sd_a,
+            "sd_inspector_total": np.sqrt(var_a + var_w),
+            "sd_school": sd_s,
+            "sd_year": sd_t,
+            "icc_inspector": var_a / denom,
+            "icc_inspector_total": (var_a + var_w) / (denom + var_w),
+            "median_odds_ratio": np.exp(np.sqrt(2 * var_a) * norm.ppf(0.75)),
+        }
+        if "sd_slope" in self._draws:
+            rows["sd_slope"] = self._draws["sd_slope"]
+            rows["corr_intercept_slope"] = self._draws["corr_intercept_slope"]
+        draws = self._draw_subset()
+        m, good, _ = self._boundary()
+        eta_med = np.median(self._draws["beta"][draws] @ d.X.T, axis=1) if d.X.shape[1] else np.zeros(len(draws))
+        sd_tot = np.sqrt(var_a + var_w)[draws]
+        c = self._draws["cutpoints"][draws][:, m - 1]
+        p_hi = 1 - expit(c - (eta_med + Z90 * sd_tot))
+        p_lo = 1 - expit(c - (eta_med - Z90 * sd_tot))
+        rows[f"p_{good}_gap_p90_p10"] = p_hi - p_lo
+        desc = {
+            "sd_inspector": "SD of residual inspector effects (latent logits)",
+            "sd_inspector_total": "SD of total inspector effects incl. characteristics",
+            "sd_school": "SD of school effects (schools inspected 2+ times)",
+            "sd_year": "SD of academic-year x framework effects",
+            "icc_inspector": "inspector share of latent variance (adjusted, residual effects)",
+            "icc_inspector_total": "inspector share incl. characteristics",
+            "median_odds_ratio": "median odds ratio between two random inspectors",
+            "sd_slope": "SD of inspector slopes on FSM quintile",
+            "corr_intercept_slope": "correlation of inspector intercept and FSM slope",
+            f"p_{good}_gap_p90_p10": f"median school: P({good.replace('_', ' ')}) with a 90th- minus "
+                                     "10th-percentile (lenient) inspector",
+        }
+        out = []
+        for k, v in rows.items():
+            if k == "sd_school" and "sd_school" not in self._draws:
+                continue
+            out.append({"statistic": k, **_summ(v, self.ci_prob), "description": desc.get(k, "")})
+        return pd.DataFrame(out)
+
+    # ================================================================== marginal effects
+    def _ame(self, parts: dict, draws: np.ndarray, shift_a: np.ndarray, shift_b: np.ndarray, m: int,
+             rows_by_phase: dict) -> dict:
+        """Per phase: average over rows of P(y >= m | eta + shift_a) - P(y >= m | eta + shift_b)."""
+        eta = parts["xb"] + parts["a"] + parts["slope"] + parts["s"] + parts["t"]
+        pa = 1 - self._cum(eta + shift_a, parts["tau"], draws, m - 1)
+        pb = 1 - self._cum(eta + shift_b, parts["tau"], draws, m - 1)
+        diff = pa - pb
+        return {ph: diff[:, rows].mean(axis=1) for ph, rows in rows_by_phase.items() if len(rows)}
+
+    def _phases(self, by_phase: bool = True) -> dict:
+        d = self.design_
+        out = {"all": np.arange(d.n_obs)}
+        if by_phase:
+            for ph in sorted(set(d.phase)):
+                out[ph] = np.flatnonzero(d.phase == ph)
+        return out
+
+    def characteristic_effects(self) -> pd.DataFrame:
+        """Inspector characteristics (male, HMI, serving leader): severity differences.
+
+        Rows per characteristic: the logit difference in severity (``-gamma``, positive = harsher),
+        and per phase the average marginal effect on P(below good, e.g. requires improvement or
+        worse) of the lead inspector having the characteristic vs not (other characteristics,
+        schools, years as observed; positive = harsher).
+        """
+        self._check_fitted()
+        if "characteristic_effects" in self._cache:
+            return self._cache["characteristic_effects"].copy()
+        d = self.design_
+        draws = self._draw_subset()
+        parts = self._eta_parts(draws)
+        m, _, bad = self._boundary()
+        phases = self._phases()
+        out = []
+        for q, name in enumerate(d.w_names):
+            g = self._draws["gamma"][:, q]
+            out.append({"term": name, "phase": "all", "estimand": "severity difference (1 vs 0)",
+                        "scale": "logit", **_pick(_summ(-g, self.ci_prob))})
+            raw = (d.W[:, q] + d.w_mean[q])[d.insp_idx]  # 0/1 for each inspection's lead
+            gs = self._draws["gamma"][draws, q][:, None]
+            # P(bad) = 1 - P(good): harsher = larger P(bad) = -(P_good(1) - P_good(0))
+            ame = self._ame(parts, draws, gs * (0 - raw)[None, :], gs * (1 - raw)[None, :], m, phases)
+            for ph, v in ame.items():
+                out.append({"term": name, "phase": ph, "estimand": f"change in P({bad}) (1 vs 0)",
+                            "scale": "probability", **_pick(_summ(v, self.ci_prob))})
+        frame = pd.DataFrame(out, columns=["term", "phase", "estimand", "scale", "mean", "sd", "ci_low", "ci_high"])
+        self._cache["characteristic_effects"] = frame
+        return frame.copy()
+
+    def context_effects(self) -> pd.DataFrame:
+        """School context: FSM quintile, progress, phase, region (positive = better grades).
+
+        Logit rows are the coefficients (FSM per quintile, *direct* when progress is in the
+        model, else *total*; progress per SD within phase; phase and region vs the reference).
+        Probability rows are average marginal effects on P(good or better): FSM quintile 5 vs 1,
+        progress +1 SD, each phase/region vs the reference, other covariates, inspectors,
+        schools and years as observed.
+        """
+        self._check_fitted()
+        if "context_effects" in self._cache:
+            return self._cache["context_effects"].copy()
+        d = self.design_
+        draws = self._draw_subset()
+        parts = self._eta_parts(draws)
+        m, good, _ = self._boundary()
+        phases = self._phases()
+        beta = self._draws["beta"]
+        Xraw = d.X + d.x_mean
+        kind = "direct, adjusted for progress" if self.progress else "total"
+        ref = d.info.get("reference", {})
+        out = []
+
+        def add(term, ph, est, scale, x):
+            out.append({"term": term, "phase": ph, "estimand": est, "scale": scale, **_pick(_summ(x, self.ci_prob))})
+
+        groups: dict[str, list[int]] = {}
+        for k, name in enumerate(d.cov_names):
+            if name.startswith(("phase[", "region[")):
+                groups.setdefault(name.split("[")[0], []).append(k)
+        for k, name in enumerate(d.cov_names):
+            b = beta[:, k]
+            bs = beta[draws, k][:, None]
+            if name == "fsm_quintile":
+                add(name, "all", f"log-odds of a better grade per quintile more deprived ({kind})", "logit", b)
+                fsm = Xraw[:, k] + d.info.get("fsm_centre", 3.0)
+                extra = np.zeros((len(draws), d.n_obs))
+                if "inspector_slope" in self._draws:
+                    extra = self._draws["inspector_slope"][draws][:, d.insp_idx]
+                sa = (bs + extra) * (5 - fsm)[None, :]
+                sb = (bs + extra) * (1 - fsm)[None, :]
+                for ph, v in self._ame(parts, draws, sa, sb, m, phases).items():
+                    add(name, ph, f"change in P({good}): quintile 5 vs 1 ({kind})", "probability", v)
+            elif name == "progress":
+                add(name, "all", "log-odds of a better grade per SD of progress (within phase)", "logit", b)
+                for ph, v in self._ame(parts, draws, bs + 0 * parts["xb"], 0 * parts["xb"], m, phases).items():
+                    add(name, ph, f"change in P({good}): progress +1 SD", "probability", v)
+            elif name == "progress_missing":
+                add(name, "all", "log-odds of a better grade when progress is missing", "logit", b)
+            else:
+                grp = name.split("[")[0]
+                add(name, "all", f"log-odds of a better grade vs {ref.get(grp, 'reference')}", "logit", b)
+                # set every row to this level vs to the reference level
+                cols = groups[grp]
+                cur = Xraw[:, cols] @ beta[draws][:, cols].T  # (n, S')
+                sa = (bs - cur.T)
+                sb = -cur.T
+                v = self._ame(parts, draws, sa, sb, m, {"all": np.arange(d.n_obs)})["all"]
+                add(name, "all", f"change in P({good}) vs {ref.get(grp, 'reference')}", "probability", v)
+        frame = pd.DataFrame(out, columns=["term", "phase", "estimand", "scale", "mean", "sd", "ci_low", "ci_high"])
+        self._cache["context_effects"] = frame
+        return frame.copy()
+
+    # ================================================================== diagnostics
+    def diagnostics(self) -> dict:
+        """Convergence gates and data summary. ``ok`` is False unless R-hat <= 1.01, bulk and
+        tail ESS >= 400, no divergences and E-BFMI > 0.3 (all chains)."""
+        self._check_fitted()
+        out = {k: self.diagnostics_[k] for k in ("ok", "max_rhat", "min_ess_bulk", "min_ess_tail",
+                                                  "divergences", "min_bfmi")}
+        out.update({k: v for k, v in self.diagnostics_.items() if k not in out})
+        out["data"] = self.design_.info
+        out["fit"] = getattr(self, "fit_settings_", {})
+        out["timing"] = getattr(self, "timing_", {})
+        out["model"] = self.get_params()
+        return out
+
+    # ================================================================== counterfactual
+    def counterfactual(self, inspection_id: str, seed: int = 0) -> pd.DataFrame:
+        """Grade probabilities for one inspection: actual lead inspector vs a typical one.
+
+        ``typical``: the same school, year and context with an inspector of average
+        characteristics and zero residual effect (interventional, design note §3d.1).
+        ``unit_level``: abduction-action-prediction (§3d.2): the logistic error is drawn from
+        its posterior given the observed grade and kept; only the inspector is swapped. A
+        sensitivity analysis, not the headline. The school effect is conditioned on all data,
+        including this inspection's grade.
+        Rows are grades in the scale's order (code 1 = best first).
+        """
+        self._check_fitted()
+        d = self.design_
+        hit = np.flatnonzero(d.inspection_id == str(inspection_id))
+        if not len(hit):
+            raise KeyError(f"inspection {inspection_id!r} is not in the modelled data "
+                           "(other area, dropped row, or outside the largest connected component)")
+        i = hit[:1]
+        draws = np.arange(self._S)
+        parts = self._eta_parts(draws, i)
+        eta_act = parts["xb"] + parts["a"] + parts["slope"] + parts["s"] + parts["t"]
+        eta_typ = eta_act - parts["a"] - parts["slope"]
+        p_act = self._probs(eta_act, parts["tau"], draws)[:, 0, :]  # (S, K) better-is-higher
+        p_typ = self._probs(eta_typ, parts["tau"], draws)[:, 0, :]
+        # unit level: truncated logistic error given the observed grade
+        K = d.n_levels
+        y = int(d.y[i[0]])
+        cuts = self._draws["cutpoints"]
+        tau = parts["tau"][:, 0]
+        lo = np.zeros(self._S) if y == 0 else expit((cuts[:, y - 1] - eta_act[:, 0]) / tau)
+        hi = np.ones(self._S) if y == K - 1 else expit((cuts[:, y] - eta_act[:, 0]) / tau)
+        u = np.random.default_rng(seed).uniform(lo, hi)
+        u = np.clip(u, 1e-12, 1 - 1e-12)
+        ystar = eta_typ[:, 0] + tau * np.log(u / (1 - u))
+        y_cf = (ystar[:, None] > cuts).sum(axis=1)
+        unit = np.bincount(y_cf, minlength=K) / self._S
+        sc = schemas.scale(d.scale)
+        rows = []
+        for code in sc.codes:
+            k = K - code
+            a_lo, a_hi = _interval(p_act[:, k], self.ci_prob)
+            t_lo, t_hi = _interval(p_typ[:, k], self.ci_prob)
+            diff = p_typ[:, k] - p_act[:, k]
+            c_lo, c_hi = _interval(diff, self.ci_prob)
+            rows.append({"grade": int(code), "label": sc.label(code), "observed": k == y,
+                         "actual_mean": p_act[:, k].mean(), "actual_ci_low": a_lo, "actual_ci_high": a_hi,
+                         "typical_mean": p_typ[:, k].mean(), "typical_ci_low": t_lo, "typical_ci_high": t_hi,
+                         "change_mean": diff.mean(), "change_ci_low": c_lo, "change_ci_high": c_hi,
+                         "unit_level": unit[k]})
+        frame = pd.DataFrame(rows)
+        frame.attrs.update({"inspection_id": str(inspection_id),
+                            "inspector_id": str(d.inspector_ids[d.insp_idx[i[0]]]),
+                            "observed_grade": int(K - y)})
+        return frame
+
+    # ================================================================== persistence
+    def save(self, directory: str | Path) -> Path:
+        """Write the tables, diagnostics and posterior (with the design) into ``directory``."""
+        self._check_fitted()
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():  # the fit already warned; the CSV carries empty flags
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            effects = self.inspector_effects()
+        effects.to_csv(out / "inspector_effects.csv", index=False)
+        vp = self.variance_partition()
+        (out / "variance_partition.json").write_text(
+            json.dumps({"ci_prob": self.ci_prob, "rows": vp.to_dict(orient="records")}, indent=1, allow_nan=False)
+            + "\n", encoding="utf-8")
+        self.characteristic_effects().to_csv(out / "characteristic_effects.csv", index=False)
+        self.context_effects().to_csv(out / "context_effects.csv", index=False)
+        diag = self.diagnostics()
+        diag["flags"] = getattr(self, "flag_summary_", {})
+        (out / "diagnostics.json").write_text(json.dumps(_jsonable(diag), indent=1) + "\n", encoding="utf-8")
+        tree = self.idata_.copy()
+        tree["design"] = xr.DataTree(self.design_.to_dataset())
+        tree.attrs["inspect_audit_model"] = json.dumps(
+            {"params": self.get_params(), "fit": getattr(self, "fit_settings_", {}),
+             "timing": getattr(self, "timing_", {})})
+        tmp = out / "posterior.nc.tmp"
+        tree.to_netcdf(tmp, engine="h5netcdf")
+        tmp.replace(out / "posterior.nc")
+        return out
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "InspectorModel":
+        """A fitted model from a folder written by :meth:`save` (or from ``posterior.nc``)."""
+        path = Path(directory)
+        nc = path / "posterior.nc" if path.is_dir() else path
+        with xr.open_datatree(nc, engine="h5netcdf") as tree:
+            tree = tree.load()
+        meta = json.loads(tree.attrs.get("inspect_audit_model", "{}"))
+        params = dict(meta.get("params", {}))
+        obj = cls(**params)
+        design = Design.from_dataset(tree["design"].to_dataset())
+        obj.fit_settings_ = meta.get("fit", {})
+        obj.timing_ = meta.get("timing", {})
+        obj._set_posterior(design, tree)
+        return obj
+
+
+def _pick(s: dict) -> dict:
+    return {k: s[k] for k in ("mean", "sd", "ci_low", "ci_high")}
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    return obj
+
+
+def load(directory: str | Path) -> InspectorModel:
+    """Reload a fit saved with :meth:`InspectorModel.save`."""
+    return InspectorModel.load(directory)
+
+
+__all__ = ["InspectorModel", "load", "ConvergenceWarning", "FILES"]

@@ -1,0 +1,171 @@
+"""Model M1 in PyMC: hierarchical cumulative logit with crossed random effects.
+
+Better-is-higher latent scale (design note ``bayes-inspector-model.md`` §2)::
+
+    y*_i  = eta_i + e_i,   e_i ~ Logistic(0, 1);   grade k  <=>  c_k < y*_i <= c_{k+1}
+    eta_i = x_i'beta + a_j[i] (+ b_j[i] * fsm_i) + s_m[i] + t_cell[i]
+    a_j   = w_j'gamma + sd_inspector * z_j        (w_j centred: a_j = 0 is the typical inspector)
+    s_m   = sd_school * z_m                       (schools with 2+ inspections)
+    t     = sd_year * z_t                         (academic year x framework cells)
+
+Schools inspected once get no school parameter (their s_m is not identified); with
+``marginalise_single`` their rows use the logistic-normal approximation
+``P(y <= k) = F((c_k - eta) / tau)``, ``tau = sqrt(1 + pi sd_school^2 / 8)``, so every row has the
+same latent scale. Priors (design note table): beta ~ N(0, 1), gamma ~ N(0, 0.5),
+sd_inspector, sd_school ~ HalfNormal(1), sd_year ~ HalfNormal(0.5), cutpoints ~ N(mu_k, 2.5)
+ordered with mu_k the logits of the observed cumulative shares; random slope (optional):
+LKJ(2) correlation, slope SD HalfNormal(0.5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+from scipy.special import logit
+
+from inspect_audit.inspectors.design import Design
+
+PI_OVER_8 = np.pi / 8.0
+
+
+def cutpoint_prior_means(y: np.ndarray, n_levels: int) -> np.ndarray:
+    """Logits of the observed cumulative shares, spread to be strictly increasing."""
+    counts = np.bincount(y, minlength=n_levels).astype(float) + 0.5
+    cum = np.cumsum(counts)[:-1] / counts.sum()
+    mu = logit(np.clip(cum, 0.01, 0.99))
+    for k in range(1, len(mu)):
+        mu[k] = max(mu[k], mu[k - 1] + 0.5)
+    return mu
+
+
+def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int):
+    """Ordered cutpoints built outwards from the best-identified one.
+
+    The anchor is the cutpoint whose cumulative share is nearest 1/2; the others are reached
+    by positive gaps: c_{k-1} = c_k - exp(g_{k-1}) below it, c_{k+1} = c_k + exp(g_k) above.
+    Priors: anchor ~ N(mu_anchor, 2.5), log gaps ~ N(log(prior gap), 1). Building from the anchor
+    (rather than from the lowest cutpoint, as the ``ordered`` transform does) keeps a rare
+    extreme grade from coupling every cutpoint through one poorly identified parameter.
+    """
+    mu = cutpoint_prior_means(y, n_levels)
+    counts = np.bincount(y, minlength=n_levels).astype(float) + 0.5
+    cum = np.cumsum(counts)[:-1] / counts.sum()
+    k0 = int(np.argmin(np.abs(cum - 0.5)))
+    # prior means as data, so the compiled graph (and numba's disk cache) is reused across datasets
+    mu_anchor = pm.Data(f"{name}_prior_anchor", np.asarray(mu[k0], dtype=float))
+    mu_gap = pm.Data(f"{name}_prior_log_gap", np.log(np.diff(mu)))
+    anchor = pm.Normal(f"{name}_anchor", mu=mu_anchor, sigma=2.5)
+    log_gap = pm.Normal(f"{name}_log_gap", mu=mu_gap, sigma=1.0, shape=n_levels - 2)
+    gap = pt.exp(log_gap)
+    cuts = [None] * (n_levels - 1)
+    cuts[k0] = anchor
+    for k in range(k0 - 1, -1, -1):
+        cuts[k] = cuts[k + 1] - gap[k]
+    for k in range(k0 + 1, n_levels - 1):
+        cuts[k] = cuts[k - 1] + gap[k - 1]
+    return pm.Deterministic(name, pt.stack(cuts), dims="cut")
+
+
+def build_model(d: Design, *, random_slope: bool = False, centered: bool = False,
+                marginalise_single: bool = True, marginal_cutpoints: bool = True, zero_sum: bool = True,
+                prior_sd_inspector: float = 1.0,
+                prior_sd_school: float = 1.0, prior_sd_year: float = 0.5) -> pm.Model:
+    """The PyMC model for a :class:`Design` (all data in ``pm.Data`` containers)."""
+    K = d.n_levels
+    J, R, T = len(d.inspector_ids), len(d.repeat_urns), len(d.year_cells)
+    coords = {"obs": np.arange(d.n_obs), "cov": d.cov_names, "inspector": d.inspector_ids.tolist(),
+              "insp_cov": d.w_names, "cut": np.arange(K - 1), "year": d.year_cells.tolist()}
+    if R:
+        coords["school"] = d.repeat_urns.tolist()
+    if random_slope:
+        coords["insp_term"] = ["intercept", "fsm_quintile"]
+
+    def std_normal(name, dims, n):
+        # sum-to-zero over the last axis, rescaled so each element still has unit variance
+        if zero_sum and n > 1:
+            return pm.ZeroSumNormal(name, sigma=1.0, dims=dims) * pm.Data(f"{name}_scale", np.sqrt(n / (n - 1.0)))
+        return pm.Normal(name, 0.0, 1.0, dims=dims)
+
+    with pm.Model(coords=coords) as m:
+        X = pm.Data("X", d.X, dims=("obs", "cov"))
+        W = pm.Data("W", d.W, dims=("inspector", "insp_cov"))
+        ji = pm.Data("insp_idx", d.insp_idx, dims="obs")
+        ti = pm.Data("year_idx", d.year_idx, dims="obs")
+        y = pm.Data("y", d.y, dims="obs")
+
+        beta = pm.Normal("beta", 0.0, 1.0, dims="cov")
+        gamma = pm.Normal("gamma", 0.0, 0.5, dims="insp_cov")
+        wg = pt.dot(W, gamma)
+        if random_slope:
+            chol, _, _ = pm.LKJCholeskyCov(
+                "chol_inspector", n=2, eta=2.0,
+                sd_dist=pm.HalfNormal.dist(sigma=np.array([prior_sd_inspector, 0.5]), shape=2),
+                compute_corr=True, store_in_trace=False)
+            z = std_normal("z_inspector", ("insp_term", "inspector"), J)
+            ab = pt.dot(chol, z)
+            sds = pt.sqrt(pt.diag(pt.dot(chol, chol.T)))
+            pm.Deterministic("sd_inspector", sds[0])
+            pm.Deterministic("sd_slope", sds[1])
+            pm.Deterministic("corr_intercept_slope", pt.dot(chol[1], chol[0]) / (sds[0] * sds[1]))
+            resid = ab[0]
+            slope = pm.Deterministic("inspector_slope", ab[1], dims="inspector")
+        else:
+            sd_a = pm.HalfNormal("sd_inspector", prior_sd_inspector)
+            if centered:
+                if zero_sum and J > 1:
+                    resid = pm.ZeroSumNormal("inspector_residual", sigma=sd_a * pm.Data(
+                        "inspector_residual_scale", np.sqrt(J / (J - 1.0))), dims="inspector")
+                else:
+                    resid = pm.Normal("inspector_residual", 0.0, sd_a, dims="inspector")
+            else:
+                z = std_normal("z_inspector", "inspector", J)
+                resid = sd_a * z
+            slope = None
+        a = pm.Deterministic("inspector_effect", wg + resid, dims="inspector")
+
+        sd_t = pm.HalfNormal("sd_year", prior_sd_year)
+        z_t = std_normal("z_year", "year", T)
+        t = pm.Deterministic("year_effect", sd_t * z_t, dims="year")
+
+        eta = pt.dot(X, beta) + a[ji] + t[ti]
+        if slope is not None:
+            eta = eta + slope[ji] * X[:, d.column("fsm_quintile")]
+        tau = None
+        if R:
+            si = pm.Data("school_idx", d.school_idx, dims="obs")
+            sd_s = pm.HalfNormal("sd_school", prior_sd_school)
+            z_s = pm.Normal("z_school", 0.0, 1.0, dims="school")
+            s = pm.Deterministic("school_effect", sd_s * z_s, dims="school")
+            s_pad = pt.concatenate([s, pt.zeros((1,))])  # index -1 -> 0 (single-inspection school)
+            eta = eta + s_pad[si]
+            if marginalise_single and (d.school_idx < 0).any():
+                single = pt.cast(pt.lt(si, 0), "float64")
+                tau = pt.sqrt(1.0 + single * PI_OVER_8 * sd_s**2)
+
+        mu_cut = cutpoint_prior_means(d.y, K)
+        if marginal_cutpoints:
+            # Cutpoints on the marginal (population-averaged) scale: random-effect variances
+            # stretch the conditional cutpoints by about sqrt(1 + pi/8 * total variance), which
+            # creates a curved ridge between cutpoints and SDs; sampling the marginal cutpoints
+            # (identified by the grade shares alone) removes it.
+            var_re = sd_t**2 + (sd_s**2 if R else 0.0)
+            var_re = var_re + (sds[0] ** 2 if random_slope else sd_a**2)
+            stretch = pt.sqrt(1.0 + PI_OVER_8 * var_re)
+            cut_m = anchored_cutpoints("cutpoints_marginal", d.y, K)
+            cut = pm.Deterministic("cutpoints", cut_m * stretch, dims="cut")
+        else:
+            cut = pm.Normal("cutpoints", mu=pm.Data("cutpoints_prior_mean", mu_cut), sigma=2.5,
+                            transform=pm.distributions.transforms.ordered, dims="cut")
+        if tau is None:
+            pm.OrderedLogistic("grade", eta=eta, cutpoints=cut, observed=y, compute_p=False, dims="obs")
+        else:
+            pm.OrderedLogistic("grade", eta=eta / tau, cutpoints=cut[None, :] / tau[:, None],
+                               observed=y, compute_p=False, dims="obs")
+    return m
+
+
+def stored_variables(model: pm.Model) -> list[str]:
+    """Variables kept in the trace: everything but the standard-normal offsets."""
+    names = [v.name for v in model.free_RVs + model.deterministics]
+    return [n for n in names if not n.startswith("z_") and not n.startswith("chol_")]

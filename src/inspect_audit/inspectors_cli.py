@@ -1,0 +1,118 @@
+"""``inspect-audit inspectors`` and ``inspect-audit counterfactual``: thin CLI over the inspector model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from inspect_audit.validation import validate
+
+EXIT_INVALID = 1
+EXIT_NOT_CONVERGED = 3
+TABLES = ("schools", "inspections", "judgements", "inspectors")
+
+
+def _data_paths(folder: Path) -> dict[str, Path]:
+    paths = {}
+    for table in TABLES:
+        hits = [p for ext in (".csv", ".csv.gz", ".parquet", ".xlsx") for p in [folder / f"{table}{ext}"] if p.exists()]
+        if not hits:
+            raise SystemExit(f"{folder}: no {table}.csv (need {', '.join(t + '.csv' for t in TABLES)})")
+        paths[table] = hits[0]
+    return paths
+
+
+def run_inspectors(args: argparse.Namespace) -> int:
+    from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
+
+    report = validate(_data_paths(Path(args.data)))
+    if not report.ok:
+        print(f"INVALID: {report.summary()}", file=sys.stderr)
+        with pd.option_context("display.max_colwidth", 90, "display.width", 200):
+            print(report.errors().head(50).to_string(index=False), file=sys.stderr)
+        return EXIT_INVALID
+    model = InspectorModel(area=args.area, random_slope=args.random_slope)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(report.tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
+                  progress=not args.quiet)
+        model.save(args.out)
+    diag = model.diagnostics()
+    effects = pd.read_csv(Path(args.out) / "inspector_effects.csv", keep_default_na=False)
+    vp = model.variance_partition().set_index("statistic")
+    conn = diag["data"]["n"]
+    print(f"analysed {conn['inspections']} inspections by {conn['inspectors']} inspectors at "
+          f"{conn['schools']} schools (largest connected component)")
+    icc = vp.loc["icc_inspector"]
+    print(f"inspector share of latent grade variance: {icc['mean']:.3f} "
+          f"[{icc['ci_low']:.3f}, {icc['ci_high']:.3f}] (90% interval)")
+    if diag["ok"]:
+        n_sev = int((effects["flag"] == "severe").sum())
+        n_len = int((effects["flag"] == "lenient").sum())
+        print(f"flagged: {n_sev} severe, {n_len} lenient (threshold {model.threshold} logit, "
+              f"P > {model.prob_threshold}, Bayesian FDR <= {model.fdr})")
+    else:
+        print("NOT CONVERGED: no inspector is flagged; see diagnostics.json", file=sys.stderr)
+    print(f"results written to {args.out}")
+    return 0 if diag["ok"] else EXIT_NOT_CONVERGED
+
+
+def run_counterfactual(args: argparse.Namespace) -> int:
+    from inspect_audit.inspectors import InspectorModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = InspectorModel.load(args.fit)
+    try:
+        frame = model.counterfactual(args.inspection)
+    except KeyError as exc:
+        print(str(exc.args[0]), file=sys.stderr)
+        return EXIT_INVALID
+    if args.json:
+        print(json.dumps({
+            "inspection_id": args.inspection,
+            "grades": [int(g) for g in frame["grade"]],
+            "actual": [round(float(v), 6) for v in frame["actual_mean"]],
+            "typical": [round(float(v), 6) for v in frame["typical_mean"]],
+            "typical_ci_low": [round(float(v), 6) for v in frame["typical_ci_low"]],
+            "typical_ci_high": [round(float(v), 6) for v in frame["typical_ci_high"]],
+        }))
+        return 0
+    print(f"inspection {args.inspection} (lead inspector {frame.attrs['inspector_id']}, "
+          f"observed grade {frame.attrs['observed_grade']}): grade probabilities, 90% intervals")
+    with pd.option_context("display.width", 200):
+        print(frame.round(3).to_string(index=False))
+    if not model.diagnostics_["ok"]:
+        print("warning: this fit did not pass the convergence gates", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "inspectors", help="fit the Bayesian inspector-effects model (severity, variance share, context)",
+        description="Fit model M1 (hierarchical cumulative logit) with nutpie and write inspector_effects.csv, "
+                    "variance_partition.json, characteristic_effects.csv, context_effects.csv, "
+                    "diagnostics.json and posterior.nc to OUT. Exit 3 if the convergence gates fail.")
+    p.add_argument("--data", required=True, help="folder with schools.csv, inspections.csv, judgements.csv, inspectors.csv")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--area", default="overall_effectiveness", help="judgement area (default overall_effectiveness)")
+    p.add_argument("--chains", type=int, default=4)
+    p.add_argument("--tune", type=int, default=1000)
+    p.add_argument("--draws", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--random-slope", action="store_true", help="inspector-specific slope on FSM quintile")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run_inspectors)
+    p = subparsers.add_parser(
+        "counterfactual", help="grade probabilities for one inspection under a typical inspector",
+        description="From a saved fit: probabilities of each grade under the actual lead inspector and under "
+                    "a typical one (average characteristics, zero residual effect), with 90% intervals.")
+    p.add_argument("--fit", required=True, help="output folder of `inspect-audit inspectors`")
+    p.add_argument("--inspection", required=True, help="inspection_id")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run_counterfactual)
