@@ -71,3 +71,34 @@ def figure(draw, *args) -> bytes:
         path = Path(tmp) / "figure.png"
         draw(*args, path)
         return path.read_bytes()
+
+
+def fit_settings() -> dict:
+    """Sampler settings for the app's fits: full by default; ``INSPECT_AUDIT_APP_FIT=quick`` for tests."""
+    import os
+
+    if os.environ.get("INSPECT_AUDIT_APP_FIT") == "quick":
+        return {"chains": 2, "tune": 300, "draws": 300, "seed": 1}
+    return {"chains": 4, "tune": 1000, "draws": 1000, "seed": 1}
+
+
+@st.cache_resource(show_spinner="Fitting the inspector-effects model (about a minute the first time) ...",
+                   max_entries=4)
+def fitted_model(tables: dict[str, pd.DataFrame], chains: int, tune: int, draws: int, seed: int,
+                 area: str = "overall_effectiveness"):
+    """The inspector-effects model fitted to these tables (keyed on the data, so sessions never share fits
+    of different data)."""
+    import warnings
+
+    from inspect_audit.inspectors import InspectorModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return InspectorModel(area=area).fit(tables, chains=chains, tune=tune, draws=draws, seed=seed,
+                                             progress=False)
+
+
+def model_for(tables: dict[str, pd.DataFrame]):
+    """The fitted model for the session's inspector data, with this session's fit settings."""
+    settings = st.session_state.get("fit_settings", fit_settings())
+    return fitted_model(tables, **settings)

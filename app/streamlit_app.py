@@ -17,6 +17,8 @@ st.set_page_config(page_title="inspect_audit", page_icon=":bar_chart:", layout="
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
     st.Page("pages/reliability.py", title="Reliability dashboard", icon=":material/rule:"),
+    st.Page("pages/inspectors.py", title="Inspector effects and fairness", icon=":material/person_search:"),
+    st.Page("pages/evidence_pack.py", title="Complaint evidence pack", icon=":material/gavel:"),
     st.Page("pages/scorecard.py", title="Scorecard designer", icon=":material/tune:"),
 ]
 

@@ -70,3 +70,29 @@ def test_scorecard_designer_weight_change_moves_ranks(app):
     app.number_input(key="sc_w_ks2_progress").set_value(0.9).run()
     assert not app.exception, app.exception
     assert int(app.metric[3].value.replace(",", "")) > 0  # more weight on progress reorders schools
+
+
+@pytest.fixture
+def quick_fit(monkeypatch):
+    """A quick (unconverged) fit keeps the app tests fast and exercises the 'unusable fit' path."""
+    monkeypatch.setenv("INSPECT_AUDIT_APP_FIT", "quick")
+
+
+def test_inspector_page_labels_an_unconverged_fit_and_flags_nobody(app, quick_fit):
+    app.switch_page("pages/inspectors.py").run(timeout=300)
+    assert not app.exception, app.exception
+    assert "UNUSABLE FIT" in app.error[0].value  # 2 x 300 draws cannot pass ESS >= 400
+    table = next(d.value for d in app.dataframe if "p_severe" in d.value.columns)
+    assert (table["flag"] == "").all() and table["inspector_id"].str.startswith("Inspector-").all()
+    assert (table["ci_low"] <= table["mean"]).all() and (table["mean"] <= table["ci_high"]).all()
+
+
+def test_evidence_pack_page_builds_and_exports(app, quick_fit):
+    app.switch_page("pages/evidence_pack.py").run(timeout=300)
+    assert not app.exception, app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "typical inspector" in text and "Grade awarded" in text
+    first = app.selectbox(key="ep_inspection").value
+    options = app.selectbox(key="ep_inspection").options
+    app.selectbox(key="ep_inspection").set_value(options[-1]).run(timeout=300)
+    assert not app.exception and app.selectbox(key="ep_inspection").value != first

@@ -42,7 +42,8 @@ def server():
     from inspect_audit.app_cli import streamlit_command
 
     port = _free_port()
-    proc = subprocess.Popen(streamlit_command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {**os.environ, "INSPECT_AUDIT_APP_FIT": "quick"}  # quick fits: model pages in seconds, not minutes
+    proc = subprocess.Popen(streamlit_command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -132,3 +133,30 @@ def test_scorecard_designer_weight_change(page, server):
     print(f"scorecard designer: {cold:.1f} s cold; reversals after the weight change: {reversals}")
     assert int(reversals.replace(",", "")) > 0
     assert page.get_by_text("Traceback").count() == 0
+
+
+def test_evidence_pack_download(page, server, tmp_path):
+    _open_page(page, server, "Complaint evidence pack")
+    page.get_by_text("Grade awarded").wait_for(timeout=300_000)
+    page.get_by_text("Download the pack (PDF)").wait_for()
+    page.screenshot(path=str(SHOTS / "evidence_pack.png"), full_page=True)
+    for label, suffix in (("Download the pack (PDF)", ".pdf"), ("Download the pack (HTML)", ".html")):
+        with page.expect_download() as download:
+            page.get_by_text(label).click()
+        target = tmp_path / f"pack{suffix}"
+        download.value.save_as(target)
+        head = target.read_bytes()[:5]
+        assert head == b"%PDF-" if suffix == ".pdf" else b"<!doc" == head.lower()
+    html = (tmp_path / "pack.html").read_text(encoding="utf-8")
+    assert "data version" in html and "seed" in html and "<table" in html and "INS-" not in html
+    warm = _open_page(page, server, "Complaint evidence pack")
+    page.get_by_text("Grade awarded").wait_for()
+    print(f"evidence pack page: {warm:.1f} s with the fit cached")
+
+
+def test_inspector_page_renders(page, server):
+    _open_page(page, server, "Inspector effects and fairness")
+    page.get_by_text("Each inspector's estimated severity").wait_for(timeout=300_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "inspectors.png"), full_page=True)
+    assert page.get_by_text("UNUSABLE FIT").count() == 1  # the quick test fit must say so
