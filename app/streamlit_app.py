@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/inspectors.py", title="Inspector effects and fairness", icon=":material/person_search:"),
     st.Page("pages/evidence_pack.py", title="Complaint evidence pack", icon=":material/gavel:"),
     st.Page("pages/scorecard.py", title="Scorecard designer", icon=":material/tune:"),
+    st.Page("pages/model_explorer.py", title="Model explorer", icon=":material/science:"),
 ]
 
 st.navigation(PAGES).run()

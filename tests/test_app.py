@@ -96,3 +96,16 @@ def test_evidence_pack_page_builds_and_exports(app, quick_fit):
     options = app.selectbox(key="ep_inspection").options
     app.selectbox(key="ep_inspection").set_value(options[-1]).run(timeout=300)
     assert not app.exception and app.selectbox(key="ep_inspection").value != first
+
+
+def test_model_explorer_shows_gates_and_refits_with_new_settings(app, quick_fit):
+    app.switch_page("pages/model_explorer.py").run(timeout=300)
+    assert not app.exception, app.exception
+    gates = app.dataframe[0].value
+    assert list(gates["check"]) == ["max R-hat", "min bulk ESS", "min tail ESS", "divergences", "min E-BFMI"]
+    assert not gates["passed"].all() and "UNUSABLE" in app.error[0].value
+    app.number_input(key="me_draws").set_value(400)
+    app.button[0].click().run(timeout=300)
+    assert not app.exception, app.exception
+    assert app.session_state["fit_settings"]["draws"] == 400
+    assert "'draws': 400" in app.caption[-1].value

@@ -160,3 +160,11 @@ def test_inspector_page_renders(page, server):
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "inspectors.png"), full_page=True)
     assert page.get_by_text("UNUSABLE FIT").count() == 1  # the quick test fit must say so
+
+
+def test_model_explorer_renders(page, server):
+    seconds = _open_page(page, server, "Model explorer")
+    page.get_by_text("Convergence gates").wait_for(timeout=300_000)
+    page.screenshot(path=str(SHOTS / "model_explorer.png"), full_page=True)
+    print(f"model explorer: {seconds:.1f} s")
+    assert page.get_by_text("Traceback").count() == 0

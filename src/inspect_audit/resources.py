@@ -32,3 +32,8 @@ def app_dir() -> Path:
 def bundled_data_dir() -> Path:
     """Directory of the bundled real England dataset."""
     return _PACKAGE_DIR / "data" / "england"
+
+
+def models_dir() -> Path:
+    """Directory of the model cards (one Markdown file per statistical model)."""
+    return _shipped("models", "inspector-effects.md")
