@@ -7,7 +7,9 @@ framework, and school context as fixed effects. Fitted with nutpie through PyMC 
 R-hat, ESS, divergences and E-BFMI.
 
 Modules: ``design`` (tables -> arrays, connected component), ``model`` (the PyMC model),
-``diagnostics`` (convergence gates), ``estimator`` (:class:`InspectorModel` and tidy accessors).
+``diagnostics`` (convergence gates), ``estimator`` (:class:`InspectorModel` and tidy accessors),
+``context`` (:class:`ContextModel`: FSM effects without inspector identities, total vs direct),
+``report`` (demo-report sections), ``calibration`` (repeated-simulation checks of the flag rule and SBC).
 
 Examples
 --------
@@ -21,6 +23,9 @@ Examples
 
 from inspect_audit.inspectors.design import Design, build_design
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning
-from inspect_audit.inspectors.estimator import FILES, InspectorModel, load
+from inspect_audit.inspectors.estimator import FILES, InspectorModel, load, severity_draws
+from inspect_audit.inspectors.context import ContextModel  # noqa: E402  (imports the estimator)
 
-__all__ = ["InspectorModel", "load", "build_design", "Design", "ConvergenceWarning", "FILES"]
+
+__all__ = ["InspectorModel", "ContextModel", "load", "severity_draws", "build_design", "Design",
+           "ConvergenceWarning", "FILES"]

@@ -55,6 +55,8 @@ class Design:
     school_idx: np.ndarray  # (n,) index into repeat_urns, -1 = single-inspection school
     repeat_urns: np.ndarray  # (R,)
     info: dict = field(default_factory=dict)
+    #: rows are counts of identical (covariates, year cell, grade) rows when set (context model)
+    weights: np.ndarray | None = None
 
     @property
     def n_levels(self) -> int:
@@ -89,6 +91,8 @@ class Design:
             },
             coords={"cov": list(self.cov_names), "insp_cov": list(self.w_names)},
         )
+        if self.weights is not None:
+            ds["weights"] = ("obs", np.asarray(self.weights, dtype=float))
         ds.attrs.update({"area": self.area, "scale": self.scale, "info": json.dumps(self.info)})
         return ds
 
@@ -107,7 +111,8 @@ class Design:
                    w_names=[str(c) for c in ds["insp_cov"].values], w_mean=arr("w_mean").astype(float),
                    year_idx=arr("year_idx").astype(int), year_cells=arr("year_cells", "str"),
                    school_idx=arr("school_idx").astype(int), repeat_urns=arr("repeat_urns", "str"),
-                   info=json.loads(ds.attrs.get("info", "{}")))
+                   info=json.loads(ds.attrs.get("info", "{}")),
+                   weights=arr("weights").astype(float) if "weights" in ds else None)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -189,6 +194,153 @@ def _progress(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return z, np.isnan(z)
 
 
+def year_framework_cells(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Academic year x framework cells ("2019/eif_2019") and each row's index into them."""
+    ay = academic_year(frame["start_date"])
+    cell = np.array([f"{a}/{fw}" for a, fw in zip(ay, frame["framework"].astype(str))])
+    return np.unique(cell, return_inverse=True)
+
+
+def _log_size(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """log(pupils) standardised over schools; NaN where pupils are missing or not positive."""
+    pupils = pd.to_numeric(frame.get("pupils", pd.Series(np.nan, index=frame.index)), errors="coerce")
+    raw = np.log(pupils.where(pupils > 0).to_numpy(dtype=float))
+    z = np.full(len(raw), np.nan)
+    sel = ~np.isnan(raw)
+    if sel.sum() >= 2:
+        _, first = np.unique(frame["urn"].to_numpy()[sel], return_index=True)
+        vals = raw[sel][first]
+        sd = vals.std()
+        z[sel] = (raw[sel] - vals.mean()) / (sd if sd > 0 else 1.0)
+    return z, np.isnan(z)
+
+
+def merge_small_cells(year_cells: np.ndarray, year_idx: np.ndarray, min_n: int,
+                      weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Merge year x framework cells with fewer than ``min_n`` inspections into a chronological neighbour.
+
+    The smallest cell is merged with its smaller adjacent cell until every cell has ``min_n`` or the
+    data have one cell. A merged cell is labelled ``"first..last"`` (e.g. ``"2006/section5_2005..2009/
+    section5_2009"``). Nearly empty cells are otherwise pinned only by the prior and, through the
+    sum-to-zero constraint, make the level of every year effect and cutpoint mix slowly.
+    """
+    w = np.ones(len(year_idx)) if weights is None else np.asarray(weights, dtype=float)
+    groups = [[c] for c in year_cells]  # year_cells are sorted chronologically ("YYYY/framework")
+    n = list(np.bincount(year_idx, weights=w, minlength=len(year_cells)))
+    while len(groups) > 1 and min(n) < min_n:
+        k = int(np.argmin(n))
+        if k == 0:
+            j = 1
+        elif k == len(groups) - 1:
+            j = k - 1
+        else:
+            j = k - 1 if n[k - 1] <= n[k + 1] else k + 1
+        a, b = min(j, k), max(j, k)
+        groups[a:b + 1] = [groups[a] + groups[b]]
+        n[a:b + 1] = [n[a] + n[b]]
+    labels = np.array([g[0] if len(g) == 1 else f"{g[0]}..{g[-1]}" for g in groups])
+    old_to_new = np.empty(len(year_cells), dtype=int)
+    for new, g in enumerate(groups):
+        for c in g:
+            old_to_new[np.searchsorted(year_cells, c)] = new
+    return labels, old_to_new[year_idx]
+
+
+def context_columns(f: pd.DataFrame, *, progress: bool, phase: bool = True, region: bool = True,
+                    size: bool = False) -> tuple[dict[str, np.ndarray], dict]:
+    """School-context fixed effects (uncentred) for the rows of ``f``, shared by M1 and the context model.
+
+    ``fsm_quintile`` - 3 (per quintile step); with ``progress`` the within-phase-group standardised
+    KS2 progress / Progress 8 (missing set to 0 plus a ``progress_missing`` indicator); with ``size``
+    log(pupils) standardised over schools (missing set to 0 plus ``size_missing``); phase and region
+    indicators against their most common level. Returns the columns and an info dict (references,
+    missing counts).
+    """
+    info: dict = {}
+    cols_x: dict[str, np.ndarray] = {"fsm_quintile": pd.to_numeric(f["fsm_quintile"]).to_numpy(float) - 3.0}
+    if progress:
+        z, miss = _progress(f)
+        cols_x["progress"] = np.nan_to_num(z, nan=0.0)
+        if miss.any():
+            cols_x["progress_missing"] = miss.astype(float)
+        info["n_progress_missing"] = int(miss.sum())
+    size_missing = None
+    if size:
+        z, miss = _log_size(f)
+        cols_x["size"] = np.nan_to_num(z, nan=0.0)
+        size_missing = miss.astype(float) if miss.any() else None
+        info["n_size_missing"] = int(miss.sum())
+    ref = {}
+    for name, use in (("phase", phase), ("region", region)):
+        if not use:
+            continue
+        ref[name] = f[name].value_counts().index[0]
+        for level in sorted(f[name].unique()):
+            if level != ref[name]:
+                cols_x[f"{name}[{level}]"] = (f[name] == level).to_numpy(float)
+    if size_missing is not None:  # after the indicators, so a duplicate (e.g. of region[unknown]) is the one dropped
+        cols_x["size_missing"] = size_missing
+    info["reference"] = ref
+    info["fsm_centre"] = 3.0
+    return cols_x, info
+
+
+def covariate_matrix(cols_x: dict[str, np.ndarray], info: dict | None = None
+                     ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Centred design matrix: constant columns are dropped, and so are exact duplicates of an
+    earlier column (e.g. ``size_missing`` = ``region[unknown]``), recorded in ``info["dropped_columns"]``.
+    Returns names, centred X and the subtracted means."""
+    names, kept, dropped = [], [], {}
+    for k, v in cols_x.items():
+        if np.ptp(v) == 0:
+            continue
+        dup = next((n for n, w in zip(names, kept) if np.array_equal(v, w)), None)
+        if dup is not None:
+            dropped[k] = dup
+            continue
+        names.append(k)
+        kept.append(v)
+    if info is not None and dropped:
+        info["dropped_columns"] = {k: f"duplicate of {v}" for k, v in dropped.items()}
+    X = np.column_stack(kept) if kept else np.zeros((len(next(iter(cols_x.values()))), 0))
+    x_mean = X.mean(axis=0)
+    return names, X - x_mean, x_mean
+
+
+def graded_rows(t: Mapping[str, pd.DataFrame], area: str, info: dict) -> tuple[pd.DataFrame, str, dict]:
+    """Judgements of ``area`` joined to graded inspections, on the area's most common scale.
+
+    Returns the rows (columns inspection_id, grade, urn, start_date, framework and, when present,
+    lead_inspector_id), the scale name and the count of rows dropped for another scale.
+    """
+    j = t["judgements"]
+    j = j[j["area"].astype(str) == area][["inspection_id", "grade"]]
+    if j.empty:
+        raise ValueError(f"no judgements for area {area!r}")
+    ins = t["inspections"].copy()
+    if "inspection_type" in ins:
+        ins = ins[ins["inspection_type"].isna() | (ins["inspection_type"].astype(str) == "graded")]
+    cols = [c for c in ("inspection_id", "urn", "start_date", "framework", "lead_inspector_id") if c in ins]
+    f = j.merge(ins[cols], on="inspection_id", how="inner")
+    info["n_judgements"] = int(len(j))
+    # scale: the area's scale in each framework; keep the most common one
+    scale_of = {}
+    for fw in f["framework"].dropna().astype(str).unique():
+        areas = schemas.framework_areas(fw)
+        scale_of[fw] = areas.get(area)
+    f["_scale"] = f["framework"].astype(str).map(scale_of)
+    if f["_scale"].isna().all():
+        raise ValueError(f"area {area!r} is not graded by the frameworks in the data")
+    scale_name = f["_scale"].value_counts().index[0]
+    sc = schemas.scale(scale_name)
+    if len(sc.codes) < 3:
+        raise ValueError(f"area {area!r} uses scale {scale_name!r} with fewer than 3 levels; "
+                         "the cumulative-logit model needs an ordinal grade")
+    drops = {"other_scale": int((f["_scale"] != scale_name).sum())}
+    f = f[f["_scale"] == scale_name].drop(columns="_scale")
+    return f, scale_name, drops
+
+
 def build_design(data, area: str = "overall_effectiveness", *, progress: bool = True,
                  school_effect: str = "repeat", min_repeat_schools: int = 10) -> Design:
     """Assemble model M1's arrays from the inspection tables.
@@ -211,31 +363,8 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     if school_effect not in ("repeat", "all", "none"):
         raise ValueError("school_effect must be 'repeat', 'all' or 'none'")
     info: dict = {"area": area}
-    j = t["judgements"]
-    j = j[j["area"].astype(str) == area][["inspection_id", "grade"]]
-    if j.empty:
-        raise ValueError(f"no judgements for area {area!r}")
-    ins = t["inspections"].copy()
-    if "inspection_type" in ins:
-        ins = ins[ins["inspection_type"].isna() | (ins["inspection_type"].astype(str) == "graded")]
-    cols = ["inspection_id", "urn", "start_date", "framework", "lead_inspector_id"]
-    f = j.merge(ins[cols], on="inspection_id", how="inner")
-    info["n_judgements"] = int(len(j))
-    # scale: the area's scale in each framework; keep the most common one
-    scale_of = {}
-    for fw in f["framework"].dropna().astype(str).unique():
-        areas = schemas.framework_areas(fw)
-        scale_of[fw] = areas.get(area)
-    f["_scale"] = f["framework"].astype(str).map(scale_of)
-    if f["_scale"].isna().all():
-        raise ValueError(f"area {area!r} is not graded by the frameworks in the data")
-    scale_name = f["_scale"].value_counts().index[0]
+    f, scale_name, drops = graded_rows(t, area, info)
     sc = schemas.scale(scale_name)
-    if len(sc.codes) < 3:
-        raise ValueError(f"area {area!r} uses scale {scale_name!r} with fewer than 3 levels; "
-                         "the cumulative-logit model needs an ordinal grade")
-    drops = {"other_scale": int((f["_scale"] != scale_name).sum())}
-    f = f[f["_scale"] == scale_name]
     drops["no_lead_inspector"] = int(f["lead_inspector_id"].isna().sum())
     f = f[f["lead_inspector_id"].notna()]
     s = t["schools"][[c for c in ("urn", "phase", "region", "fsm_quintile", "ks2_progress", "progress8")
@@ -265,26 +394,9 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     info["dropped"] = drops
 
     # ---------------------------------------------------------------- covariates
-    cols_x: dict[str, np.ndarray] = {"fsm_quintile": pd.to_numeric(f["fsm_quintile"]).to_numpy(float) - 3.0}
-    if progress:
-        z, miss = _progress(f)
-        cols_x["progress"] = np.nan_to_num(z, nan=0.0)
-        if miss.any():
-            cols_x["progress_missing"] = miss.astype(float)
-        info["n_progress_missing"] = int(miss.sum())
-    ref_phase = f["phase"].value_counts().index[0]
-    for ph in sorted(f["phase"].unique()):
-        if ph != ref_phase:
-            cols_x[f"phase[{ph}]"] = (f["phase"] == ph).to_numpy(float)
-    ref_region = f["region"].value_counts().index[0]
-    for rg in sorted(f["region"].unique()):
-        if rg != ref_region:
-            cols_x[f"region[{rg}]"] = (f["region"] == rg).to_numpy(float)
-    cov_names = [k for k, v in cols_x.items() if np.ptp(v) > 0]
-    X = np.column_stack([cols_x[k] for k in cov_names]) if cov_names else np.zeros((len(f), 0))
-    x_mean = X.mean(axis=0)
-    info["reference"] = {"phase": ref_phase, "region": ref_region}
-    info["fsm_centre"] = 3.0
+    cols_x, cov_info = context_columns(f, progress=progress)
+    info.update(cov_info)
+    cov_names, X, x_mean = covariate_matrix(cols_x, info)
 
     # ---------------------------------------------------------------- inspectors
     inspector_ids, insp_idx = np.unique(f["lead_inspector_id"].to_numpy(), return_inverse=True)
@@ -301,9 +413,7 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     info["inspector_predictor_shares"] = {k: float(wcols[k].mean()) for k in INSPECTOR_PREDICTORS}
 
     # ---------------------------------------------------------------- year x framework
-    ay = academic_year(f["start_date"])
-    cell = np.array([f"{a}/{fw}" for a, fw in zip(ay, f["framework"])])
-    year_cells, year_idx = np.unique(cell, return_inverse=True)
+    year_cells, year_idx = year_framework_cells(f)
 
     # ---------------------------------------------------------------- schools
     counts = f["urn"].value_counts()
@@ -331,7 +441,7 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
                  "school_effects": int(len(repeat_urns))}
     info["grade_counts"] = {str(c): int((codes == c).sum()) for c in sc.codes}
     return Design(area=area, scale=scale_name, inspection_id=f["inspection_id"].to_numpy(),
-                  urn=f["urn"].to_numpy(), phase=f["phase"].to_numpy(), y=y, X=X - x_mean,
+                  urn=f["urn"].to_numpy(), phase=f["phase"].to_numpy(), y=y, X=X,
                   cov_names=cov_names, x_mean=x_mean, insp_idx=insp_idx, inspector_ids=inspector_ids,
                   W=W - w_mean, w_names=w_names, w_mean=w_mean, year_idx=year_idx, year_cells=year_cells,
                   school_idx=school_idx, repeat_urns=repeat_urns, info=info)

@@ -115,15 +115,14 @@ class InspectorModel:
 
     # ================================================================== fitting
     def fit(self, data, chains: int = 4, tune: int = 1000, draws: int = 1000, seed: int | None = None,
-            *, progress: bool = True, cores: int | None = None) -> "InspectorModel":
+            *, progress: bool = True, cores: int | None = None, sampler: str = "nutpie") -> "InspectorModel":
         """Build the design from the tables, sample with nutpie and run the convergence gates.
 
         ``data``: mapping of tables, a ``ValidationReport`` or ``SimulatedData``.
         Emits a :class:`ConvergenceWarning` when a gate fails (flags are then all empty).
+        ``sampler="pymc"`` uses PyMC's own NUTS instead of nutpie (benchmarks only).
         """
-        import pymc as pm
-
-        from inspect_audit.inspectors.model import build_model, stored_variables
+        from inspect_audit.inspectors.model import build_model, sample
 
         t0 = time.perf_counter()
         design = build_design(data, self.area, progress=self.progress, school_effect=self.school_effect)
@@ -139,20 +138,14 @@ class InspectorModel:
                             marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*R-hat.*")
-            warnings.filterwarnings("ignore", category=FutureWarning)
-            with model:
-                idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=cores or min(chains, 2),
-                                  random_seed=int(seed), nuts_sampler="nutpie", progressbar=progress,
-                                  quiet=not progress, var_names=stored_variables(model),
-                                  nuts={"target_accept": self.target_accept, "adaptation": self.adaptation})
+        idata = sample(model, chains=chains, tune=tune, draws=draws, seed=seed, target_accept=self.target_accept,
+                       adaptation=self.adaptation, progress=progress, cores=cores, sampler=sampler)
         wall = time.perf_counter() - t0
         post_attrs = dict(idata["posterior"].attrs)
         self.timing_ = {"wall_seconds": round(wall, 2),
                         "sampling_seconds": round(float(post_attrs.get("sampling_time", np.nan)), 2)}
         self.fit_settings_ = {"chains": chains, "tune": tune, "draws": draws, "seed": int(seed),
-                              "sampler": "nutpie"}
+                              "sampler": sampler}
         self._set_posterior(design, idata)
         if progress:
             d = self.diagnostics_
@@ -616,9 +609,25 @@ def _jsonable(obj):
     return obj
 
 
+def severity_draws(model: InspectorModel, max_draws: int | None = 1000) -> pd.DataFrame:
+    """Posterior draws of each inspector's total severity (positive = harsher, latent logits).
+
+    Index ``inspector_id``, columns ``draw_0 ...`` (evenly thinned to at most ``max_draws``; ``None``
+    keeps all), the layout :func:`inspect_audit.complaints.severity.truth_severity_draws` uses, so
+    the complaints analysis can propagate the inspector model's uncertainty.
+    """
+    model._check_fitted()
+    sev = model._severity()  # (S, J)
+    S = sev.shape[0]
+    keep = np.arange(S) if max_draws is None or S <= max_draws else \
+        np.linspace(0, S - 1, int(max_draws)).round().astype(int)
+    return pd.DataFrame(sev[keep].T, index=pd.Index(model.design_.inspector_ids.astype(str), name="inspector_id"),
+                        columns=[f"draw_{i}" for i in range(len(keep))])
+
+
 def load(directory: str | Path) -> InspectorModel:
     """Reload a fit saved with :meth:`InspectorModel.save`."""
     return InspectorModel.load(directory)
 
 
-__all__ = ["InspectorModel", "load", "ConvergenceWarning", "FILES"]
+__all__ = ["InspectorModel", "load", "severity_draws", "ConvergenceWarning", "FILES"]

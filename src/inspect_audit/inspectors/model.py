@@ -19,6 +19,8 @@ LKJ(2) correlation, slope SD HalfNormal(0.5).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -27,6 +29,10 @@ from scipy.special import logit
 from inspect_audit.inspectors.design import Design
 
 PI_OVER_8 = np.pi / 8.0
+#: Top-level priors: name -> ("normal" | "half" (half-normal), scale); used by build_model and by the
+#: prior-sensitivity check (model_checks.py).
+PRIOR_SCALES = {"beta": ("normal", 1.0), "gamma": ("normal", 0.5), "sd_inspector": ("half", 1.0),
+                "sd_school": ("half", 1.0), "sd_year": ("half", 0.5)}
 
 
 def cutpoint_prior_means(y: np.ndarray, n_levels: int) -> np.ndarray:
@@ -39,7 +45,7 @@ def cutpoint_prior_means(y: np.ndarray, n_levels: int) -> np.ndarray:
     return mu
 
 
-def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int):
+def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int, anchor: int | None = None):
     """Ordered cutpoints built outwards from the best-identified one.
 
     The anchor is the cutpoint whose cumulative share is nearest 1/2; the others are reached
@@ -47,11 +53,12 @@ def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int):
     Priors: anchor ~ N(mu_anchor, 2.5), log gaps ~ N(log(prior gap), 1). Building from the anchor
     (rather than from the lowest cutpoint, as the ``ordered`` transform does) keeps a rare
     extreme grade from coupling every cutpoint through one poorly identified parameter.
+    ``anchor`` fixes the anchor's index (so models of different data share one graph).
     """
     mu = cutpoint_prior_means(y, n_levels)
     counts = np.bincount(y, minlength=n_levels).astype(float) + 0.5
     cum = np.cumsum(counts)[:-1] / counts.sum()
-    k0 = int(np.argmin(np.abs(cum - 0.5)))
+    k0 = int(np.argmin(np.abs(cum - 0.5))) if anchor is None else int(anchor)
     # prior means as data, so the compiled graph (and numba's disk cache) is reused across datasets
     mu_anchor = pm.Data(f"{name}_prior_anchor", np.asarray(mu[k0], dtype=float))
     mu_gap = pm.Data(f"{name}_prior_log_gap", np.log(np.diff(mu)))
@@ -69,13 +76,28 @@ def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int):
 
 def build_model(d: Design, *, random_slope: bool = False, centered: bool = False,
                 marginalise_single: bool = True, marginal_cutpoints: bool = True, zero_sum: bool = True,
-                prior_sd_inspector: float = 1.0,
-                prior_sd_school: float = 1.0, prior_sd_year: float = 0.5) -> pm.Model:
-    """The PyMC model for a :class:`Design` (all data in ``pm.Data`` containers)."""
+                centered_year: bool = False, anchored: bool = False, cutpoint_anchor: int | None = None,
+                year_mask: np.ndarray | None = None,
+                prior_sd_inspector: float = PRIOR_SCALES["sd_inspector"][1],
+                prior_sd_school: float = PRIOR_SCALES["sd_school"][1],
+                prior_sd_year: float = PRIOR_SCALES["sd_year"][1]) -> pm.Model:
+    """The PyMC model for a :class:`Design` (all data in ``pm.Data`` containers).
+
+    A design without inspectors (``inspector_ids`` empty) gives the context model (no inspector
+    term); a design with ``weights`` uses a weighted likelihood (collapsed rows). ``centered_year``:
+    centred year effects (better when every cell has hundreds of rows), centred over the cells with
+    ``year_mask`` = 1 (padding cells, mask 0, get no effect; with ``zero_sum`` the real cells sum to
+    zero). ``anchored`` (only with ``marginal_cutpoints=False``): conditional cutpoints built from an
+    anchor, as the marginal ones, instead of the ``ordered`` transform; ``cutpoint_anchor`` fixes it.
+    """
     K = d.n_levels
     J, R, T = len(d.inspector_ids), len(d.repeat_urns), len(d.year_cells)
-    coords = {"obs": np.arange(d.n_obs), "cov": d.cov_names, "inspector": d.inspector_ids.tolist(),
-              "insp_cov": d.w_names, "cut": np.arange(K - 1), "year": d.year_cells.tolist()}
+    coords = {"obs": np.arange(d.n_obs), "cov": d.cov_names, "cut": np.arange(K - 1),
+              "year": d.year_cells.tolist()}
+    if J:
+        coords.update({"inspector": d.inspector_ids.tolist(), "insp_cov": d.w_names})
+    elif random_slope:
+        raise ValueError("a random slope needs inspectors")
     if R:
         coords["school"] = d.repeat_urns.tolist()
     if random_slope:
@@ -89,15 +111,20 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
 
     with pm.Model(coords=coords) as m:
         X = pm.Data("X", d.X, dims=("obs", "cov"))
-        W = pm.Data("W", d.W, dims=("inspector", "insp_cov"))
-        ji = pm.Data("insp_idx", d.insp_idx, dims="obs")
+        if J:
+            W = pm.Data("W", d.W, dims=("inspector", "insp_cov"))
+            ji = pm.Data("insp_idx", d.insp_idx, dims="obs")
         ti = pm.Data("year_idx", d.year_idx, dims="obs")
         y = pm.Data("y", d.y, dims="obs")
 
-        beta = pm.Normal("beta", 0.0, 1.0, dims="cov")
-        gamma = pm.Normal("gamma", 0.0, 0.5, dims="insp_cov")
-        wg = pt.dot(W, gamma)
-        if random_slope:
+        beta = pm.Normal("beta", 0.0, PRIOR_SCALES["beta"][1], dims="cov")
+        if J:
+            gamma = pm.Normal("gamma", 0.0, PRIOR_SCALES["gamma"][1], dims="insp_cov")
+            wg = pt.dot(W, gamma)
+        slope = None
+        if not J:  # context model (no inspector identities): no inspector term
+            pass
+        elif random_slope:
             chol, _, _ = pm.LKJCholeskyCov(
                 "chol_inspector", n=2, eta=2.0,
                 sd_dist=pm.HalfNormal.dist(sigma=np.array([prior_sd_inspector, 0.5]), shape=2),
@@ -121,14 +148,28 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
             else:
                 z = std_normal("z_inspector", "inspector", J)
                 resid = sd_a * z
-            slope = None
-        a = pm.Deterministic("inspector_effect", wg + resid, dims="inspector")
+        if J:
+            a = pm.Deterministic("inspector_effect", wg + resid, dims="inspector")
 
         sd_t = pm.HalfNormal("sd_year", prior_sd_year)
-        z_t = std_normal("z_year", "year", T)
-        t = pm.Deterministic("year_effect", sd_t * z_t, dims="year")
+        if centered_year:
+            # centred: better when every cell holds hundreds of inspections (context model). Centring
+            # iid normals over the real cells gives the sum-to-zero normal; the scale keeps each
+            # effect's marginal SD at sd_year. Mask and scale are data, so padded designs share a graph.
+            mask_v = np.ones(T) if year_mask is None else np.asarray(year_mask, dtype=float)
+            T_real = float(mask_v.sum())
+            mask = pm.Data("year_mask", mask_v, dims="year")
+            scale = pm.Data("year_effect_scale", np.sqrt(T_real / (T_real - 1.0)) if zero_sum and T_real > 1 else 1.0)
+            raw = pm.Normal("year_raw", 0.0, sd_t * scale, dims="year")
+            centre = pt.sum(mask * raw) / pt.sum(mask) if zero_sum else 0.0
+            t = pm.Deterministic("year_effect", (raw - centre) * mask, dims="year")
+        else:
+            z_t = std_normal("z_year", "year", T)
+            t = pm.Deterministic("year_effect", sd_t * z_t, dims="year")
 
-        eta = pt.dot(X, beta) + a[ji] + t[ti]
+        eta = pt.dot(X, beta) + t[ti]
+        if J:
+            eta = eta + a[ji]
         if slope is not None:
             eta = eta + slope[ji] * X[:, d.column("fsm_quintile")]
         tau = None
@@ -150,14 +191,24 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
             # creates a curved ridge between cutpoints and SDs; sampling the marginal cutpoints
             # (identified by the grade shares alone) removes it.
             var_re = sd_t**2 + (sd_s**2 if R else 0.0)
-            var_re = var_re + (sds[0] ** 2 if random_slope else sd_a**2)
+            if J:
+                var_re = var_re + (sds[0] ** 2 if random_slope else sd_a**2)
             stretch = pt.sqrt(1.0 + PI_OVER_8 * var_re)
             cut_m = anchored_cutpoints("cutpoints_marginal", d.y, K)
             cut = pm.Deterministic("cutpoints", cut_m * stretch, dims="cut")
+        elif anchored:
+            cut = anchored_cutpoints("cutpoints", d.y, K, anchor=cutpoint_anchor)
         else:
             cut = pm.Normal("cutpoints", mu=pm.Data("cutpoints_prior_mean", mu_cut), sigma=2.5,
                             transform=pm.distributions.transforms.ordered, dims="cut")
-        if tau is None:
+        if d.weights is not None:
+            # collapsed rows: each row stands for weights[i] identical inspections
+            if tau is not None:
+                raise ValueError("weighted (collapsed) rows are for models without school effects")
+            w = pm.Data("weights", np.asarray(d.weights, dtype=float), dims="obs")
+            dist = pm.OrderedLogistic.dist(eta=eta, cutpoints=cut, compute_p=False)
+            pm.Potential("grade_loglik", pt.sum(w * pm.logp(dist, y)))
+        elif tau is None:
             pm.OrderedLogistic("grade", eta=eta, cutpoints=cut, observed=y, compute_p=False, dims="obs")
         else:
             pm.OrderedLogistic("grade", eta=eta / tau, cutpoints=cut[None, :] / tau[:, None],
@@ -165,7 +216,80 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
     return m
 
 
+def sample(model: pm.Model, *, chains: int, tune: int, draws: int, seed: int, target_accept: float = 0.9,
+           adaptation: str = "diag", progress: bool = False, cores: int | None = None,
+           sampler: str = "nutpie"):
+    """NUTS draws of the stored variables (a DataTree), with the project's sampler settings.
+
+    ``sampler="nutpie"`` (default) or ``"pymc"`` (PyMC's own NUTS, for benchmarks; the
+    ``adaptation`` option is nutpie's and is ignored there).
+    """
+    import warnings
+
+    nuts = {"target_accept": target_accept}
+    if sampler == "nutpie":
+        nuts["adaptation"] = adaptation
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*R-hat.*")
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        with model:
+            return pm.sample(draws=draws, tune=tune, chains=chains, cores=cores or min(chains, 2),
+                             random_seed=int(seed), nuts_sampler=sampler, progressbar=progress,
+                             quiet=not progress, var_names=stored_variables(model), nuts=nuts)
+
+
 def stored_variables(model: pm.Model) -> list[str]:
     """Variables kept in the trace: everything but the standard-normal offsets."""
     names = [v.name for v in model.free_RVs + model.deterministics]
-    return [n for n in names if not n.startswith("z_") and not n.startswith("chol_")]
+    return [n for n in names if not n.startswith(("z_", "chol_")) and not n.endswith("_raw")]
+
+
+def graph_signature(model: pm.Model) -> tuple:
+    """Free-variable names and shapes plus data names and ranks: models with equal signatures
+    share one compiled nutpie graph (only the data differ)."""
+    point = model.initial_point()
+    free = tuple(sorted((k, tuple(np.shape(v))) for k, v in point.items()))
+    data = tuple(sorted((v.name, v.type.ndim) for v in model.data_vars))
+    return free, data
+
+
+class NutpieCache:
+    """Compile a PyMC model for nutpie once and sample it on new data (``with_data``).
+
+    nutpie's compile step costs about 8-12 s per model on 2 cores even with a warm numba cache;
+    models with the same :func:`graph_signature` (same parameters, data of any length) reuse it.
+    """
+
+    def __init__(self):
+        self._compiled: dict = {}
+        self.n_compiles = 0
+
+    _shared: "NutpieCache | None" = None
+
+    @classmethod
+    def shared(cls) -> "NutpieCache":
+        """The process-wide cache (repeated fits in one session compile once)."""
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
+    def sample(self, model: pm.Model, *, chains: int, tune: int, draws: int, seed: int,
+               target_accept: float = 0.9, adaptation: str = "diag", cores: int | None = None,
+               data: dict | None = None):
+        """Draws for ``model`` (its ``pm.Data`` values, updated by ``data``, e.g. ``{"y": y_new}``)."""
+        import nutpie
+
+        key = graph_signature(model)
+        if key not in self._compiled:
+            self._compiled[key] = nutpie.compile_pymc_model(model, var_names=stored_variables(model),
+                                                            backend="numba")
+            self.n_compiles += 1
+        values = {v.name: v.get_value() for v in model.data_vars}
+        values.update(data or {})
+        compiled = self._compiled[key].with_data(**values)
+        t0 = time.perf_counter()
+        idata = nutpie.sample(compiled, draws=draws, tune=max(int(tune), 1), chains=chains,
+                              cores=cores or min(chains, 2), seed=int(seed), progress_bar=False,
+                              target_accept=target_accept, adaptation=adaptation)
+        idata["posterior"].attrs["sampling_time"] = time.perf_counter() - t0
+        return idata

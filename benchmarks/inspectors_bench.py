@@ -1,0 +1,161 @@
+"""Inspector model M1 at scale: nutpie vs PyMC's own NUTS on the same model, same data, same run.
+
+Run: ``.venv/bin/python benchmarks/inspectors_bench.py [--samplers nutpie,pymc] [--chains 4 --tune 1000
+--draws 1000] [--seed 1] [--national] [--json results.jsonl]``.
+
+Data: the simulator (``inspect_audit.simulate``) scaled to about 20,000 graded inspections by 400 lead
+inspectors (``--national``: about 100,000 by 2,000; expect tens of minutes for nutpie alone and hours
+for PyMC's NUTS on 2 cores). For each sampler the same :class:`InspectorModel` (default options) is
+fitted and the script prints wall time (model build, compile and sampling), sampling time, the minimum
+bulk ESS over every gated parameter, ESS per second, the convergence gates and a few recovery checks;
+then the nutpie / PyMC ratios. The first fit of a new graph includes numba's compile (cold cache).
+
+Not a test: timings depend on the machine, its load and the numba cache state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
+from inspect_audit.simulate import SimulationConfig, simulate
+
+#: inspections per school in the simulator with the default repeat shares (measured: 2,781 / 2,000)
+INSPECTIONS_PER_SCHOOL = 1.39
+
+
+def make_data(n_inspections: int, n_inspectors: int, seed: int):
+    cfg = SimulationConfig(n_schools=int(round(n_inspections / INSPECTIONS_PER_SCHOOL)), n_inspectors=n_inspectors,
+                           paired_n_schools=0, survey_n_schools=0)
+    t0 = time.perf_counter()
+    data = simulate(cfg, seed=seed)
+    return data, time.perf_counter() - t0
+
+
+def recovery(model: InspectorModel, truth: dict) -> dict:
+    vp = model.variance_partition().set_index("statistic")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        eff = model.inspector_effects()
+    tr = pd.DataFrame(truth["inspectors"]).set_index("inspector_id")
+    sev = tr.loc[eff["inspector_id"], "severity"].to_numpy()
+    sev = sev - sev.mean()
+    resid = tr.loc[eff["inspector_id"], "severity_residual"].to_numpy()
+    ctx = model.context_effects()
+    fsm = ctx[(ctx["term"] == "fsm_quintile") & (ctx["scale"] == "logit")].iloc[0]
+    return {
+        "sd_inspector_realised": float(resid.std()),
+        "sd_inspector": [float(vp.loc["sd_inspector", k]) for k in ("mean", "ci_low", "ci_high")],
+        "severity_coverage_90": float(np.mean((eff["ci_low"] <= sev) & (sev <= eff["ci_high"]))),
+        "fsm_direct_truth": truth["beta"]["fsm_quintile_direct"],
+        "fsm_direct": [float(fsm[k]) for k in ("mean", "ci_low", "ci_high")],
+        "flags": {k: model.flag_summary_.get(k) for k in ("n_severe", "n_lenient", "expected_false_flags", "suppressed")},
+    }
+
+
+def ess_by_parameter(model: InspectorModel) -> dict:
+    """Bulk ESS of the hyperparameters and the min / median over inspector effects, cutpoints, beta."""
+    import arviz as az
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ess = az.ess(model.idata_, var_names=["sd_inspector", "sd_school", "sd_year", "inspector_effect",
+                                                "cutpoints", "beta", "gamma"], method="bulk")
+    ds = ess.to_dataset() if hasattr(ess, "to_dataset") else ess
+    out = {}
+    for name, da in ds.data_vars.items():
+        v = np.asarray(da.values, dtype=float).ravel()
+        out[name] = round(float(v[0]), 0) if v.size == 1 else {"min": round(float(v.min()), 0),
+                                                               "median": round(float(np.median(v)), 0)}
+    return out
+
+
+def run(sampler: str, data, args) -> dict:
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = InspectorModel().fit(data, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
+                                     progress=False, sampler=sampler)
+    wall = time.perf_counter() - t0
+    diag = model.diagnostics()
+    sampling = float(model.idata_["posterior"].attrs.get("sampling_time", np.nan))
+    n = diag["data"]["n"]
+    return {
+        "sampler": sampler, "chains": args.chains, "tune": args.tune, "draws": args.draws, "seed": args.seed,
+        "inspections": n["inspections"], "inspectors": n["inspectors"], "schools": n["schools"],
+        "school_effects": n["school_effects"], "wall_s": round(wall, 1), "sampling_s": round(sampling, 1),
+        "min_ess_bulk": round(float(diag["min_ess_bulk"]), 1), "min_ess_bulk_variable": diag["min_ess_bulk_variable"],
+        "min_ess_tail": round(float(diag["min_ess_tail"]), 1),
+        "ess_per_s_wall": round(float(diag["min_ess_bulk"]) / wall, 3),
+        "ess_per_s_sampling": round(float(diag["min_ess_bulk"]) / sampling, 3) if sampling > 0 else None,
+        "max_rhat": round(float(diag["max_rhat"]), 4), "max_rhat_variable": diag["max_rhat_variable"],
+        "divergences": diag["divergences"], "min_bfmi": round(float(diag["min_bfmi"]), 3), "gates_ok": diag["ok"],
+        "checks": diag["checks"], "ess_bulk": ess_by_parameter(model), "recovery": recovery(model, data.truth),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--samplers", default="nutpie,pymc", help="comma-separated: nutpie, pymc (PyMC's own NUTS)")
+    p.add_argument("--chains", type=int, default=4)
+    p.add_argument("--tune", type=int, default=1000)
+    p.add_argument("--draws", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--national", action="store_true", help="100,000 inspections / 2,000 inspectors")
+    p.add_argument("--inspections", type=int, default=None, help="override the number of inspections")
+    p.add_argument("--inspectors", type=int, default=None, help="override the number of inspectors")
+    p.add_argument("--json", default=None, help="append one JSON line per fit to this file")
+    args = p.parse_args(argv)
+    n_ins = args.inspections or (100_000 if args.national else 20_000)
+    n_insp = args.inspectors or (2_000 if args.national else 400)
+    data, t_sim = make_data(n_ins, n_insp, args.seed)
+    print(f"simulated {len(data.inspections):,} inspections, {len(data.inspectors):,} inspectors, "
+          f"{len(data.schools):,} schools in {t_sim:.0f} s; {args.chains} chains x ({args.tune} tune + "
+          f"{args.draws} draws); machine: {os.cpu_count()} cores, {platform.python_version()}", flush=True)
+    results = []
+    for sampler in args.samplers.split(","):
+        print(f"fitting with {sampler} ...", flush=True)
+        r = run(sampler.strip(), data, args)
+        results.append(r)
+        rec = r["recovery"]
+        print(f"  {sampler}: wall {r['wall_s']:.0f} s (sampling {r['sampling_s']:.0f} s); min bulk ESS "
+              f"{r['min_ess_bulk']:.0f} ({r['min_ess_bulk_variable']}), tail {r['min_ess_tail']:.0f}; ESS/s "
+              f"{r['ess_per_s_wall']:.2f} (wall), {r['ess_per_s_sampling']:.2f} (sampling); max R-hat "
+              f"{r['max_rhat']:.4f} ({r['max_rhat_variable']}); divergences {r['divergences']}; min E-BFMI "
+              f"{r['min_bfmi']:.2f}; gates {'PASS' if r['gates_ok'] else 'FAIL ' + str(r['checks'])}", flush=True)
+        print(f"  bulk ESS by parameter: {r['ess_bulk']}", flush=True)
+        print(f"  recovery: sd_inspector {rec['sd_inspector'][0]:.3f} [{rec['sd_inspector'][1]:.3f}, "
+              f"{rec['sd_inspector'][2]:.3f}] (realised {rec['sd_inspector_realised']:.3f}); severity 90% coverage "
+              f"{rec['severity_coverage_90']:.2f}; FSM direct {rec['fsm_direct'][0]:.3f} (truth "
+              f"{rec['fsm_direct_truth']}); flags {rec['flags']}", flush=True)
+        if args.json:
+            with open(args.json, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"benchmark": "inspectors", "national": args.national, **r}) + "\n")
+    by = {r["sampler"]: r for r in results}
+    if "nutpie" in by and "pymc" in by:
+        a, b = by["nutpie"], by["pymc"]
+        print(f"nutpie / PyMC NUTS: wall {a['wall_s'] / b['wall_s']:.2f}x the time; ESS/s (wall) "
+              f"{a['ess_per_s_wall'] / b['ess_per_s_wall']:.1f}x; ESS/s (sampling) "
+              f"{a['ess_per_s_sampling'] / b['ess_per_s_sampling']:.1f}x")
+        ratios = []
+        for name in ("sd_inspector", "sd_school", "sd_year"):
+            if isinstance(a["ess_bulk"].get(name), float) and isinstance(b["ess_bulk"].get(name), float):
+                ratios.append(f"{name} {(a['ess_bulk'][name] / a['sampling_s']) / (b['ess_bulk'][name] / b['sampling_s']):.1f}x")
+        ie_a, ie_b = a["ess_bulk"].get("inspector_effect"), b["ess_bulk"].get("inspector_effect")
+        if ie_a and ie_b:
+            ratios.append(f"median inspector effect {(ie_a['median'] / a['sampling_s']) / (ie_b['median'] / b['sampling_s']):.1f}x")
+        print("ESS/s (sampling) by parameter, nutpie / PyMC: " + "; ".join(ratios))
+    return 0 if all(r["gates_ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,354 @@
+"""Demo-report sections for the Bayesian models: inspector effects (simulated) and context fairness (real).
+
+``demo_section`` fits :class:`~inspect_audit.inspectors.InspectorModel` to simulated data (simulated
+inspectors, not real people) and checks it against the simulator's truth; ``context_section`` fits
+:class:`~inspect_audit.inspectors.context.ContextModel` to the bundled England data (no inspector
+identities). Both return ``{"title", "markdown", "summary"}`` like the other sections of
+``inspect-audit demo``; ``demo_section`` also returns the fitted model under ``"model"`` (pass
+:func:`~inspect_audit.inspectors.severity_draws` of it to the complaints section).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from statsmodels.stats.proportion import proportion_confint  # noqa: E402
+
+from inspect_audit.inspectors.context import ContextModel  # noqa: E402
+from inspect_audit.inspectors.diagnostics import ConvergenceWarning, explain  # noqa: E402
+from inspect_audit.inspectors.estimator import InspectorModel  # noqa: E402
+
+#: Sampler settings: production (gated) and quick (plumbing only: seconds of sampling, gates usually fail).
+FULL_FIT = {"chains": 4, "tune": 1000, "draws": 1000}
+QUICK_FIT = {"chains": 2, "tune": 300, "draws": 300}
+QUICK_CONTEXT_ROWS = 4000
+SEVERE, LENIENT, NEUTRAL, TRUTH = "#b2182b", "#2166ac", "#7f7f7f", "#e08214"
+
+
+def _ci(lo: float, hi: float, fmt: str = "{:.2f}") -> str:
+    return f"[{fmt.format(lo)}, {fmt.format(hi)}]"
+
+
+def _pts(x: float) -> str:
+    return f"{100 * x:+.1f}"
+
+
+def _gates_line(diag: dict) -> str:
+    status = "**passed**" if diag["ok"] else "**failed**"
+    line = (f"Convergence gates {status}: max R-hat {diag['max_rhat']:.3f} (gate 1.01), min bulk ESS "
+            f"{diag['min_ess_bulk']:.0f} and tail ESS {diag['min_ess_tail']:.0f} (gate 400), "
+            f"{diag['divergences']} divergent transitions (gate 0)")
+    return line + ("." if diag["ok"] else f": {explain(diag)}.")
+
+
+# ====================================================================== inspector effects (simulated)
+
+def recovery(model: InspectorModel, truth: dict) -> dict:
+    """Compare a fit with the simulator's truth: interval coverage of the true severities (centred over
+    the modelled inspectors, as the model's typical inspector is their average), flags against the truth
+    (false flag = true |severity| <= threshold or the wrong direction), planted inspectors found, and
+    sd_inspector against the realised residual SD."""
+    eff = model.inspector_effects()
+    tr = pd.DataFrame(truth["inspectors"]).set_index("inspector_id")
+    eff = eff.join(tr[["severity", "severity_residual", "planted"]], on="inspector_id")
+    eff["true_c"] = eff["severity"] - eff["severity"].mean()
+    inside = (eff["ci_low"] <= eff["true_c"]) & (eff["true_c"] <= eff["ci_high"])
+    delta = model.threshold
+    flagged = eff[eff["flag"] != ""]
+    right = np.where(flagged["flag"] == "severe", flagged["true_c"] > delta, flagged["true_c"] < -delta)
+    planted = eff[eff["planted"].notna()]
+    found = (planted["flag"] == planted["planted"]).sum()
+    vp = model.variance_partition().set_index("statistic")
+    resid = eff["severity_residual"]
+    return {"n_inspectors": int(len(eff)), "coverage": float(inside.mean()), "ci_prob": model.ci_prob,
+            "n_flagged": int(len(flagged)), "n_false_flags": int((~right).sum()), "n_planted": int(len(planted)),
+            "n_planted_found": int(found), "expected_false_flags": model.flag_summary_.get("expected_false_flags"),
+            "sd_inspector_realised": float((resid - resid.mean()).std(ddof=0)),
+            "sd_inspector_mean": float(vp.loc["sd_inspector", "mean"]),
+            "sd_inspector_ci": (float(vp.loc["sd_inspector", "ci_low"]), float(vp.loc["sd_inspector", "ci_high"])),
+            "table": eff}
+
+
+def plot_caterpillar(eff: pd.DataFrame, path: Path, threshold: float, suppressed: bool, title: str) -> Path:
+    """Posterior mean severity and interval per inspector, sorted; flags coloured; truth as crosses."""
+    part = eff.sort_values("mean").reset_index(drop=True)
+    J = len(part)
+    fig, ax = plt.subplots(figsize=(7.5, min(2.0 + 0.13 * J, 16)))
+    y = np.arange(J)
+    colour = part["flag"].map({"severe": SEVERE, "lenient": LENIENT}).fillna(NEUTRAL).replace("", NEUTRAL)
+    ax.hlines(y, part["ci_low"], part["ci_high"], colors=colour, lw=1.4)
+    ax.scatter(part["mean"], y, c=colour, s=12, zorder=3)
+    if "true_c" in part:
+        ax.scatter(part["true_c"], y, marker="x", c=TRUTH, s=14, lw=1, zorder=4, label="true severity (simulated)")
+    for x in (-threshold, threshold):
+        ax.axvline(x, ls=":", color="grey", lw=1)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, part["inspector_id"], fontsize=max(4, min(8, 400 / max(J, 1))))
+    ax.set_xlabel("severity vs the typical inspector (latent logits; positive = harsher)", fontsize=9)
+    handles = [plt.Line2D([], [], color=SEVERE, marker="o", lw=1.4, label="flagged severe"),
+               plt.Line2D([], [], color=LENIENT, marker="o", lw=1.4, label="flagged lenient"),
+               plt.Line2D([], [], color=NEUTRAL, marker="o", lw=1.4, label="not flagged")]
+    if "true_c" in part:
+        handles.append(plt.Line2D([], [], color=TRUTH, marker="x", lw=0, label="true severity (simulated)"))
+    ax.legend(handles=handles, fontsize=7, loc="lower right")
+    if suppressed:
+        ax.text(0.02, 0.98, "convergence gates failed:\nno inspector is flagged", transform=ax.transAxes,
+                va="top", fontsize=8, color=SEVERE, bbox={"fc": "white", "ec": SEVERE})
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int = 0,
+                 progress: bool = False) -> dict:
+    """Inspector-effects section on simulated data (simulated inspectors, not real people).
+
+    Fits :class:`InspectorModel` (4 chains x 1000 + 1000; ``quick``: 2 x 300 + 300, a plumbing check
+    whose gates usually fail, so nothing is flagged), writes ``inspector_severity.png`` (caterpillar
+    plot, 90% intervals, flags marked, true severities as crosses), the fit's tables under
+    ``inspector_model/`` and returns ``{"title", "markdown", "summary", "model"}``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = QUICK_FIT if quick else FULL_FIT
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = InspectorModel().fit(simulated, seed=seed, progress=progress, **settings)
+        rec = recovery(model, getattr(simulated, "truth", {}) or {})
+        model.save(out / "inspector_model")
+    eff = rec["table"]
+    diag = model.diagnostics()
+    vp = model.variance_partition().set_index("statistic")
+    ch = model.characteristic_effects()
+    truth = simulated.truth
+    delta, pct = model.threshold, int(round(100 * model.ci_prob))
+    suppressed = not diag["ok"]
+    plot_caterpillar(eff, out / "inspector_severity.png", delta, suppressed,
+                     f"Inspector severity, {pct}% intervals (simulated inspectors, not real people)")
+    n = diag["data"]["n"]
+    fit_kind = ("**Quick fit** (2 chains x 300 draws after 300 tuning): it shows the plumbing, not a usable "
+                "result; the convergence gates usually fail, and then no inspector is flagged." if quick else
+                "Fit: 4 chains x 1000 draws after 1000 tuning (nutpie).")
+    gap_key = next(k for k in vp.index if k.endswith("_gap_p90_p10"))
+    icc, mor, gap = vp.loc["icc_inspector_total"], vp.loc["median_odds_ratio"], vp.loc[gap_key]
+    sdi = vp.loc["sd_inspector"]
+    md = [
+        "**Simulated inspectors, not real people.** Public data do not name inspectors, so this section fits "
+        f"the inspector model to simulated data with known truth: {n['inspections']:,} inspections by "
+        f"{n['inspectors']} lead inspectors at {n['schools']:,} schools (largest connected component; "
+        f"{n['school_effects']} schools inspected more than once). {fit_kind}",
+        "",
+        _gates_line(diag),
+        "",
+        "**How much of a grade is the inspector?** (latent scale, adjusted for school context, school, year)",
+        "",
+        f"| quantity | posterior mean | {pct}% interval |",
+        "|---|---|---|",
+        f"| share of latent grade variance due to the inspector (incl. characteristics) | {icc['mean']:.3f} | "
+        f"{_ci(icc['ci_low'], icc['ci_high'], '{:.3f}')} |",
+        f"| median odds ratio between two random inspectors | {mor['mean']:.2f} | {_ci(mor['ci_low'], mor['ci_high'])} |",
+        f"| P(Good or better) for a median school, 90th- minus 10th-percentile inspector (points) | "
+        f"{_pts(gap['mean'])} | [{_pts(gap['ci_low'])}, {_pts(gap['ci_high'])}] |",
+        f"| SD of residual inspector effects (logits) | {sdi['mean']:.2f} | {_ci(sdi['ci_low'], sdi['ci_high'])} |",
+        "",
+        "![Inspector severity](inspector_severity.png)",
+        "",
+        f"Each line is one simulated inspector: posterior mean severity and {pct}% interval, harsher to the right. "
+        f"An inspector is flagged only if P(|severity| > {delta} logit, in one direction) > {model.prob_threshold} "
+        f"and the flagged set keeps the Bayesian false-discovery rate <= {model.fdr:.0%}, and only when the "
+        "convergence gates pass. Orange crosses are the true (simulated) severities.",
+        "",
+    ]
+    fs = getattr(model, "flag_summary_", {})
+    if suppressed:
+        md.append("**Flags: none** (the convergence gates failed, so flags are suppressed).")
+    else:
+        md.append(f"**Flags:** {fs.get('n_severe', 0)} severe, {fs.get('n_lenient', 0)} lenient; expected number "
+                  f"of false flags {fs.get('expected_false_flags', 0):.2f}.")
+    md += ["", "**Inspector characteristics** (average change in P(Requires improvement or worse) when the lead "
+           "inspector has the characteristic vs not; positive = harsher; simulated):", "",
+           "| characteristic | phase | change (points) | 90% interval | true severity difference (logit) |",
+           "|---|---|---|---|---|"]
+    gamma = truth.get("gamma", {})
+    for r in ch[(ch["scale"] == "probability") & (ch["phase"] != "all")].itertuples():
+        true = gamma.get(r.term)
+        md.append(f"| {r.term.replace('_', ' ')} | {r.phase} | {_pts(r.mean)} | [{_pts(r.ci_low)}, {_pts(r.ci_high)}] "
+                  f"| {'' if true is None else f'{-true:+.2f}'} |")
+    implied = truth.get("gamma_implied_effects", {}).get("male_vs_female_primary_ri_or_worse_points")
+    if implied is not None:
+        md.append(f"\nSimulated truth: male vs female lead, primary, P(RI or worse) {implied:+.1f} points.")
+    md += ["", "**Recovery of the truth (simulated):**", "",
+           f"* true severity inside the {pct}% interval for {rec['coverage']:.0%} of {rec['n_inspectors']} inspectors "
+           f"(nominal {pct}%);",
+           f"* SD of residual inspector effects: realised {rec['sd_inspector_realised']:.2f}, posterior "
+           f"{rec['sd_inspector_mean']:.2f} {_ci(*rec['sd_inspector_ci'])};",
+           f"* flags: {rec['n_flagged']} flagged, {rec['n_false_flags']} of them false (true |severity| <= {delta} "
+           f"or the other direction); {rec['n_planted_found']} of {rec['n_planted']} planted extreme inspectors "
+           "flagged in the right direction.",
+           "",
+           "Tables: `inspector_model/inspector_effects.csv`, `variance_partition.json`, `characteristic_effects.csv`, "
+           "`context_effects.csv`, `diagnostics.json`; posterior draws and design: `inspector_model/posterior.nc`.",
+           ""]
+    summary = [
+        f"inspector model (simulated inspectors{', quick fit' if quick else ''}): gates "
+        f"{'passed' if diag['ok'] else 'FAILED'} (max R-hat {diag['max_rhat']:.3f}, min ESS {diag['min_ess_bulk']:.0f})",
+        f"inspector share of latent variance {icc['mean']:.3f} {_ci(icc['ci_low'], icc['ci_high'], '{:.3f}')}; "
+        f"P(Good or better) gap p90-p10 inspector {_pts(gap['mean'])} points",
+        f"true severity inside {pct}% intervals: {rec['coverage']:.0%}; flags {rec['n_flagged']} "
+        f"({rec['n_false_flags']} false){' - suppressed, gates failed' if suppressed else ''}",
+    ]
+    return {"title": "Inspector effects (simulated inspectors)", "markdown": "\n".join(md), "summary": summary,
+            "model": model}
+
+
+# ====================================================================== context fairness (real data)
+
+def _wilson(k: np.ndarray, n: np.ndarray, prob: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = proportion_confint(k, n, alpha=1 - prob, method="wilson")
+    return np.asarray(lo), np.asarray(hi)
+
+
+def plot_context(observed: pd.DataFrame, adjusted: pd.DataFrame, path: Path, title: str) -> Path:
+    """Observed (points, Wilson intervals) and model-adjusted (total and direct, bands) shares of
+    Outstanding and of Good or better by FSM quintile, one column per phase."""
+    phases = list(dict.fromkeys(adjusted["phase"]))
+    outcomes = [(1, "Outstanding"), (0, "Good or better")]
+    fig, axes = plt.subplots(len(outcomes), len(phases), figsize=(4.4 * len(phases), 6.4), squeeze=False)
+    styles = {"total": ("#c06000", "adjusted: total (region, size, year)"),
+              "direct": ("#1f5c99", "adjusted: direct (+ progress)")}
+    for c, phase in enumerate(phases):
+        for r, (grade, label) in enumerate(outcomes):
+            ax = axes[r][c]
+            o = observed[(observed.phase == phase) & (observed.grade == grade)].sort_values("fsm_quintile")
+            k = np.rint(o["share"] * o["n"]).to_numpy()
+            lo, hi = _wilson(k, o["n"].to_numpy())
+            ax.errorbar(o["fsm_quintile"] - 0.08, o["share"], yerr=[o["share"] - lo, hi - o["share"]], fmt="o",
+                        color="black", capsize=3, ms=4, label="observed (90% Wilson)")
+            for est, (colour, name) in styles.items():
+                a = adjusted[(adjusted.phase == phase) & (adjusted.grade == grade) & (adjusted.estimand == est)]
+                if a.empty:
+                    continue
+                a = a.sort_values("fsm_quintile")
+                x = a["fsm_quintile"] + (0.08 if est == "direct" else 0.0)
+                ax.plot(x, a["mean"], "-", color=colour, label=name)
+                ax.fill_between(x, a["ci_low"], a["ci_high"], color=colour, alpha=0.2)
+            ax.set_title(f"{phase}: {label}", fontsize=9)
+            ax.set_xticks([1, 2, 3, 4, 5])
+            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+            ax.grid(alpha=0.3)
+            if r == len(outcomes) - 1:
+                ax.set_xlabel("FSM quintile within phase (1 = least, 5 = most disadvantaged)", fontsize=8)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def context_section(england_tables: dict[str, pd.DataFrame], out_dir: str | Path, quick: bool = False,
+                    seed: int = 0, progress: bool = False) -> dict:
+    """Deprivation and grades before and after progress, on the real England data (no inspector identities).
+
+    Fits :class:`ContextModel` by phase (4 chains x 1000 + 1000 on every inspection; ``quick``: 2 x 300 + 300
+    on a seeded subsample of 4,000 inspections per phase), writes ``context_fsm_shares.png`` and the tables
+    under ``context_model/``, and returns ``{"title", "markdown", "summary", "model"}``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = QUICK_FIT if quick else FULL_FIT
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cm = ContextModel().fit(england_tables, seed=seed, progress=progress,
+                                max_rows=QUICK_CONTEXT_ROWS if quick else None, **settings)
+    cm.save(out / "context_model", posterior=False)
+    diag = cm.diagnostics()
+    observed, adjusted = cm.observed_shares(), cm.adjusted_shares()
+    comp = cm.fsm_total_vs_direct().set_index(["phase", "statistic"])
+    plot_context(observed, adjusted, out / "context_fsm_shares.png",
+                 "Grades by FSM quintile: observed and model-adjusted (90% intervals; real data)")
+    n_by_phase = {p: cm.fits_[(p, cm.estimands[0])].design.info["n"]["inspections"] for p in cm.phases}
+    fit_kind = (f"**Quick fit** (2 chains x 300 draws after 300 tuning, a seeded random subsample of at most "
+                f"{QUICK_CONTEXT_ROWS:,} inspections per phase): it shows the method; rerun without `--quick` "
+                "for the reported figures." if quick else
+                "Fit: 4 chains x 1000 draws after 1000 tuning (nutpie), every inspection with an FSM quintile.")
+    md = [
+        "Does deprivation shift grades, and how much of that remains once pupils' progress is held fixed? "
+        "A cumulative-logit model of the overall-effectiveness grade (one per school, the latest graded "
+        "inspection) on the school's FSM quintile (per quintile step), region, size (log pupils) and a "
+        "year-of-inspection effect, fitted by phase. **Total**: without progress; **direct**: adding KS2 "
+        "progress (primary) or Progress 8 (secondary). Inspections: "
+        + ", ".join(f"{p} {n:,}" for p, n in n_by_phase.items()) + f". {fit_kind}",
+        "",
+        _gates_line(diag),
+        "",
+        "![Grades by FSM quintile](context_fsm_shares.png)",
+        "",
+        "Points: observed shares. Lines and bands: model-adjusted shares, every school of the phase set to the "
+        "quintile with its other characteristics and inspection year as observed (posterior mean, 90% interval).",
+        "",
+        "| phase | estimand | log-odds per quintile | change in P(Outstanding), Q1 to Q5 (points) | change in "
+        "P(Good or better), Q1 to Q5 (points) |",
+        "|---|---|---|---|---|",
+    ]
+    summary = []
+    for phase in cm.phases:
+        for est in cm.estimands:
+            if (phase, f"{est}_logit") not in comp.index:
+                continue
+            lg, po, pg = (comp.loc[(phase, f"{est}_{k}")] for k in ("logit", "p_outstanding", "p_good_or_better"))
+            md.append(f"| {phase} | {est} | {lg['mean']:.3f} {_ci(lg['ci_low'], lg['ci_high'], '{:.3f}')} | "
+                      f"{_pts(po['mean'])} [{_pts(po['ci_low'])}, {_pts(po['ci_high'])}] | {_pts(pg['mean'])} "
+                      f"[{_pts(pg['ci_low'])}, {_pts(pg['ci_high'])}] |")
+    md += ["", "**How much of the total remains after progress** (direct / total change in P(Good or better), "
+           "quintile 1 to 5; the logit ratio beside it is distorted by non-collapsibility):", ""]
+    for phase in cm.phases:
+        if (phase, "share_remaining_probability") not in comp.index:
+            continue
+        sp, sl = comp.loc[(phase, "share_remaining_probability")], comp.loc[(phase, "share_remaining_logit")]
+        tot, dr = comp.loc[(phase, "total_logit")], comp.loc[(phase, "direct_logit")]
+        md.append(f"* {phase}: {sp['mean']:.0%} [{sp['ci_low']:.0%}, {sp['ci_high']:.0%}] "
+                  f"(logit ratio {sl['mean']:.2f})")
+        summary.append(f"context ({phase}, real data{', quick fit' if quick else ''}): FSM per quintile total "
+                       f"{tot['mean']:.3f}, direct {dr['mean']:.3f} logits; {sp['mean']:.0%} of the total "
+                       "remains after progress")
+    md += [
+        "",
+        "**Caveats.**",
+        "",
+        "* **Timing.** Inspection dates span 2006-2024 while FSM, size and progress are from 2022/23: a "
+        "school's context when it was inspected may have differed. The year effect absorbs who was inspected "
+        "when (Outstanding schools were exempt from routine inspection until 2020, so old latest inspections "
+        "are mostly Outstanding), not the change in each school's context.",
+        "* **Mediation: \"direct\" is not \"bias\".** Progress is partly a *consequence* of deprivation "
+        "(deprivation -> progress -> grade); progress scores allow for pupils' prior attainment but not for "
+        "their circumstances. The direct effect is what remains among schools with the same measured progress; it may "
+        "reflect unmeasured differences in quality, intake or context as well as any inspection bias, and the "
+        "total effect is not inspection bias either. Neither is causal.",
+        "* **Missing data.** Schools without an FSM quintile are dropped; schools not in the GIAS extract "
+        "(no region or size) are kept as region `unknown`: in secondaries their grades are much worse (many "
+        "have probably closed or converted since).",
+        "* One grade per school (its latest graded inspection); no inspector identities, so inspector effects "
+        "cannot be separated from context here.",
+        "",
+        "Tables: `context_model/context_effects.csv` (all coefficients; positive = towards a better grade), "
+        "`adjusted_grade_shares.csv`, `observed_grade_shares.csv`, `fsm_total_vs_direct.csv`, `diagnostics.json`.",
+        "",
+    ]
+    summary.append(f"context model gates {'passed' if diag['ok'] else 'FAILED'} (max R-hat {diag['max_rhat']:.3f}, "
+                   f"min ESS {diag['min_ess_bulk']:.0f})")
+    return {"title": "Deprivation and grades before and after progress (real data)", "markdown": "\n".join(md),
+            "summary": summary, "model": cm}
+
+
+__all__ = ["demo_section", "context_section", "recovery", "plot_caterpillar", "plot_context"]
