@@ -85,20 +85,20 @@ def fit_settings() -> dict:
 @st.cache_resource(show_spinner="Fitting the inspector-effects model (about a minute the first time) ...",
                    max_entries=4)
 def fitted_model(tables: dict[str, pd.DataFrame], chains: int, tune: int, draws: int, seed: int,
-                 area: str = "overall_effectiveness"):
+                 area: str = "overall_effectiveness", options: tuple = ()):
     """The inspector-effects model fitted to these tables (keyed on the data, so sessions never share fits
-    of different data)."""
+    of different data); ``options``: extra ``InspectorModel`` settings as (name, value) pairs."""
     import warnings
 
     from inspect_audit.inspectors import InspectorModel
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return InspectorModel(area=area).fit(tables, chains=chains, tune=tune, draws=draws, seed=seed,
-                                             progress=False)
+        return InspectorModel(area=area, **dict(options)).fit(tables, chains=chains, tune=tune, draws=draws,
+                                                              seed=seed, progress=False)
 
 
-def model_for(tables: dict[str, pd.DataFrame]):
+def model_for(tables: dict[str, pd.DataFrame], options: tuple = ()):
     """The fitted model for the session's inspector data, with this session's fit settings."""
     settings = st.session_state.get("fit_settings", fit_settings())
-    return fitted_model(tables, **settings)
+    return fitted_model(tables, **settings, options=options)

@@ -102,10 +102,23 @@ def test_model_explorer_shows_gates_and_refits_with_new_settings(app, quick_fit)
     app.switch_page("pages/model_explorer.py").run(timeout=300)
     assert not app.exception, app.exception
     gates = app.dataframe[0].value
-    assert list(gates["check"]) == ["max R-hat", "min bulk ESS", "min tail ESS", "divergences", "min E-BFMI"]
+    assert list(gates["check"]) == ["max R-hat", "min bulk ESS", "min tail ESS", "divergences", "min E-BFMI",
+                                    "overall grade shares, min predictive p"]
     assert not gates["passed"].all() and "UNUSABLE" in app.error[0].value
+    # posterior predictive check and prior sensitivity are shown with the fit
+    texts = " ".join(m.value for m in [*app.success, *app.error])
+    assert "predictive interval" in texts
+    psense = next(d.value for d in app.dataframe if "diagnosis" in d.value.columns)
+    assert "sd_inspector" in set(psense["parameter"])
+    # LOO comparison with an alternative model, fitted on demand
+    app.selectbox(key="me_variant").set_value("without progress (total FSM association)")
+    app.button(key="me_compare").click().run(timeout=300)
+    assert not app.exception, app.exception
+    loo = next(d.value for d in app.dataframe if "elpd_diff" in d.value.columns)
+    assert set(loo.index) == {"fitted model", "without progress (total FSM association)"}
+    assert any("Expected log predictive density favours" in m.value for m in app.markdown)
     app.number_input(key="me_draws").set_value(400)
     app.button[0].click().run(timeout=300)
     assert not app.exception, app.exception
     assert app.session_state["fit_settings"]["draws"] == 400
-    assert "'draws': 400" in app.caption[-1].value
+    assert any("'draws': 400" in c.value for c in app.caption)

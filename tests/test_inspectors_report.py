@@ -51,8 +51,12 @@ def test_demo_section_outputs(demo, simulated):
     assert isinstance(sec["model"], InspectorModel)
     assert all(isinstance(line, str) for line in sec["summary"]) and len(sec["summary"]) >= 3
     # variance partition, characteristics and recovery are reported
-    for text in ("median odds ratio", "P(Good or better)", "Inspector characteristics", "inside the 90% interval"):
+    for text in ("median odds ratio", "P(Good or better)", "Inspector characteristics", "inside the 90% interval",
+                 "Posterior predictive check"):
         assert text in md
+    assert (out / "inspector_ppc.png").stat().st_size > 10_000
+    ppc = pd.read_csv(out / "inspector_model" / "posterior_predictive_checks.csv")
+    assert f"{int(ppc['outside'].sum())} of {len(ppc)} cells" in md
 
 
 def test_demo_flags_follow_gates(demo):

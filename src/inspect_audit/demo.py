@@ -37,6 +37,7 @@ class DemoContext:
     england: dict[str, pd.DataFrame] = field(default_factory=dict)
     simulated: object | None = None  # inspect_audit.simulate.SimulatedData
     severity_draws: pd.DataFrame | None = None  # posterior draws of inspector severity, once fitted
+    severity_converged: bool | None = None  # whether that fit passed the convergence gates
 
 
 def _progress(message: str) -> None:
@@ -130,11 +131,35 @@ def section_scorecard(ctx: DemoContext) -> Section:
     return demo_section(ctx.england, ctx.out_dir, ctx.seed, n_rep=n_rep, n_base=n_base)
 
 
+def section_context(ctx: DemoContext) -> Section:
+    from inspect_audit.inspectors.report import context_section
+
+    _progress("context-fairness model on the real England data (Bayesian, four fits: primary and secondary, total and direct)")
+    section = context_section(ctx.england, ctx.out_dir, quick=ctx.quick, seed=ctx.seed, progress=True)
+    section.pop("model", None)
+    return section
+
+
+def section_inspectors(ctx: DemoContext) -> Section:
+    from inspect_audit.inspectors import severity_draws
+    from inspect_audit.inspectors.report import demo_section
+
+    _progress("inspector-effects model on the simulated data (Bayesian; 4 chains x 2000 iterations)"
+              if not ctx.quick else "inspector-effects model on the simulated data (quick fit)")
+    section = demo_section(ctx.simulated, ctx.out_dir, quick=ctx.quick, seed=ctx.seed, progress=True)
+    model = section.pop("model")
+    # the complaints section links complaints to severity with the posterior draws, not point estimates
+    ctx.severity_draws = severity_draws(model)
+    ctx.severity_converged = bool(model.diagnostics()["ok"])
+    return section
+
+
 def section_complaints(ctx: DemoContext) -> Section:
     from inspect_audit.complaints.report import demo_section
 
     _progress("complaints on the simulated data")
-    return demo_section(ctx.simulated, ctx.out_dir, severity_draws=ctx.severity_draws, seed=ctx.seed)
+    return demo_section(ctx.simulated, ctx.out_dir, severity_draws=ctx.severity_draws, seed=ctx.seed,
+                        severity_converged=ctx.severity_converged)
 
 
 def section_surveys(ctx: DemoContext) -> Section:
@@ -147,7 +172,9 @@ def section_surveys(ctx: DemoContext) -> Section:
 SECTIONS: list[Callable[[DemoContext], Section]] = [
     section_data,
     section_england_deprivation,
+    section_context,
     section_agreement,
+    section_inspectors,
     section_complaints,
     section_surveys,
     section_scorecard,

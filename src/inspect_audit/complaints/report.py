@@ -202,7 +202,7 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
 
 
 def demo_section(data: object, out_dir: str | Path, severity_draws: pd.DataFrame | None = None,
-                 min_n: int = MIN_N, seed: int = 0) -> dict:
+                 min_n: int = MIN_N, seed: int = 0, severity_converged: bool | None = None) -> dict:
     """Complaints section of the demo report on simulated (or any) data.
 
     Parameters
@@ -219,6 +219,8 @@ def demo_section(data: object, out_dir: str | Path, severity_draws: pd.DataFrame
         Suppression threshold.
     seed : int
         Seed for stand-in draws.
+    severity_converged : bool, optional
+        Whether the fit behind ``severity_draws`` passed its convergence gates (``False`` is stated).
 
     Returns
     -------
@@ -237,5 +239,8 @@ def demo_section(data: object, out_dir: str | Path, severity_draws: pd.DataFrame
                 "noise per draw (100 draws), in place of the inspector model's posterior.")
     elif severity_draws is not None:
         note = f"Severity: {severity_draws.shape[1]} posterior draws for {severity_draws.shape[0]} inspectors."
+        if severity_converged is False:
+            note += (" **The fit behind them failed its convergence gates**: read this link as a demonstration "
+                     "of the method, not as evidence.")
     return analyse(tables, out_dir, min_n=min_n, snapshot_date=snapshot, severity_draws=severity_draws,
                    truth=truth_all.get("complaints"), simulated=simulated, severity_note=note)

@@ -367,7 +367,7 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     sc = schemas.scale(scale_name)
     drops["no_lead_inspector"] = int(f["lead_inspector_id"].isna().sum())
     f = f[f["lead_inspector_id"].notna()]
-    s = t["schools"][[c for c in ("urn", "phase", "region", "fsm_quintile", "ks2_progress", "progress8")
+    s = t["schools"][[c for c in ("urn", "phase", "region", "fsm_quintile", "ks2_progress", "progress8", "pupils")
                       if c in t["schools"].columns]]
     f = f.merge(s, on="urn", how="left")
     for c in ("phase", "region", "fsm_quintile"):
@@ -394,7 +394,7 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     info["dropped"] = drops
 
     # ---------------------------------------------------------------- covariates
-    cols_x, cov_info = context_columns(f, progress=progress)
+    cols_x, cov_info = context_columns(f, progress=progress, size="pupils" in f)
     info.update(cov_info)
     cov_names, X, x_mean = covariate_matrix(cols_x, info)
 

@@ -1,7 +1,9 @@
 """Convergence gates for a fit (design note §6): hard gates, not advice.
 
 A fit is ``ok`` only if every reported parameter has rank-normalised split R-hat <= 1.01,
-bulk and tail ESS >= 400, there are no divergent transitions and every chain's E-BFMI > 0.3.
+bulk and tail ESS >= 400, there are no divergent transitions and every chain's E-BFMI > 0.3
+(and, for the inspector model, its replicated overall grade shares contain the observed ones:
+``model_checks.ppc_summary``).
 """
 
 from __future__ import annotations
@@ -98,6 +100,10 @@ def explain(diag: dict) -> str:
         parts.append(f"min E-BFMI {diag['min_bfmi']:.2f} <= {g['bfmi_min']}")
     if not c["chains"]:
         parts.append("fewer than 2 chains")
+    if not c.get("ppc", True):
+        p = diag.get("ppc", {})
+        parts.append(f"posterior predictive check: an overall grade share outside its 99% predictive interval "
+                     f"(min p = {p.get('overall_min_p', float('nan')):.3f})")
     return "; ".join(parts) if parts else "all gates passed"
 
 

@@ -31,7 +31,7 @@ from inspect_audit.inspectors.diagnostics import ConvergenceWarning
 PI2_3 = np.pi**2 / 3.0
 Z90 = norm.ppf(0.9)
 FILES = ("inspector_effects.csv", "variance_partition.json", "characteristic_effects.csv",
-         "context_effects.csv", "diagnostics.json", "posterior.nc")
+         "context_effects.csv", "posterior_predictive_checks.csv", "diagnostics.json", "posterior.nc")
 
 
 def _interval(x: np.ndarray, prob: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -164,8 +164,17 @@ class InspectorModel:
         self._draws = {name: np.asarray(da.values, dtype=float).reshape(self.n_chains_ * self.n_draws_,
                                                                         *da.shape[2:])
                        for name, da in post.data_vars.items()}
-        self.diagnostics_ = diag_mod.compute(idata, self.gates)
         self._cache: dict = {}
+        diag = diag_mod.compute(idata, self.gates)
+        # posterior predictive check of the grade shares: the overall shares are a gate (a model that
+        # cannot reproduce them is wrong); by-group misfit is reported, not gated
+        from inspect_audit.inspectors.model_checks import posterior_predictive_checks, ppc_summary
+
+        self.ppc_ = posterior_predictive_checks(self, seed=int(getattr(self, "fit_settings_", {}).get("seed", 0)))
+        diag["ppc"] = ppc_summary(self.ppc_)
+        diag["checks"]["ppc"] = diag["ppc"]["ok"]
+        diag["ok"] = bool(diag["ok"] and diag["ppc"]["ok"])
+        self.diagnostics_ = diag
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "_draws"):
@@ -411,12 +420,13 @@ class InspectorModel:
         return frame.copy()
 
     def context_effects(self) -> pd.DataFrame:
-        """School context: FSM quintile, progress, phase, region (positive = better grades).
+        """School context: FSM quintile, progress, size, phase, region (positive = better grades).
 
         Logit rows are the coefficients (FSM per quintile, *direct* when progress is in the
-        model, else *total*; progress per SD within phase; phase and region vs the reference).
-        Probability rows are average marginal effects on P(good or better): FSM quintile 5 vs 1,
-        progress +1 SD, each phase/region vs the reference, other covariates, inspectors,
+        model, else *total*; progress per SD within phase; size per SD of log pupils; phase and
+        region vs the reference). Probability rows are average marginal effects on P(good or
+        better): FSM quintile 5 vs 1, progress or size +1 SD, each phase/region vs the reference,
+        other covariates, inspectors,
         schools and years as observed.
         """
         self._check_fitted()
@@ -453,12 +463,13 @@ class InspectorModel:
                 sb = (bs + extra) * (1 - fsm)[None, :]
                 for ph, v in self._ame(parts, draws, sa, sb, m, phases).items():
                     add(name, ph, f"change in P({good}): quintile 5 vs 1 ({kind})", "probability", v)
-            elif name == "progress":
-                add(name, "all", "log-odds of a better grade per SD of progress (within phase)", "logit", b)
+            elif name in ("progress", "size"):
+                what = "progress (within phase)" if name == "progress" else "log(pupils)"
+                add(name, "all", f"log-odds of a better grade per SD of {what}", "logit", b)
                 for ph, v in self._ame(parts, draws, bs + 0 * parts["xb"], 0 * parts["xb"], m, phases).items():
-                    add(name, ph, f"change in P({good}): progress +1 SD", "probability", v)
-            elif name == "progress_missing":
-                add(name, "all", "log-odds of a better grade when progress is missing", "logit", b)
+                    add(name, ph, f"change in P({good}): {name} +1 SD", "probability", v)
+            elif name.endswith("_missing"):
+                add(name, "all", f"log-odds of a better grade when {name[:-8]} is missing", "logit", b)
             else:
                 grp = name.split("[")[0]
                 add(name, "all", f"log-odds of a better grade vs {ref.get(grp, 'reference')}", "logit", b)
@@ -559,6 +570,7 @@ class InspectorModel:
             + "\n", encoding="utf-8")
         self.characteristic_effects().to_csv(out / "characteristic_effects.csv", index=False)
         self.context_effects().to_csv(out / "context_effects.csv", index=False)
+        self.ppc_.to_csv(out / "posterior_predictive_checks.csv", index=False)
         diag = self.diagnostics()
         diag["flags"] = getattr(self, "flag_summary_", {})
         (out / "diagnostics.json").write_text(json.dumps(_jsonable(diag), indent=1) + "\n", encoding="utf-8")

@@ -109,6 +109,50 @@ def plot_caterpillar(eff: pd.DataFrame, path: Path, threshold: float, suppressed
     return path
 
 
+def plot_ppc(ppc: pd.DataFrame, path: Path, title: str) -> Path:
+    """Observed grade shares (points) against the posterior predictive interval (bars), by FSM quintile,
+    phase and region; one panel per grouping, grades side by side."""
+    checks = [c for c in ("fsm_quintile", "phase", "region") if c in set(ppc["check"])]
+    fig, axes = plt.subplots(len(checks), 1, figsize=(8.5, 2.7 * len(checks)), squeeze=False)
+    labels = list(dict.fromkeys(ppc["label"]))
+    colours = ["#1a9850", "#91cf60", "#fc8d59", "#d73027", "#7f7f7f"]
+    for ax, check in zip(axes[:, 0], checks):
+        part = ppc[ppc["check"] == check]
+        groups = list(dict.fromkeys(part["group"]))
+        width = 0.8 / len(labels)
+        for g_i, label in enumerate(labels):
+            sub = part[part["label"] == label].set_index("group").loc[groups]
+            x = np.arange(len(groups)) + (g_i - (len(labels) - 1) / 2) * width
+            ax.vlines(x, sub["ci_low"], sub["ci_high"], color=colours[g_i % len(colours)], lw=5, alpha=0.45)
+            ax.scatter(x, sub["observed"], color=colours[g_i % len(colours)], edgecolor="black", s=14, zorder=3,
+                       label=label)
+            out = sub["outside"].to_numpy()
+            ax.scatter(x[out], sub["observed"].to_numpy()[out], marker="o", facecolor="none", edgecolor="black",
+                       s=70, zorder=4)
+        n = part.drop_duplicates("group").set_index("group")["n"].loc[groups]
+        ax.set_xticks(np.arange(len(groups)), [f"{g.replace('_', ' ')}\n(n={k:,})" for g, k in n.items()],
+                      fontsize=7, rotation=0 if len(groups) <= 6 else 30, ha="center" if len(groups) <= 6 else "right")
+        ax.set_title(check.replace("_", " "), fontsize=9)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.grid(axis="y", alpha=0.3)
+    axes[0, 0].legend(fontsize=7, ncol=len(labels), loc="upper right")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _ppc_lines(ppc_summary: dict, image: str) -> list[str]:
+    pct = int(round(100 * ppc_summary["ci_prob"]))
+    return ["**Posterior predictive check.** Grades replicated from the fitted model, for the same inspections, "
+            f"against the observed grade shares: {ppc_summary['n_outside']} of {ppc_summary['n_cells']} cells (grade x "
+            f"group) fall outside their {pct}% predictive interval, about {ppc_summary['expected_outside']:.0f} "
+            "expected by chance; the overall grade shares "
+            + ("are reproduced (gate passed)." if ppc_summary["ok"] else "are **not** reproduced (gate failed)."),
+            "", f"![Posterior predictive check]({image})", ""]
+
+
 def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int = 0,
                  progress: bool = False) -> dict:
     """Inspector-effects section on simulated data (simulated inspectors, not real people).
@@ -135,6 +179,8 @@ def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int 
     suppressed = not diag["ok"]
     plot_caterpillar(eff, out / "inspector_severity.png", delta, suppressed,
                      f"Inspector severity, {pct}% intervals (simulated inspectors, not real people)")
+    plot_ppc(model.ppc_, out / "inspector_ppc.png",
+             f"Observed grade shares (points) and {pct}% posterior predictive intervals (bars); circled: outside")
     n = diag["data"]["n"]
     fit_kind = ("**Quick fit** (2 chains x 300 draws after 300 tuning): it shows the plumbing, not a usable "
                 "result; the convergence gates usually fail, and then no inspector is flagged." if quick else
@@ -187,6 +233,7 @@ def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int 
     implied = truth.get("gamma_implied_effects", {}).get("male_vs_female_primary_ri_or_worse_points")
     if implied is not None:
         md.append(f"\nSimulated truth: male vs female lead, primary, P(RI or worse) {implied:+.1f} points.")
+    md += [""] + _ppc_lines(diag["ppc"], "inspector_ppc.png")
     md += ["", "**Recovery of the truth (simulated):**", "",
            f"* true severity inside the {pct}% interval for {rec['coverage']:.0%} of {rec['n_inspectors']} inspectors "
            f"(nominal {pct}%);",
@@ -197,7 +244,7 @@ def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int 
            "flagged in the right direction.",
            "",
            "Tables: `inspector_model/inspector_effects.csv`, `variance_partition.json`, `characteristic_effects.csv`, "
-           "`context_effects.csv`, `diagnostics.json`; posterior draws and design: `inspector_model/posterior.nc`.",
+           "`context_effects.csv`, `posterior_predictive_checks.csv`, `diagnostics.json`; posterior draws and design: `inspector_model/posterior.nc`.",
            ""]
     summary = [
         f"inspector model (simulated inspectors{', quick fit' if quick else ''}): gates "
@@ -351,4 +398,4 @@ def context_section(england_tables: dict[str, pd.DataFrame], out_dir: str | Path
             "summary": summary, "model": cm}
 
 
-__all__ = ["demo_section", "context_section", "recovery", "plot_caterpillar", "plot_context"]
+__all__ = ["demo_section", "context_section", "recovery", "plot_caterpillar", "plot_context", "plot_ppc"]
