@@ -20,6 +20,10 @@ def test_demo_quick_writes_report_with_numbers(tmp_path, capsys):
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md):
         assert (out / image).is_file(), image
     assert "<table>" in html and "simulated" in md.lower()
+    # both Bayesian sections, with their convergence verdict, and complaints fed by the posterior draws
+    assert "## Inspector effects (simulated inspectors)" in md and "## Deprivation and grades before and after" in md
+    assert md.count("Convergence gates ") >= 2
+    assert "posterior draws for" in md
     # the data passed the validator into both workspaces and the truth is written
     assert (out / "england.duckdb").is_file() and (out / "simulated.duckdb").is_file()
     assert (out / "simulated_data" / "truth.json").is_file()

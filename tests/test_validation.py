@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from inspect_audit import schemas
+from inspect_audit import schemas, workspace
 from inspect_audit.cli import main
 from inspect_audit.validation import validate
 
@@ -172,3 +172,69 @@ def test_excel_parquet_and_gzip_inputs_pass_the_same_rules(tmp_path, suffix):
     report = validate([path, inspections])
     assert report.tables["judgements"]["grade"].tolist()[:4] == [2, 2, 1, 3]
     assert [(e["row"], e["column"], e["value"]) for e in report.issues] == [(6, "grade", "9")]
+
+
+def test_duplicate_inspection_id_is_a_key_error_and_grades_are_still_checked(tmp_path, write_csv):
+    # i1 again, under another framework: the first i1 (eif_2019) is the one grades are checked against
+    inspections = INSPECTIONS + "i1,100002,2016-05-10,cif_2015,graded,,3\n"
+    judgements = JUDGEMENTS + "i1,behaviour_and_attitudes,5\ni2,quality_of_education,2\n"
+    paths = [write_csv("schools.csv", SCHOOLS), write_csv("inspections.csv", inspections),
+             write_csv("judgements.csv", judgements)]
+    assert errors_of(validate(paths)) == [
+        ("inspections", 2, "inspection_id", "inspection_id=i1", "key"),
+        ("inspections", 4, "inspection_id", "inspection_id=i1", "key"),
+        ("judgements", 6, "grade", "5", "scale"),
+        ("judgements", 7, "area", "quality_of_education", "scale"),
+    ]
+    db = tmp_path / "ws.duckdb"
+    result = workspace.ingest(paths, db)
+    assert not result.ok and not db.exists()
+    rejects = pd.read_csv(result.rejects_dir / "inspections.rejects.csv", dtype=str)
+    assert rejects["source_row"].tolist() == ["2", "4"]
+
+
+def test_duplicate_survey_item_is_a_key_error_and_responses_are_still_checked(write_csv):
+    items = """item_id,respondent_group,dimension,text,scale_min,scale_max,reverse_coded
+s1,staff,listened_to,I am listened to,1,5,false
+s1,staff,listened_to,I am listened to (again),1,10,false
+s2,staff,workload,My workload is manageable,1,3,false
+"""
+    responses = """urn,wave,respondent_group,respondent_id,item_id,response,subgroup
+100001,2025,staff,r1,s1,4,teacher
+100001,2025,staff,r1,s1,9,teacher
+100001,2025,staff,r1,s2,4,teacher
+"""
+    found = errors_of(validate([write_csv("schools.csv", SCHOOLS), write_csv("survey_items.csv", items),
+                                write_csv("survey_responses.csv", responses)]))
+    assert [e for e in found if e[0] == "survey_items"] == [
+        ("survey_items", 2, "item_id", "item_id=s1", "key"), ("survey_items", 3, "item_id", "item_id=s1", "key")]
+    assert ("survey_responses", 3, "response", "9.0", "range") in found  # s1's first scale, 1-5
+    assert ("survey_responses", 4, "response", "4.0", "range") in found
+
+
+@pytest.mark.parametrize("title", ["Management information - schools - 31 August 2024",
+                                   "Management information - schools - 31 August 2024,,,,,,"])
+def test_title_row_with_or_without_trailing_commas(write_csv, title):
+    report = validate([write_csv("inspections.csv", title + "\n" + INSPECTIONS)])
+    assert errors_of(report) == [("inspections", 1, "(file)", title.rstrip(","), "title row above the header")]
+    assert "the header is on row 2" in report.issues[0]["rule"]
+
+
+def test_rows_wider_than_the_header_keep_every_field_in_place(write_csv):
+    header, *rows = INSPECTIONS.strip().split("\n")
+    short_header = header.rsplit(",", 1)[0]  # team_size's name missing from the header
+    report = validate([write_csv("inspections.csv", "\n".join([short_header, *rows]))])
+    assert errors_of(report) == [("inspections", 1, "Unnamed: 6", "Unnamed: 6", "unknown column")]
+    assert report.tables["inspections"]["inspection_id"].tolist() == ["i1", "i2"]
+
+
+def test_unknown_column_does_not_stop_the_other_checks(write_csv):
+    header, *rows = INSPECTIONS.strip().split("\n")
+    rows += ["i3,100001,2099-01-01,eif_2019,graded,,2", "i4,100001,2016-01-01,eif_2019,graded,,x"]
+    text = "\n".join([header + ",notes"] + [row + ",a note" for row in rows])
+    assert errors_of(validate([write_csv("inspections.csv", text)])) == [
+        ("inspections", 1, "notes", "notes", "unknown column"),
+        ("inspections", 4, "start_date", "2099-01-01", "date"),
+        ("inspections", 5, "start_date", "2016-01-01", "date"),
+        ("inspections", 5, "team_size", "x", "type"),
+    ]

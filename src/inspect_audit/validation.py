@@ -122,13 +122,30 @@ def _read_text_table(path: Path, report: ValidationReport, table: str) -> pd.Dat
         return None
     sep = "\t" if ".tsv" in path.name else ","
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
-                           skip_blank_lines=True)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
+                            skip_blank_lines=True)
     except pd.errors.ParserError as exc:
         match = re.search(r"line (\d+)", str(exc))
         report.add(table, int(match.group(1)) if match else HEADER_ROW, "(file)", "",
                    f"not a readable CSV file: {exc}")
         return None
+    return _keep_fields_beyond_header(frame)
+
+
+def _keep_fields_beyond_header(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo pandas' implicit index, so no field is lost when the rows are wider than line 1.
+
+    When every row has more fields than the first line (e.g. a one-cell title line with no
+    trailing commas above the header), pandas silently turns the extra leading fields into
+    the index. Put them back as columns, with the first line's names on the leftmost fields
+    and ``Unnamed: N`` on the rest, as pandas names empty header cells.
+    """
+    if isinstance(frame.index, pd.RangeIndex):
+        return frame
+    names = list(frame.columns)
+    frame = pd.concat([frame.index.to_frame(index=False), frame.reset_index(drop=True)], axis=1)
+    frame.columns = names + [f"Unnamed: {i}" for i in range(len(names), frame.shape[1])]
+    return frame
 
 
 def _read_any(path: Path, report: ValidationReport, table: str) -> pd.DataFrame | None:
@@ -230,18 +247,19 @@ def _check_columns_and_types(frame: pd.DataFrame, table: str, report: Validation
     fields = schemas.table_schema(table)["fields"]
     names = [f["name"] for f in fields]
     missing_values = set(schemas.table_schema(table).get("missingValues", [""]))
-    problems = False
     for col in frame.columns:
         if col not in names:
             close = difflib.get_close_matches(col, names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             report.add(table, HEADER_ROW, col, col, f"unknown column: not in the {table} schema{hint}")
-            problems = True
+    # An unknown column is reported above and the known columns are still checked; a missing
+    # required column stops the file's checks (every row would otherwise repeat the problem).
+    missing = False
     for f in fields:
         if f["name"] not in frame.columns and f.get("constraints", {}).get("required"):
             report.add(table, HEADER_ROW, f["name"], None, "required column is missing")
-            problems = True
-    if problems:
+            missing = True
+    if missing:
         return None, None
     rows = np.arange(len(frame)) + HEADER_ROW + 1
     typed = pd.DataFrame(index=frame.index)
@@ -305,6 +323,15 @@ def _reference(report: ValidationReport, existing: dict[str, pd.DataFrame], tabl
     return existing.get(table)
 
 
+def _by_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``frame`` indexed by ``key``, for looking rows up from another table.
+
+    An empty or duplicated key is already reported by the table's own key rules; here the
+    first row of a duplicated key is used, so the other rows are still checked.
+    """
+    return frame.dropna(subset=[key]).drop_duplicates(subset=[key]).set_index(key)
+
+
 def _check_foreign_keys(report: ValidationReport, existing: dict[str, pd.DataFrame]) -> None:
     for table, frame in report.tables.items():
         for fk in schemas.table_schema(table).get("foreignKeys", []):
@@ -330,7 +357,7 @@ def _check_grades_on_scale(report: ValidationReport, existing: dict[str, pd.Data
     if inspections is None:
         report.notes.append("judgements: grades not checked against framework scales (no inspections table)")
         return
-    framework = judgements["inspection_id"].map(inspections.set_index("inspection_id")["framework"])
+    framework = judgements["inspection_id"].map(_by_key(inspections, "inspection_id")["framework"])
     for i, (fw, area, grade) in enumerate(zip(framework, judgements["area"], judgements["grade"])):
         if pd.isna(fw) or pd.isna(area) or pd.isna(grade) or fw not in schemas.scales()["frameworks"]:
             continue
@@ -389,7 +416,7 @@ def _check_survey_ranges(report: ValidationReport, existing: dict[str, pd.DataFr
     resp = report.tables.get("survey_responses")
     if resp is None:
         return
-    bounds = items.set_index("item_id")[["scale_min", "scale_max"]]
+    bounds = _by_key(items, "item_id")
     lo = resp["item_id"].map(bounds["scale_min"]).astype("Float64")
     hi = resp["item_id"].map(bounds["scale_max"]).astype("Float64")
     outside = resp["response"].notna() & lo.notna() & ((resp["response"] < lo) | (resp["response"] > hi))
