@@ -165,6 +165,10 @@ def test_inspector_page_renders(page, server):
 def test_model_explorer_renders(page, server):
     seconds = _open_page(page, server, "Model explorer")
     page.get_by_role("heading", name="Convergence gates").wait_for(timeout=300_000)
+    page.get_by_role("heading", name="Posterior predictive check").wait_for()
+    page.get_by_role("heading", name="Prior sensitivity (power-scaling)").wait_for()
+    page.get_by_role("heading", name="Model comparison (PSIS-LOO)").wait_for()
+    page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "model_explorer.png"), full_page=True)
     print(f"model explorer: {seconds:.1f} s")
     assert page.get_by_text("Traceback").count() == 0

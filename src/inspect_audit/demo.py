@@ -10,6 +10,7 @@ to the console summary.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import shutil
 import sys
@@ -135,7 +136,8 @@ def section_context(ctx: DemoContext) -> Section:
     from inspect_audit.inspectors.report import context_section
 
     _progress("context-fairness model on the real England data (Bayesian, four fits: primary and secondary, total and direct)")
-    section = context_section(ctx.england, ctx.out_dir, quick=ctx.quick, seed=ctx.seed, progress=True)
+    with contextlib.redirect_stdout(sys.stderr):  # sampler progress beside the other progress lines
+        section = context_section(ctx.england, ctx.out_dir, quick=ctx.quick, seed=ctx.seed, progress=True)
     section.pop("model", None)
     return section
 
@@ -146,7 +148,8 @@ def section_inspectors(ctx: DemoContext) -> Section:
 
     _progress("inspector-effects model on the simulated data (Bayesian; 4 chains x 2000 iterations)"
               if not ctx.quick else "inspector-effects model on the simulated data (quick fit)")
-    section = demo_section(ctx.simulated, ctx.out_dir, quick=ctx.quick, seed=ctx.seed, progress=True)
+    with contextlib.redirect_stdout(sys.stderr):  # the sampler's progress bar, not in the summary
+        section = demo_section(ctx.simulated, ctx.out_dir, quick=ctx.quick, seed=ctx.seed, progress=True)
     model = section.pop("model")
     # the complaints section links complaints to severity with the posterior draws, not point estimates
     ctx.severity_draws = severity_draws(model)

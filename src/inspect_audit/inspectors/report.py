@@ -123,7 +123,7 @@ def plot_ppc(ppc: pd.DataFrame, path: Path, title: str) -> Path:
         for g_i, label in enumerate(labels):
             sub = part[part["label"] == label].set_index("group").loc[groups]
             x = np.arange(len(groups)) + (g_i - (len(labels) - 1) / 2) * width
-            ax.vlines(x, sub["ci_low"], sub["ci_high"], color=colours[g_i % len(colours)], lw=5, alpha=0.45)
+            ax.vlines(x, sub["ci_low"], sub["ci_high"], color=colours[g_i % len(colours)], lw=6, alpha=0.6)
             ax.scatter(x, sub["observed"], color=colours[g_i % len(colours)], edgecolor="black", s=14, zorder=3,
                        label=label)
             out = sub["outside"].to_numpy()
@@ -135,9 +135,11 @@ def plot_ppc(ppc: pd.DataFrame, path: Path, title: str) -> Path:
         ax.set_title(check.replace("_", " "), fontsize=9)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.grid(axis="y", alpha=0.3)
-    axes[0, 0].legend(fontsize=7, ncol=len(labels), loc="upper right")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.suptitle(title, fontsize=10, y=0.995)
+    fig.legend(handles, names, fontsize=8, ncol=len(labels), loc="upper center", bbox_to_anchor=(0.5, 0.965),
+               frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
