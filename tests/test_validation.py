@@ -238,3 +238,67 @@ def test_unknown_column_does_not_stop_the_other_checks(write_csv):
         ("inspections", 5, "start_date", "2016-01-01", "date"),
         ("inspections", 5, "team_size", "x", "type"),
     ]
+
+
+def test_blank_line_between_data_rows_does_not_shift_row_numbers(write_csv):
+    # line 1 header, 2 i1, 3 blank, 4 i2, 5 i3 with a bad team_size
+    text = INSPECTIONS.replace("\ni2,", "\n\ni2,") + "i3,100001,2021-05-04,eif_2019,graded,,x\n"
+    report = validate([write_csv("inspections.csv", text)])
+    assert errors_of(report) == [("inspections", 5, "team_size", "x", "type")]  # the blank line is ignored
+    assert report.tables["inspections"]["inspection_id"].tolist() == ["i1", "i2", "i3"]
+    assert report.row_numbers["inspections"].tolist() == [2, 4, 5]
+
+
+def test_blank_lines_are_counted_with_crlf_gzip_leading_blanks_and_multiline_cells(tmp_path, write_csv):
+    header, first, second = INSPECTIONS.strip().split("\n")
+    bad = "i3,100001,2021-05-04,eif_2019,graded,,x"
+    crlf = write_csv("inspections.crlf.csv", "\n".join([header, first, "", "  ", second, bad]))
+    assert errors_of(validate({"inspections": crlf})) == [("inspections", 6, "team_size", "x", "type")]
+    gz = tmp_path / "inspections.csv.gz"
+    gz.write_bytes(__import__("gzip").compress("\n".join(["", "", header, first, "", bad, ""]).encode()))
+    assert errors_of(validate([gz])) == [("inspections", 6, "team_size", "x", "type")]
+    # a quoted cell spanning lines (with a blank line inside it) is one row, numbered by its first line
+    multiline = write_csv("inspections.csv", "\n".join(
+        [header, 'i1,100001,2021-03-04,"eif\n\n2019",graded,,2', "", bad]))
+    assert errors_of(validate([multiline])) == [
+        ("inspections", 2, "framework", "eif\n\n2019", "code"), ("inspections", 6, "team_size", "x", "type")]
+
+
+def test_unknown_column_after_leading_blank_lines_names_the_header_line(tmp_path):
+    path = tmp_path / "inspections.csv"
+    path.write_text("\n\n" + INSPECTIONS.replace("team_size", "team_size,notes").replace(",2\n", ",2,n\n")
+                    .replace(",3\n", ",3,n\n"))
+    assert errors_of(validate([path])) == [("inspections", 3, "notes", "notes", "unknown column")]
+
+
+def test_row_with_only_separators_is_ignored_but_counted(write_csv):
+    text = INSPECTIONS + ",,,,,,\ni3,100001,2021-05-04,eif_2019,graded,,x\n"
+    report = validate([write_csv("inspections.csv", text)])
+    assert errors_of(report) == [("inspections", 5, "team_size", "x", "type")]
+    assert len(report.tables["inspections"]) == 3
+
+
+def test_empty_excel_row_is_ignored_but_counted(tmp_path):
+    frame = pd.read_csv(__import__("io").StringIO(INSPECTIONS), dtype=str, keep_default_na=False)
+    empty = pd.DataFrame([[None] * frame.shape[1]], columns=frame.columns)
+    bad = pd.DataFrame([["i3", "100001", "2021-05-04", "eif_2019", "graded", None, "x"]], columns=frame.columns)
+    path = tmp_path / "inspections.xlsx"
+    pd.concat([frame, empty, bad]).to_excel(path, index=False)
+    assert errors_of(validate([path])) == [("inspections", 5, "team_size", "x", "type")]
+
+
+@pytest.mark.parametrize("title", ["Management information - schools - 31 August 2024",
+                                   "Management information - schools - 31 August 2024,,,,,,"])
+def test_title_row_then_blank_line_names_the_real_header_row(write_csv, title):
+    report = validate([write_csv("inspections.csv", title + "\n\n" + INSPECTIONS)])
+    assert errors_of(report) == [("inspections", 1, "(file)", title.rstrip(","), "title row above the header")]
+    assert "the header is on row 3;" in report.issues[0]["rule"]
+
+
+def test_unreadable_csv_after_blank_lines_and_a_multiline_cell_names_the_physical_line(write_csv):
+    # pandas counts the quoted two-line cell as one line; the report names the file's line 7
+    text = (INSPECTIONS.replace("\ni2,", "\n\n\ni2,").replace("eif_2019", '"eif\n2019"')
+            + "i3,100001,2021-05-04,eif_2019,graded,,2,extra,extra\n")
+    report = validate([write_csv("inspections.csv", text)])
+    assert [(row, rule) for _, row, _, _, rule in errors_of(report)] == [(7, "not a readable CSV file")]
+    assert "in line 7," in report.issues[0]["rule"]

@@ -2,6 +2,10 @@
 
 Every problem is reported as one row naming the file, the row (as a person counts
 rows in the file: the header is row 1), the column, the value and the rule broken.
+Rows are the file's physical lines: blank lines count, so a row number is the line an
+editor or spreadsheet shows (a quoted cell spanning lines is numbered by its first line).
+A row with no values at all (a blank line, a line of separators only, an empty
+spreadsheet row) is ignored: it is not data and is not reported, but it keeps its number.
 Column rules (types, required, codes, ranges, patterns, keys) are built from the
 Table Schemas in ``data_schemas/`` and checked with pandera; rules that span tables
 (foreign keys, grades on the framework's scale, date order) are checked here.
@@ -9,6 +13,7 @@ Table Schemas in ``data_schemas/`` and checked with pandera; rules that span tab
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 import re
@@ -106,7 +111,36 @@ def table_from_filename(path: Path) -> str | None:
     return stem if stem in schemas.table_names() else None
 
 
-def _read_text_table(path: Path, report: ValidationReport, table: str) -> pd.DataFrame | None:
+def _record_lines(text: str, sep: str) -> tuple[list[int], list[bool]] | None:
+    """The physical line each record of ``text`` starts on, and whether it is a blank line.
+
+    A quoted cell may span lines, so records are found with the csv module (the same quoting
+    rules as pandas). Blank means what pandas' ``skip_blank_lines`` drops: an empty line, or one
+    of spaces and tabs that are not the separator. None if the csv module cannot read the text.
+    """
+    blank_chars = {" ", "\t"} - {sep}
+    last = [""]
+
+    def lines():
+        for line in io.StringIO(text, newline=None):  # \n, \r\n and \r each end a line
+            last[0] = line
+            yield line
+
+    starts, blank = [], []
+    reader = csv.reader(lines(), delimiter=sep)
+    done = 0  # lines read so far
+    try:
+        for _ in reader:
+            starts.append(done + 1)
+            blank.append(reader.line_num == done + 1 and set(last[0].rstrip("\r\n")) <= blank_chars)
+            done = reader.line_num
+    except csv.Error:
+        return None
+    return starts, blank
+
+
+def _read_text_table(path: Path, report: ValidationReport, table: str):
+    """The table as text, the header's line and each row's line; None if unreadable."""
     raw = path.read_bytes()
     if path.name.endswith(".gz"):
         import gzip
@@ -121,15 +155,27 @@ def _read_text_table(path: Path, report: ValidationReport, table: str) -> pd.Dat
                    "Windows-1252/latin-1: re-save as UTF-8, or use an adapter for Ofsted files)")
         return None
     sep = "\t" if ".tsv" in path.name else ","
+    records = _record_lines(text, sep)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
                             skip_blank_lines=True)
     except pd.errors.ParserError as exc:
+        # pandas counts records (a quoted cell spanning lines is one), blank lines included
         match = re.search(r"line (\d+)", str(exc))
-        report.add(table, int(match.group(1)) if match else HEADER_ROW, "(file)", "",
-                   f"not a readable CSV file: {exc}")
+        line = int(match.group(1)) if match else HEADER_ROW
+        if match and records and line <= len(records[0]):
+            line = records[0][line - 1]
+        message = re.sub(r"line \d+", f"line {line}", str(exc).strip(), count=1)
+        report.add(table, line, "(file)", "", f"not a readable CSV file: {message}")
         return None
-    return _keep_fields_beyond_header(frame)
+    frame = _keep_fields_beyond_header(frame)
+    # pandas skips blank lines; number the rows it kept by the lines they start on
+    lines = [start for start, blank in zip(*records) if not blank] if records else []
+    if len(lines) != len(frame) + 1:
+        report.notes.append(f"{table}: row numbers count the rows read, not the file's lines "
+                            "(the lines could not be matched to rows)")
+        return frame, HEADER_ROW, np.arange(len(frame)) + HEADER_ROW + 1
+    return frame, lines[0], np.asarray(lines[1:], dtype=int)
 
 
 def _keep_fields_beyond_header(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,7 +194,8 @@ def _keep_fields_beyond_header(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _read_any(path: Path, report: ValidationReport, table: str) -> pd.DataFrame | None:
+def _read_any(path: Path, report: ValidationReport, table: str):
+    """The table as text, the header's row number and each row's; None if unreadable."""
     name = path.name.lower()
     if name.endswith((".xlsx", ".xlsm", ".xls")):
         frame = pd.read_excel(path, dtype=object, header=0)
@@ -157,7 +204,17 @@ def _read_any(path: Path, report: ValidationReport, table: str) -> pd.DataFrame 
     else:
         return _read_text_table(path, report, table)
     frame = frame.astype(object).where(frame.notna(), "")
-    return frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v))
+    frame = frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v))
+    return frame, HEADER_ROW, np.arange(len(frame)) + HEADER_ROW + 1  # empty rows are kept
+
+
+def _drop_empty_rows(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Leave out rows with no value in any cell; the others keep their row numbers."""
+    if frame.shape[1] == 0:
+        return frame, lines
+    empty = (frame.astype("string").apply(lambda c: c.str.strip()).fillna("") == "").all(axis=1)
+    keep = ~empty.to_numpy()
+    return frame[keep].reset_index(drop=True), lines[keep]
 
 
 def _find_header_row(frame: pd.DataFrame, expected: set[str]) -> int | None:
@@ -187,19 +244,21 @@ def read_table(path: str | Path, table: str | None = None,
     if not path.is_file():
         report.add(table, HEADER_ROW, "(file)", str(path), "file not found")
         return report
-    frame = _read_any(path, report, table)
-    if frame is None:
+    read = _read_any(path, report, table)
+    if read is None:
         return report
+    frame, header_row, rows = read
+    frame, rows = _drop_empty_rows(frame, rows)
     frame.columns = [str(c).strip() for c in frame.columns]
     wanted = schemas.columns(table)
     if not set(wanted) & set(frame.columns):
         header_at = _find_header_row(frame, set(wanted))
         if header_at is not None:
-            report.add(table, HEADER_ROW, "(file)", " ".join(map(str, frame.columns[:1])),
-                       f"title row above the header: the header is on row {header_at + 2}; "
+            report.add(table, header_row, "(file)", " ".join(map(str, frame.columns[:1])),
+                       f"title row above the header: the header is on row {rows[header_at]}; "
                        "delete the rows above it")
             return report
-    typed, rows = _check_columns_and_types(frame, table, report)
+    typed, rows = _check_columns_and_types(frame, table, report, header_row, rows)
     if typed is not None:
         _check_constraints(typed, rows, table, report)
         report.tables[table] = typed
@@ -243,7 +302,8 @@ _TYPE_RULE = {
 }
 
 
-def _check_columns_and_types(frame: pd.DataFrame, table: str, report: ValidationReport):
+def _check_columns_and_types(frame: pd.DataFrame, table: str, report: ValidationReport,
+                             header_row: int, rows: np.ndarray):
     fields = schemas.table_schema(table)["fields"]
     names = [f["name"] for f in fields]
     missing_values = set(schemas.table_schema(table).get("missingValues", [""]))
@@ -251,17 +311,16 @@ def _check_columns_and_types(frame: pd.DataFrame, table: str, report: Validation
         if col not in names:
             close = difflib.get_close_matches(col, names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            report.add(table, HEADER_ROW, col, col, f"unknown column: not in the {table} schema{hint}")
+            report.add(table, header_row, col, col, f"unknown column: not in the {table} schema{hint}")
     # An unknown column is reported above and the known columns are still checked; a missing
     # required column stops the file's checks (every row would otherwise repeat the problem).
     missing = False
     for f in fields:
         if f["name"] not in frame.columns and f.get("constraints", {}).get("required"):
-            report.add(table, HEADER_ROW, f["name"], None, "required column is missing")
+            report.add(table, header_row, f["name"], None, "required column is missing")
             missing = True
     if missing:
         return None, None
-    rows = np.arange(len(frame)) + HEADER_ROW + 1
     typed = pd.DataFrame(index=frame.index)
     for f in fields:
         name = f["name"]
