@@ -170,5 +170,10 @@ def test_model_explorer_renders(page, server):
     page.get_by_role("heading", name="Model comparison (PSIS-LOO)").wait_for()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "model_explorer.png"), full_page=True)
+    # Streamlit scrolls inside its own container, so a tall viewport shows the checks below the fold
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "model_explorer_checks.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
     print(f"model explorer: {seconds:.1f} s")
     assert page.get_by_text("Traceback").count() == 0

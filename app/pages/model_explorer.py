@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_state import SIMULATED, fit_settings, model_for, tables_with
+from app_state import fit_settings, model_for, tables_with
 from inspect_audit.resources import models_dir
 
 st.title("Model explorer")
 label, tables = tables_with("inspectors")
-st.caption(f"Data: {label}." + (" Simulated inspectors, not real people." if label == SIMULATED else ""))
+st.caption(f"Data: {label}.")
 
 current = st.session_state.get("fit_settings", fit_settings())
 with st.form("fit_form"):

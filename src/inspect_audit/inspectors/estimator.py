@@ -61,6 +61,8 @@ class InspectorModel:
     marginalise_single : rows of single-inspection schools use the logistic-normal
         approximation of the school effect integrated out (same latent scale as other rows).
     centered : centred instead of non-centred inspector effects (only without random slope).
+    consistency : inspector-specific consistency (how erratic each inspector's grades are beyond
+        their severity); reported as ``sd_consistency`` and per inspector as ``consistency_*``.
     threshold : practical threshold delta (logits) for flags: flag when P(|severity| > delta)
         in one direction exceeds ``prob_threshold``.
     prob_threshold, fdr : flag rule: P > prob_threshold, then keep the largest set whose mean
@@ -85,7 +87,7 @@ class InspectorModel:
                  centered: bool = False, threshold: float = 0.5, prob_threshold: float = 0.9,
                  fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.9,
                  max_draws_summary: int = 1000, adaptation: str = "diag", marginal_cutpoints: bool = True,
-                 zero_sum: bool = True,
+                 zero_sum: bool = True, consistency: bool = False,
                  gates: dict | None = None):
         if centered and random_slope:
             raise ValueError("the centred parameterisation is available only without random slope")
@@ -104,11 +106,12 @@ class InspectorModel:
         self.adaptation = adaptation
         self.marginal_cutpoints = marginal_cutpoints
         self.zero_sum = zero_sum
+        self.consistency = consistency
         self.gates = {**diag_mod.GATES, **(gates or {})}
 
     _OPTIONS = ("area", "random_slope", "progress", "school_effect", "marginalise_single", "centered",
                 "threshold", "prob_threshold", "fdr", "ci_prob", "target_accept", "max_draws_summary", "adaptation",
-                "marginal_cutpoints", "zero_sum", "gates")
+                "marginal_cutpoints", "zero_sum", "consistency", "gates")
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in self._OPTIONS}
@@ -135,7 +138,8 @@ class InspectorModel:
                   f"({n['school_effects']}); compiling...", file=sys.stderr, flush=True)
         model = build_model(design, random_slope=self.random_slope, centered=self.centered,
                             marginalise_single=self.marginalise_single,
-                            marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum)
+                            marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum,
+                            consistency=self.consistency)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))
         idata = sample(model, chains=chains, tune=tune, draws=draws, seed=seed, target_accept=self.target_accept,
@@ -215,7 +219,11 @@ class InspectorModel:
             if self.marginalise_single and (~has).any():
                 sd_s = self._draws["sd_school"][draws]
                 tau[:, ~has] = np.sqrt(1.0 + np.pi / 8.0 * sd_s[:, None] ** 2)
-        return {"xb": xb, "a": a, "slope": slope, "s": s, "t": t, "tau": tau}
+        # tau: the row's latent noise scale with its actual inspector; tau_typical: with a typical one
+        tau_typ = tau
+        if "inspector_consistency" in self._draws:
+            tau = tau / np.exp(self._draws["inspector_consistency"][draws][:, d.insp_idx[rows]])
+        return {"xb": xb, "a": a, "slope": slope, "s": s, "t": t, "tau": tau, "tau_typical": tau_typ}
 
     def _cum(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray, k: int) -> np.ndarray:
         """P(y <= k) (better-is-higher y) for eta (S', n)."""
@@ -283,6 +291,11 @@ class InspectorModel:
             "p_severe": p_sev, "p_lenient": p_len, "mcse_p": mcse,
             "rank_median": np.median(ranks, axis=0), "rank_ci_low": r_lo, "rank_ci_high": r_hi,
         })
+        if "inspector_consistency" in self._draws:
+            cons = np.exp(self._draws["inspector_consistency"])  # discrimination relative to typical
+            c_lo, c_hi = _interval(cons, self.ci_prob)
+            frame["consistency_mean"], frame["consistency_ci_low"], frame["consistency_ci_high"] = \
+                cons.mean(axis=0), c_lo, c_hi
         frame["flag"] = self._flags(p_sev, p_len, mcse)
         return frame
 
@@ -338,6 +351,8 @@ class InspectorModel:
             "icc_inspector_total": (var_a + var_w) / (denom + var_w),
             "median_odds_ratio": np.exp(np.sqrt(2 * var_a) * norm.ppf(0.75)),
         }
+        if "sd_consistency" in self._draws:
+            rows["sd_consistency"] = self._draws["sd_consistency"]
         if "sd_slope" in self._draws:
             rows["sd_slope"] = self._draws["sd_slope"]
             rows["corr_intercept_slope"] = self._draws["corr_intercept_slope"]
@@ -358,6 +373,7 @@ class InspectorModel:
             "icc_inspector_total": "inspector share incl. characteristics",
             "median_odds_ratio": "median odds ratio between two random inspectors",
             "sd_slope": "SD of inspector slopes on FSM quintile",
+            "sd_consistency": "SD of inspectors' log consistency (how erratic grades are beyond severity)",
             "corr_intercept_slope": "correlation of inspector intercept and FSM slope",
             f"p_{good}_gap_p90_p10": f"median school: P({good.replace('_', ' ')}) with a 90th- minus "
                                      "10th-percentile (lenient) inspector",
@@ -522,7 +538,7 @@ class InspectorModel:
         eta_act = parts["xb"] + parts["a"] + parts["slope"] + parts["s"] + parts["t"]
         eta_typ = eta_act - parts["a"] - parts["slope"]
         p_act = self._probs(eta_act, parts["tau"], draws)[:, 0, :]  # (S, K) better-is-higher
-        p_typ = self._probs(eta_typ, parts["tau"], draws)[:, 0, :]
+        p_typ = self._probs(eta_typ, parts["tau_typical"], draws)[:, 0, :]
         # unit level: truncated logistic error given the observed grade
         K = d.n_levels
         y = int(d.y[i[0]])
@@ -532,7 +548,7 @@ class InspectorModel:
         hi = np.ones(self._S) if y == K - 1 else expit((cuts[:, y] - eta_act[:, 0]) / tau)
         u = np.random.default_rng(seed).uniform(lo, hi)
         u = np.clip(u, 1e-12, 1 - 1e-12)
-        ystar = eta_typ[:, 0] + tau * np.log(u / (1 - u))
+        ystar = eta_typ[:, 0] + parts["tau_typical"][:, 0] * np.log(u / (1 - u))
         y_cf = (ystar[:, None] > cuts).sum(axis=1)
         unit = np.bincount(y_cf, minlength=K) / self._S
         sc = schemas.scale(d.scale)

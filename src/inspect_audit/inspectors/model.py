@@ -32,7 +32,7 @@ PI_OVER_8 = np.pi / 8.0
 #: Top-level priors: name -> ("normal" | "half" (half-normal), scale); used by build_model and by the
 #: prior-sensitivity check (model_checks.py).
 PRIOR_SCALES = {"beta": ("normal", 1.0), "gamma": ("normal", 0.5), "sd_inspector": ("half", 1.0),
-                "sd_school": ("half", 1.0), "sd_year": ("half", 0.5)}
+                "sd_school": ("half", 1.0), "sd_year": ("half", 0.5), "sd_consistency": ("half", 0.3)}
 
 
 def cutpoint_prior_means(y: np.ndarray, n_levels: int) -> np.ndarray:
@@ -77,7 +77,7 @@ def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int, anchor: int | No
 def build_model(d: Design, *, random_slope: bool = False, centered: bool = False,
                 marginalise_single: bool = True, marginal_cutpoints: bool = True, zero_sum: bool = True,
                 centered_year: bool = False, anchored: bool = False, cutpoint_anchor: int | None = None,
-                year_mask: np.ndarray | None = None,
+                year_mask: np.ndarray | None = None, consistency: bool = False,
                 prior_sd_inspector: float = PRIOR_SCALES["sd_inspector"][1],
                 prior_sd_school: float = PRIOR_SCALES["sd_school"][1],
                 prior_sd_year: float = PRIOR_SCALES["sd_year"][1]) -> pm.Model:
@@ -89,6 +89,9 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
     ``year_mask`` = 1 (padding cells, mask 0, get no effect; with ``zero_sum`` the real cells sum to
     zero). ``anchored`` (only with ``marginal_cutpoints=False``): conditional cutpoints built from an
     anchor, as the marginal ones, instead of the ``ordered`` transform; ``cutpoint_anchor`` fixes it.
+    ``consistency``: inspector-specific consistency (design note §4): P(y <= k) = F((c_k - eta) exp(d_j)),
+    d_j = sd_consistency * z_j, sd_consistency ~ HalfNormal(0.3) (tight: one grade per inspection
+    identifies it weakly); d_j > 0 = more consistent (less noise) than the typical inspector.
     """
     K = d.n_levels
     J, R, T = len(d.inspector_ids), len(d.repeat_urns), len(d.year_cells)
@@ -96,8 +99,8 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
               "year": d.year_cells.tolist()}
     if J:
         coords.update({"inspector": d.inspector_ids.tolist(), "insp_cov": d.w_names})
-    elif random_slope:
-        raise ValueError("a random slope needs inspectors")
+    elif random_slope or consistency:
+        raise ValueError("a random slope or inspector consistency needs inspectors")
     if R:
         coords["school"] = d.repeat_urns.tolist()
     if random_slope:
@@ -183,6 +186,12 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
             if marginalise_single and (d.school_idx < 0).any():
                 single = pt.cast(pt.lt(si, 0), "float64")
                 tau = pt.sqrt(1.0 + single * PI_OVER_8 * sd_s**2)
+
+        if consistency:
+            sd_c = pm.HalfNormal("sd_consistency", PRIOR_SCALES["sd_consistency"][1])
+            z_c = std_normal("z_consistency", "inspector", J)
+            log_disc = pm.Deterministic("inspector_consistency", sd_c * z_c, dims="inspector")
+            tau = (1.0 if tau is None else tau) / pt.exp(log_disc)[ji]
 
         mu_cut = cutpoint_prior_means(d.y, K)
         if marginal_cutpoints:
