@@ -69,7 +69,9 @@ st.caption("How much each posterior would move if its prior (or the likelihood) 
 st.subheader("Model comparison (PSIS-LOO)")
 VARIANTS = {"random FSM slope by inspector": (("random_slope", True),),
             "without progress (total FSM association)": (("progress", False),),
-            "no school effects": (("school_effect", "none"),)}
+            "no school effects": (("school_effect", "none"),),
+            "partial proportional odds for FSM (effect per grade boundary)": (("partial_odds_fsm", True),),
+            "inspector-specific consistency": (("consistency", True),)}
 variant = st.selectbox("Compare the fitted model with", list(VARIANTS), key="me_variant")
 if st.button("Fit the alternative and compare", key="me_compare"):
     st.session_state["me_compared"] = variant

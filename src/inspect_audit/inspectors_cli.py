@@ -37,7 +37,8 @@ def run_inspectors(args: argparse.Namespace) -> int:
         with pd.option_context("display.max_colwidth", 90, "display.width", 200):
             print(report.errors().head(50).to_string(index=False), file=sys.stderr)
         return EXIT_INVALID
-    model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency)
+    model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
+                           partial_odds_fsm=args.partial_odds_fsm)
     with warnings.catch_warnings():
         warnings.simplefilter("always", ConvergenceWarning)
         model.fit(report.tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
@@ -152,6 +153,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--random-slope", action="store_true", help="inspector-specific slope on FSM quintile")
     p.add_argument("--consistency", action="store_true",
                    help="inspector-specific consistency (how erratic each inspector's grades are)")
+    p.add_argument("--partial-odds-fsm", action="store_true",
+                   help="partial proportional odds: the FSM effect may differ at each grade boundary")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run_inspectors)
     p = subparsers.add_parser(

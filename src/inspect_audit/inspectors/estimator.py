@@ -63,6 +63,8 @@ class InspectorModel:
     centered : centred instead of non-centred inspector effects (only without random slope).
     consistency : inspector-specific consistency (how erratic each inspector's grades are beyond
         their severity); reported as ``sd_consistency`` and per inspector as ``consistency_*``.
+    partial_odds_fsm : partial proportional odds for deprivation (the FSM effect may differ at each
+        grade boundary); reported in :meth:`context_effects` as ``fsm_quintile@<boundary>`` rows.
     threshold : practical threshold delta (logits) for flags: flag when P(|severity| > delta)
         in one direction exceeds ``prob_threshold``.
     prob_threshold, fdr : flag rule: P > prob_threshold, then keep the largest set whose mean
@@ -87,7 +89,7 @@ class InspectorModel:
                  centered: bool = False, threshold: float = 0.5, prob_threshold: float = 0.9,
                  fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.9,
                  max_draws_summary: int = 1000, adaptation: str = "diag", marginal_cutpoints: bool = True,
-                 zero_sum: bool = True, consistency: bool = False,
+                 zero_sum: bool = True, consistency: bool = False, partial_odds_fsm: bool = False,
                  gates: dict | None = None):
         if centered and random_slope:
             raise ValueError("the centred parameterisation is available only without random slope")
@@ -107,11 +109,12 @@ class InspectorModel:
         self.marginal_cutpoints = marginal_cutpoints
         self.zero_sum = zero_sum
         self.consistency = consistency
+        self.partial_odds_fsm = partial_odds_fsm
         self.gates = {**diag_mod.GATES, **(gates or {})}
 
     _OPTIONS = ("area", "random_slope", "progress", "school_effect", "marginalise_single", "centered",
                 "threshold", "prob_threshold", "fdr", "ci_prob", "target_accept", "max_draws_summary", "adaptation",
-                "marginal_cutpoints", "zero_sum", "consistency", "gates")
+                "marginal_cutpoints", "zero_sum", "consistency", "partial_odds_fsm", "gates")
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in self._OPTIONS}
@@ -139,7 +142,7 @@ class InspectorModel:
         model = build_model(design, random_slope=self.random_slope, centered=self.centered,
                             marginalise_single=self.marginalise_single,
                             marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum,
-                            consistency=self.consistency)
+                            consistency=self.consistency, partial_odds_fsm=self.partial_odds_fsm)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))
         idata = sample(model, chains=chains, tune=tune, draws=draws, seed=seed, target_accept=self.target_accept,
@@ -223,20 +226,35 @@ class InspectorModel:
         tau_typ = tau
         if "inspector_consistency" in self._draws:
             tau = tau / np.exp(self._draws["inspector_consistency"][draws][:, d.insp_idx[rows]])
-        return {"xb": xb, "a": a, "slope": slope, "s": s, "t": t, "tau": tau, "tau_typical": tau_typ}
+        fsm_x = d.X[rows, d.column("fsm_quintile")] if "fsm_quintile" in d.cov_names else None
+        return {"xb": xb, "a": a, "slope": slope, "s": s, "t": t, "tau": tau, "tau_typical": tau_typ,
+                "fsm_x": fsm_x}
 
-    def _cum(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray, k: int) -> np.ndarray:
-        """P(y <= k) (better-is-higher y) for eta (S', n)."""
+    def _cum(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray, k: int,
+             fsm_x: np.ndarray | None = None) -> np.ndarray:
+        """P(y <= k) (better-is-higher y) for eta (S', n); ``fsm_x``: the rows' centred FSM column, needed
+        with partial proportional odds (boundary-specific FSM effects)."""
         c = self._draws["cutpoints"][draws][:, k][:, None]
+        if "fsm_boundary_deviation" in self._draws and fsm_x is not None:
+            c = c - self._draws["fsm_boundary_deviation"][draws][:, k][:, None] * fsm_x[None, :]
         return expit((c - eta) / tau)
 
-    def _probs(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    def _probs(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray,
+               fsm_x: np.ndarray | None = None) -> np.ndarray:
         """Category probabilities (S', n, K), better-is-higher order."""
         K = self.design_.n_levels
-        cum = np.stack([self._cum(eta, tau, draws, k) for k in range(K - 1)], axis=-1)
+        cum = np.stack([self._cum(eta, tau, draws, k, fsm_x) for k in range(K - 1)], axis=-1)
         zeros = np.zeros(cum.shape[:-1] + (1,))
         cum = np.concatenate([zeros, cum, zeros + 1.0], axis=-1)
         return np.diff(cum, axis=-1)
+
+    def _boundary_labels(self) -> list[str]:
+        """Label of each cutpoint k (better-is-higher), e.g. ``requires_improvement_or_worse|good_or_better``."""
+        sc = schemas.scale(self.design_.scale)
+        K = len(sc.codes)
+        name = lambda code: sc.label(code).lower().replace(" ", "_")  # noqa: E731
+        return [f"{name(K - k)}{'_or_worse' if k else ''}|{name(K - k - 1)}{'_or_better' if K - k - 1 > 1 else ''}"
+                for k in range(K - 1)]
 
     def _boundary(self) -> tuple[int, str, str]:
         """(m, good label, bad label): P(good or better) = P(y >= m)."""
@@ -387,11 +405,14 @@ class InspectorModel:
 
     # ================================================================== marginal effects
     def _ame(self, parts: dict, draws: np.ndarray, shift_a: np.ndarray, shift_b: np.ndarray, m: int,
-             rows_by_phase: dict) -> dict:
-        """Per phase: average over rows of P(y >= m | eta + shift_a) - P(y >= m | eta + shift_b)."""
+             rows_by_phase: dict, fsm_a: np.ndarray | None = None, fsm_b: np.ndarray | None = None) -> dict:
+        """Per phase: average over rows of P(y >= m | eta + shift_a) - P(y >= m | eta + shift_b);
+        ``fsm_a``/``fsm_b``: the rows' centred FSM values in the two scenarios (default as observed)."""
         eta = parts["xb"] + parts["a"] + parts["slope"] + parts["s"] + parts["t"]
-        pa = 1 - self._cum(eta + shift_a, parts["tau"], draws, m - 1)
-        pb = 1 - self._cum(eta + shift_b, parts["tau"], draws, m - 1)
+        fa = parts["fsm_x"] if fsm_a is None else fsm_a
+        fb = parts["fsm_x"] if fsm_b is None else fsm_b
+        pa = 1 - self._cum(eta + shift_a, parts["tau"], draws, m - 1, fa)
+        pb = 1 - self._cum(eta + shift_b, parts["tau"], draws, m - 1, fb)
         diff = pa - pb
         return {ph: diff[:, rows].mean(axis=1) for ph, rows in rows_by_phase.items() if len(rows)}
 
@@ -477,8 +498,15 @@ class InspectorModel:
                     extra = self._draws["inspector_slope"][draws][:, d.insp_idx]
                 sa = (bs + extra) * (5 - fsm)[None, :]
                 sb = (bs + extra) * (1 - fsm)[None, :]
-                for ph, v in self._ame(parts, draws, sa, sb, m, phases).items():
+                xk = d.X[:, k]
+                for ph, v in self._ame(parts, draws, sa, sb, m, phases, fsm_a=xk + 5 - fsm,
+                                       fsm_b=xk + 1 - fsm).items():
                     add(name, ph, f"change in P({good}): quintile 5 vs 1 ({kind})", "probability", v)
+                if "fsm_boundary_deviation" in self._draws:
+                    for kk, label in enumerate(self._boundary_labels()):
+                        add(f"fsm_quintile@{label}", "all", f"log-odds per quintile more deprived at the boundary "
+                            f"{label} ({kind}; partial proportional odds)", "logit",
+                            b + self._draws["fsm_boundary_deviation"][:, kk])
             elif name in ("progress", "size"):
                 what = "progress (within phase)" if name == "progress" else "log(pupils)"
                 add(name, "all", f"log-odds of a better grade per SD of {what}", "logit", b)
@@ -537,12 +565,14 @@ class InspectorModel:
         parts = self._eta_parts(draws, i)
         eta_act = parts["xb"] + parts["a"] + parts["slope"] + parts["s"] + parts["t"]
         eta_typ = eta_act - parts["a"] - parts["slope"]
-        p_act = self._probs(eta_act, parts["tau"], draws)[:, 0, :]  # (S, K) better-is-higher
-        p_typ = self._probs(eta_typ, parts["tau_typical"], draws)[:, 0, :]
+        p_act = self._probs(eta_act, parts["tau"], draws, parts["fsm_x"])[:, 0, :]  # (S, K) better-is-higher
+        p_typ = self._probs(eta_typ, parts["tau_typical"], draws, parts["fsm_x"])[:, 0, :]
         # unit level: truncated logistic error given the observed grade
         K = d.n_levels
         y = int(d.y[i[0]])
         cuts = self._draws["cutpoints"]
+        if "fsm_boundary_deviation" in self._draws and parts["fsm_x"] is not None:
+            cuts = cuts - self._draws["fsm_boundary_deviation"] * parts["fsm_x"][0]
         tau = parts["tau"][:, 0]
         lo = np.zeros(self._S) if y == 0 else expit((cuts[:, y - 1] - eta_act[:, 0]) / tau)
         hi = np.ones(self._S) if y == K - 1 else expit((cuts[:, y] - eta_act[:, 0]) / tau)

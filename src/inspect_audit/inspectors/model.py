@@ -77,7 +77,7 @@ def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int, anchor: int | No
 def build_model(d: Design, *, random_slope: bool = False, centered: bool = False,
                 marginalise_single: bool = True, marginal_cutpoints: bool = True, zero_sum: bool = True,
                 centered_year: bool = False, anchored: bool = False, cutpoint_anchor: int | None = None,
-                year_mask: np.ndarray | None = None, consistency: bool = False,
+                year_mask: np.ndarray | None = None, consistency: bool = False, partial_odds_fsm: bool = False,
                 prior_sd_inspector: float = PRIOR_SCALES["sd_inspector"][1],
                 prior_sd_school: float = PRIOR_SCALES["sd_school"][1],
                 prior_sd_year: float = PRIOR_SCALES["sd_year"][1]) -> pm.Model:
@@ -210,6 +210,11 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
         else:
             cut = pm.Normal("cutpoints", mu=pm.Data("cutpoints_prior_mean", mu_cut), sigma=2.5,
                             transform=pm.distributions.transforms.ordered, dims="cut")
+        if partial_odds_fsm:
+            theta = pm.ZeroSumNormal("fsm_boundary_deviation", sigma=0.25, dims="cut")
+            cut = cut[None, :] - X[:, d.column("fsm_quintile")][:, None] * theta[None, :]  # (n, K-1) per row
+            if tau is None:
+                tau = pt.ones_like(eta)
         if d.weights is not None:
             # collapsed rows: each row stands for weights[i] identical inspections
             if tau is not None:
@@ -220,7 +225,7 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
         elif tau is None:
             pm.OrderedLogistic("grade", eta=eta, cutpoints=cut, observed=y, compute_p=False, dims="obs")
         else:
-            pm.OrderedLogistic("grade", eta=eta / tau, cutpoints=cut[None, :] / tau[:, None],
+            pm.OrderedLogistic("grade", eta=eta / tau, cutpoints=(cut if partial_odds_fsm else cut[None, :]) / tau[:, None],
                                observed=y, compute_p=False, dims="obs")
     return m
 

@@ -52,7 +52,7 @@ def _probs_all(model: InspectorModel, draws: np.ndarray) -> np.ndarray:
     """Category probabilities (S', n, K), better-is-higher, for every modelled inspection."""
     parts = model._eta_parts(draws)
     eta = parts["xb"] + parts["a"] + parts["slope"] + parts["s"] + parts["t"]
-    return model._probs(eta, parts["tau"], draws)
+    return model._probs(eta, parts["tau"], draws, parts["fsm_x"])
 
 
 def _draws(model: InspectorModel, n_draws: int | None) -> np.ndarray:
