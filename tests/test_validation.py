@@ -302,3 +302,13 @@ def test_unreadable_csv_after_blank_lines_and_a_multiline_cell_names_the_physica
     report = validate([write_csv("inspections.csv", text)])
     assert [(row, rule) for _, row, _, _, rule in errors_of(report)] == [(7, "not a readable CSV file")]
     assert "in line 7," in report.issues[0]["rule"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"   \r\n"])
+def test_empty_file_is_reported_not_a_traceback(tmp_path, content):
+    path = tmp_path / "inspections.csv"
+    path.write_bytes(content)
+    report = validate([path])
+    assert not report.ok
+    assert [(row, column, rule.split(":")[0]) for _, row, column, _, rule in errors_of(report)] == \
+        [(1, "(file)", "empty file")]

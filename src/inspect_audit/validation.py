@@ -155,6 +155,9 @@ def _read_text_table(path: Path, report: ValidationReport, table: str):
                    "Windows-1252/latin-1: re-save as UTF-8, or use an adapter for Ofsted files)")
         return None
     sep = "\t" if ".tsv" in path.name else ","
+    if not text.strip():
+        report.add(table, HEADER_ROW, "(file)", "(empty)", "empty file: a header row naming the columns is required")
+        return None
     records = _record_lines(text, sep)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
