@@ -229,30 +229,94 @@ def test_stage_medians_recover_simulated_durations(big, tmp_path):
 
 # --- suppression -----------------------------------------------------------------------------------
 
-def test_suppress_blanks_small_groups_only(tmp_path):
+def test_suppress_blanks_small_groups_and_the_next_smallest(tmp_path):
     table = pd.DataFrame({"dimension": "stage", "group": ["a", "b", "c"], "statistic": "raw_rate",
                           "estimate": [0.1, 0.2, 0.3], "ci_low": [0.0, 0.1, 0.2], "ci_high": [0.2, 0.3, 0.4],
                           "n": [9, 10, 50], "k": [1, 2, 15]})
     out = suppress(table)
-    assert out["suppressed"].tolist() == [True, False, False]
-    assert out.loc[0, ["estimate", "ci_low", "ci_high", "k"]].isna().all()
-    assert out.loc[1, "estimate"] == 0.2 and out.loc[1, "k"] == 2
-    assert out["n"].tolist() == [9, 10, 50]  # sizes kept, so the reader sees why
+    assert out["suppressed"].tolist() == [True, True, False]  # a is small; b (next smallest) hides it
+    assert out.loc[[0, 1], ["estimate", "ci_low", "ci_high", "k"]].isna().all().all()
+    assert out.loc[2, "estimate"] == 0.3 and out.loc[2, "k"] == 15
+    assert out["n"].tolist() == [9, 10, 50]  # in memory the sizes are kept unless hide_n
+    assert suppress(table, hide_n=True)["n"].isna().tolist() == [True, True, False]
     assert suppress(table, min_n=20)["suppressed"].tolist() == [True, True, False]
+    assert suppress(table, min_n=60)["suppressed"].all()
     assert not suppress(table, min_n=1)["suppressed"].any()
     assert table["estimate"].notna().all()  # input untouched
     path = export_csv(table, tmp_path / "t.csv", min_n=10)
     back = pd.read_csv(path)
-    assert back["estimate"].isna().tolist() == [True, False, False]
+    assert back["estimate"].isna().tolist() == [True, True, False]
+    assert back[["n", "k"]].isna().to_numpy().tolist() == [[True, True], [True, True], [False, False]]
+
+
+def test_suppressed_stage_cannot_be_recovered_as_total_minus_shown(tmp_path):
+    # the review's case: 22 upheld overall, stages 10 + 10 + 2 shown would give the adjudicator 0 of 3
+    rows = ([("I", "informal", "other", "upheld")] * 10 + [("I", "informal", "other", "not_upheld")] * 20
+            + [("I", "formal", "other", "upheld")] * 10 + [("I", "formal", "other", "not_upheld")] * 15
+            + [("I", "internal_review", "other", "upheld")] * 2
+            + [("I", "internal_review", "other", "not_upheld")] * 10
+            + [("I", "independent_adjudicator", "other", "not_upheld")] * 3)
+    rates = upheld_rates(_complaints(rows), by="stage")
+    back = pd.read_csv(export_csv(rates, tmp_path / "rates.csv"))
+    overall = back[back["dimension"] == "overall"].iloc[0]
+    assert (overall.n, overall.k) == (70, 22)
+    for stat in ("raw_rate", "pooled_rate"):
+        stage = back[(back["dimension"] == "stage") & (back["statistic"] == stat)].set_index("group")
+        hidden = stage.index[stage["suppressed"]].tolist()
+        assert hidden == ["internal_review", "independent_adjudicator"]  # 12 is the next smallest after 3
+        assert stage.loc[hidden, ["n", "k", "estimate", "ci_low", "ci_high"]].isna().all().all()
+        shown = stage[~stage["suppressed"]]
+        # subtraction gives only the two hidden groups together (2 of 15), not the adjudicator's 0 of 3
+        assert overall.k - shown["k"].sum() == 2 and overall.n - shown["n"].sum() == 15
+
+
+def test_closure_outstanding_cannot_be_recovered_and_plot_leaves_out_both(tmp_path):
+    snap = pd.Timestamp("2024-03-01")
+    rows = []
+    for stage, n, n_open in [("informal", 40, 4), ("formal", 30, 1), ("internal_review", 12, 2),
+                             ("independent_adjudicator", 4, 3)]:
+        for i in range(n):
+            received = snap - pd.Timedelta(days=20 + 3 * i)
+            rows.append({"complaint_id": f"{stage}{i}", "received_date": received, "furthest_stage": stage,
+                         "closed_date": pd.NaT if i < n_open else received + pd.Timedelta(days=5 + i)})
+    res = time_to_closure(pd.DataFrame(rows), snap)
+    back = pd.read_csv(export_csv(res.medians, tmp_path / "medians.csv")).set_index("group")
+    assert back.index[back["suppressed"]].tolist() == ["internal_review", "independent_adjudicator"]
+    assert back.loc[back["suppressed"], ["n", "n_censored", "estimate"]].isna().all().all()
+    shown = back[~back["suppressed"]].drop("all")
+    assert back.loc["all", "n_censored"] - shown["n_censored"].sum() == 5  # 2 + 3 together, not the 3 alone
+    curves = pd.read_csv(export_csv(res.curves, tmp_path / "curves.csv"))
+    hidden = curves["group"].isin(["internal_review", "independent_adjudicator"])
+    assert curves["suppressed"].eq(hidden).all()
+    assert curves.loc[hidden, ["n", "n_at_risk", "n_events", "estimate", "time"]].isna().all().all()
+    legend = [t.get_text() for t in plot_time_to_closure(res, min_n=10).axes[0].get_legend().get_texts()]
+    assert len(legend) == 3 and not any("review" in t or "adjudicator" in t for t in legend)
+
+
+def test_plot_rates_leaves_out_the_secondary_group(tmp_path, monkeypatch):
+    from inspect_audit.complaints import plots
+
+    figures = []
+    monkeypatch.setattr(plots.plt, "close", figures.append)
+    table = pd.DataFrame({"dimension": "region", "group": ["north", "south", "east", "west"],
+                          "statistic": "raw_rate", "estimate": [0.2, 0.3, 0.1, 0.0],
+                          "ci_low": [0.1, 0.2, 0.05, 0.0], "ci_high": [0.3, 0.4, 0.2, 0.5],
+                          "n": [40, 30, 15, 4], "k": [8, 9, 2, 0]})
+    plots.plot_rates(table, "region", tmp_path / "r.png", min_n=10)
+    labels = [t.get_text() for t in figures[0].axes[0].get_yticklabels()]
+    assert len(labels) == 2 and labels[0].startswith("north (n=40") and labels[1].startswith("south (n=30")
 
 
 def test_complaint_rates_are_suppressed_on_complaints_not_inspections():
-    inspections = pd.DataFrame({"inspection_id": [f"I{i}" for i in range(40)], "urn": "1",
+    inspections = pd.DataFrame({"inspection_id": [f"I{i}" for i in range(65)], "urn": "1",
                                 "lead_inspector_id": "X"})
     judgements = pd.DataFrame({"inspection_id": inspections["inspection_id"], "area": "overall_effectiveness",
-                               "grade": [1] * 20 + [4] * 20})
-    complaints = _complaints([(f"I{i}", "formal", "other", "not_upheld") for i in [0] + list(range(20, 32))])
+                               "grade": [1] * 20 + [3] * 30 + [4] * 15})
+    complaints = _complaints([(f"I{i}", "formal", "other", "not_upheld")
+                              for i in [0] + list(range(20, 32)) + list(range(50, 65))])
     out = complaint_rates(complaints, inspections, judgements)
     shown = suppress(out)
-    assert shown["suppressed"].tolist() == [True, False]  # 1 complaint among 20 inspections vs 12
-    assert shown.loc[0, "n"] == 20 and pd.isna(shown.loc[0, "k"])
+    # grade 1: 1 complaint among 20 inspections (small); grade 3 (12 complaints, 30 inspections) hides it,
+    # not grade 4 (15 complaints but only 15 inspections): the next smallest is by complaints too
+    assert shown["suppressed"].tolist() == [True, True, False]
+    assert shown.loc[0, "n"] == 20 and pd.isna(shown.loc[0, "k"]) and shown.loc[2, "k"] == 15

@@ -48,15 +48,19 @@ def test_cli_writes_suppressed_outputs(sim, data_dir, tmp_path, capsys):
                  "complaints_vs_severity.png"]:
         assert (out / name).is_file(), name
     rates = pd.read_csv(out / "complaints_upheld_rates.csv")
-    small = rates["n"] < 25
-    assert small.any() and (~small).any()
-    assert rates.loc[small, ["estimate", "ci_low", "ci_high", "k"]].isna().all().all()
-    assert rates.loc[~small, "estimate"].notna().all()
-    assert rates["suppressed"].eq(small).all()
+    hidden = rates["suppressed"]
+    assert hidden.any() and (~hidden).any()
+    assert rates.loc[hidden, ["estimate", "ci_low", "ci_high", "n", "k"]].isna().all().all()  # no n or k either
+    assert rates.loc[~hidden, "estimate"].notna().all() and (rates.loc[~hidden, "n"] >= 25).all()
+    # no breakdown hides a single group (it could be worked out as total minus the others)
+    per_breakdown = rates.groupby(["dimension", "statistic"])["suppressed"].sum()
+    assert not (per_breakdown == 1).any() and (per_breakdown >= 2).any()
     curves = pd.read_csv(out / "complaints_time_to_closure_curves.csv")
-    assert curves.loc[curves["n"] < 25, "estimate"].isna().all()
+    assert curves.loc[curves["suppressed"], ["estimate", "n", "n_at_risk"]].isna().all().all()
+    medians = pd.read_csv(out / "complaints_time_to_closure_medians.csv")
+    assert medians["suppressed"].sum() != 1 and not medians.set_index("group").loc["all", "suppressed"]
     grade = pd.read_csv(out / "complaints_rate_by_grade.csv")
-    assert grade.loc[grade["suppressed"], "estimate"].isna().all()
+    assert grade.loc[grade["suppressed"], ["estimate", "n", "k"]].isna().all().all()
     assert (grade.loc[~grade["suppressed"], "k"] >= 25).all()
     sev = pd.read_csv(out / "complaints_vs_severity.csv")
     assert set(sev["outcome"]) == {"complaint", "upheld"} and (sev["n_draws"] == 3).all()

@@ -16,7 +16,8 @@ from inspect_audit.scorecard import (compare_specs, discordant_pairs, effective_
                                      simulate_composites, sobol_indices, sobol_pick_freeze, validate_spec)
 from inspect_audit.scorecard.composite import _indicator_percentile_bands, band_index, rank_rows
 from inspect_audit.scorecard.indicators import binomial_se, indicator_summary
-from inspect_audit.scorecard.reliability import implied_min_error_corr, kappa_from_agreement
+from inspect_audit.scorecard.reliability import (headline_grade_reliability, implied_min_error_corr,
+                                                kappa_from_agreement, reliability_comparison)
 from inspect_audit.scorecard.sensitivity import correlation_ratio
 from inspect_audit.scorecard.spec import SpecError, schema
 
@@ -358,6 +359,40 @@ def test_kappa_and_implied_error_correlation():
     assert kappa_from_agreement(22, 24, 0.9) == pytest.approx((22 / 24 - 0.82) / 0.18)
     assert implied_min_error_corr(0.9, 0.5, 0.5) == pytest.approx(0.8)
     assert implied_min_error_corr(0.3, 0.5, 0.5) == 0.0
+
+
+def test_headline_reliability_interval_from_the_agreement_study():
+    small, big = headline_grade_reliability(22, 24, 0.9), headline_grade_reliability(220, 240, 0.9)
+    for h in (small, big):
+        assert h["ci_low"] <= h["estimate"] <= h["ci_high"]
+        assert h["estimate"] == pytest.approx(kappa_from_agreement(22, 24, 0.9))
+    assert (small["n"], big["n"]) == (24, 240)
+    # the upper end is the kappa at the 95th percentile of the Jeffreys posterior Beta(22.5, 2.5)
+    from scipy.stats import beta
+    assert small["ci_high"] == pytest.approx((beta.ppf(0.95, 22.5, 2.5) - 0.82) / 0.18)
+    assert small["ci_low"] == 0.0  # 24 pairs cannot rule out a grade no more reliable than chance
+    assert big["ci_low"] > 0.3 and big["ci_high"] - big["ci_low"] < 0.5 * (small["ci_high"] - small["ci_low"])
+
+
+def test_composite_reliability_carries_the_uncertainty_of_its_inputs():
+    ind = make_indicators(n=400, se=0.6)  # each indicator's reliability 1 - 0.36 / var, about 0.64
+    spec = make_spec()
+    for i in spec["indicators"][:2]:
+        i["source"] = "judgement:" + i["id"]
+    small = reliability_comparison(ind, spec, judgement_error_corrs=(0.0, 0.5), n_draws=1000)
+    big = reliability_comparison(ind, spec, judgement_error_corrs=(0.0, 0.5), agreement=(220, 240), n_draws=1000)
+    for rel in (small, big):
+        assert {"reliability", "ci_low", "ci_high", "n", "assumption"} <= set(rel.columns)
+        assert (rel["ci_low"] <= rel["reliability"]).all() and (rel["reliability"] <= rel["ci_high"]).all()
+        assert rel["n"].tolist()[0] in (24, 240) and (rel["n"].iloc[1:] == 400).all()
+        assert rel["assumption"].str.contains("n = |n schools").all()
+    width = lambda r: (r["ci_high"] - r["ci_low"]).to_numpy()  # noqa: E731
+    assert (width(big) < 0.6 * width(small)).all()  # 10 times the pairs: every interval narrower
+    assert (width(small)[1:] > 0.02).all()
+    # same point values; a stated headline has no interval
+    np.testing.assert_allclose(small["reliability"].iloc[1:], big["reliability"].iloc[1:])
+    stated = reliability_comparison(ind, spec, headline_reliability=0.5, judgement_error_corrs=(0.0,), n_draws=200)
+    assert np.isnan(stated.loc[0, "ci_low"]) and "stated" in stated.loc[0, "assumption"]
 
 
 # --------------------------------------------------------------------------- indicator table

@@ -63,6 +63,39 @@ def test_cli_rejects_invalid_input(data_dir, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_cli_runs_on_bundled_data_and_lists_what_it_skipped(tmp_path, capsys):
+    from inspect_audit.cli import main
+
+    out = tmp_path / "out"
+    assert main(["surveys", "--data", "bundled", "--out", str(out), "--boot", "20"]) == 0
+    printed = capsys.readouterr().out
+    assert "bundled England data" in printed and "Open Government Licence" in printed
+    for name in ("school_scores", "perspective_correlations", "divergence", "parent_view_by_grade",
+                 "parent_view_correlations"):
+        assert (out / f"surveys_{name}.csv").is_file(), name
+    for name in ("scale_reliability", "item_statistics", "aggregation_summary", "wave_changes",
+                 "subgroup_differences", "similar_schools"):
+        assert not (out / f"surveys_{name}.csv").exists(), name
+        assert f"skipped {name}: needs survey_responses" in printed
+    ss = pd.read_csv(out / "surveys_school_scores.csv")
+    assert set(ss["respondent_group"]) == {"parent"} and ss["n"].notna().all()
+    assert {"estimate", "ci_low", "ci_high", "n"} <= set(pd.read_csv(out / "surveys_parent_view_by_grade.csv"))
+    assert "Spearman parent:composite" in printed
+    assert main(["surveys", "--data", str(tmp_path / "nowhere"), "--out", str(out)]) == EXIT_INVALID
+    assert "neither 'bundled' nor a folder" in capsys.readouterr().err
+
+
+def test_skipped_analyses_names_the_missing_tables():
+    from inspect_audit.surveys import skipped_analyses
+
+    tables = {"survey_aggregates": pd.DataFrame({"urn": ["1"]}), "judgements": pd.DataFrame(),
+              "inspections": pd.DataFrame({"inspection_id": ["i"]})}
+    skipped = skipped_analyses(tables, {"school_scores": pd.DataFrame()})
+    assert "school_scores" not in skipped and skipped["scale_reliability"] == "needs survey_items, survey_responses"
+    assert skipped["parent_view_by_grade"] == "needs judgements"  # present but empty counts as missing
+    assert skipped_analyses({**tables, "judgements": pd.DataFrame({"x": [1]})}, {})["divergence"] == "nothing to report"
+
+
 def test_cli_needs_survey_tables(tmp_path, capsys):
     args = _parse(["surveys", "--data", str(tmp_path), "--out", str(tmp_path / "out")])
     assert args.func(args) == EXIT_INVALID

@@ -256,8 +256,8 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
                              "were upheld or partially upheld.")
         elif len(pooled):
             sentences.append(f"Complaint outcomes for inspections graded {awarded['label']} are withheld: fewer than "
-                             f"{min_n} decided complaints (n = {int(pooled.iloc[0]['n'])}).")
-        out_tables["Complaint outcomes for comparable inspections"] = pooled
+                             f"{min_n} decided complaints.")
+        out_tables["Complaint outcomes for comparable inspections"] = suppress(pooled, min_n=min_n, hide_n=True)
         own = tables["complaints"][tables["complaints"]["inspection_id"] == inspection_id]
         if len(own):
             out_tables["Complaints about this inspection"] = own.drop(columns=[], errors="ignore")

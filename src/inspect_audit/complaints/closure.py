@@ -18,6 +18,7 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from inspect_audit.complaints._data import STAGES
+from inspect_audit.complaints.suppression import suppression_mask
 
 LEVEL = 0.90
 
@@ -177,7 +178,8 @@ def plot_time_to_closure(result: ClosureResult, path: str | Path | None = None, 
                          title: str = "Time to closure by furthest stage (Kaplan-Meier, 90% intervals)"):
     """Step plot of the share still open against days since receipt, one line per stage.
 
-    Groups with fewer than ``min_n`` complaints are left out (small-group suppression); the
+    Groups with fewer than ``min_n`` complaints are left out, with a second group where one alone
+    could be recovered from the ``all`` curve (:func:`~inspect_audit.privacy.suppression_mask`); the
     legend gives each group's n and median with its interval; + marks censored complaints are not
     drawn (open complaints are counted in the legend instead).
 
@@ -204,8 +206,9 @@ def plot_time_to_closure(result: ClosureResult, path: str | Path | None = None, 
     fig, ax = plt.subplots(figsize=(7.5, 4.4))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     hidden = []
-    for i, med in enumerate(result.medians.itertuples()):
-        if med.n < min_n:
+    shown = ~suppression_mask(result.medians, min_n)
+    for i, (med, show) in enumerate(zip(result.medians.itertuples(), shown)):
+        if not show:
             hidden.append(med.group)
             continue
         part = result.curves[result.curves["group"] == med.group]
@@ -227,7 +230,8 @@ def plot_time_to_closure(result: ClosureResult, path: str | Path | None = None, 
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
     if hidden:
-        ax.text(0.99, 0.02, f"not shown (fewer than {min_n} complaints): {', '.join(hidden)}",
+        ax.text(0.99, 0.02, f"not shown (fewer than {min_n} complaints, or hidden so a small group cannot be "
+                f"worked out from the total): {', '.join(hidden)}",
                 transform=ax.transAxes, ha="right", fontsize=7)
     fig.tight_layout()
     if path is not None:

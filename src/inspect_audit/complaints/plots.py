@@ -30,7 +30,9 @@ def plot_rates(table: pd.DataFrame, dimension: str, path: str | Path, min_n: int
     path : str or Path
         PNG written.
     min_n : int
-        Groups with fewer complaints are suppressed (listed in a footnote, not drawn).
+        Groups with fewer complaints are suppressed, with a second group where one alone could be
+        recovered from the total (:func:`~inspect_audit.privacy.suppression_mask`); a footnote
+        counts them, and they are not drawn.
     title, xlabel : str
         Labels.
     reference : float, optional
@@ -73,7 +75,8 @@ def plot_rates(table: pd.DataFrame, dimension: str, path: str | Path, min_n: int
         ax.set_ylim(-0.6, len(groups) - 0.4)
         ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     if hidden:
-        note = f"{len(hidden)} group(s) with fewer than {min_n} complaints not shown"
+        note = (f"{len(hidden)} group(s) not shown: fewer than {min_n} complaints, or hidden with one so that it "
+                "cannot be worked out from the total")
         fig.text(0.01, 0.01, note, fontsize=7, color="grey")
     fig.tight_layout(rect=(0, 0.03 if hidden else 0, 1, 1))
     path = Path(path)

@@ -110,12 +110,13 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
         part = suppress(rates[(rates["dimension"] == dim) & (rates["statistic"] == "pooled_rate")], min_n)
         n_hidden = int(part["suppressed"].sum())
         if n_hidden == len(part):
-            md.append(f"By {title}: all {len(part)} groups have fewer than {min_n} decided complaints "
-                      "(suppressed; no plot).\n")
+            md.append(f"By {title}: all {len(part)} groups suppressed (fewer than {min_n} decided complaints, or "
+                      "hidden so that a small group cannot be worked out from the total; no plot).\n")
             continue
         plot_rates(rates, dim, out / name, min_n, reference=overall.estimate,
                    title=f"Complaints upheld by {title} (90% intervals)" + (" - simulated" if simulated else ""))
-        extra = f" ({n_hidden} of {len(part)} groups suppressed: fewer than {min_n} complaints.)" if n_hidden else ""
+        extra = (f" ({n_hidden} of {len(part)} groups suppressed: fewer than {min_n} complaints, or hidden so that "
+                 "a small group cannot be worked out from the total.)" if n_hidden else "")
         md.append(f"![Upheld by {title}]({name}){extra}\n")
     stage = suppress(rates[(rates["dimension"] == "stage") & (rates["statistic"] == "pooled_rate")], min_n)
     if len(stage):
@@ -123,7 +124,7 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
         raw = rates[(rates["dimension"] == "stage") & (rates["statistic"] == "raw_rate")].set_index("group")
         for r in stage.itertuples():
             if r.suppressed:
-                md.append(f"| {r.group} | {r.n} | suppressed | suppressed |")
+                md.append(f"| {r.group} | suppressed | suppressed | suppressed |")
             else:
                 md.append(f"| {r.group} | {r.n} | {_pct(raw.loc[r.group, 'estimate'])} | {_pct(r.estimate)} "
                           f"({_pct(r.ci_low)} to {_pct(r.ci_high)}) |")
@@ -141,7 +142,7 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
         md.append("| grade awarded | inspections | complained about | share (90% interval) |\n|---|---|---|---|")
         for r in suppress(crate, min_n).itertuples():
             if r.suppressed:
-                md.append(f"| {r.group} | {r.n:,} | fewer than {min_n} | suppressed |")
+                md.append(f"| {r.group} | suppressed | suppressed | suppressed |")
                 continue
             md.append(f"| {r.group} | {r.n:,} | {int(r.k):,} | {_pct(r.estimate)} ({_pct(r.ci_low)} to "
                       f"{_pct(r.ci_high)}) |")
@@ -160,7 +161,7 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
     md.append("| stage | n | still open | median days (90% interval) |\n|---|---|---|---|")
     for r in suppress(closure.medians, min_n).itertuples():
         if r.suppressed:
-            md.append(f"| {r.group} | {r.n} | suppressed | suppressed |")
+            md.append(f"| {r.group} | suppressed | suppressed | suppressed |")
             continue
         hi = "open-ended" if not np.isfinite(r.ci_high) else f"{r.ci_high:.0f}"
         med = "not reached" if not np.isfinite(r.estimate) else f"{r.estimate:.0f} ({r.ci_low:.0f} to {hi})"

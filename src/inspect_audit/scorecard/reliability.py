@@ -8,12 +8,21 @@ s_j, reliabilities r_j and correlations R, the composite's reliability is
 assuming the indicators' errors are uncorrelated. Sub-judgements made by the same inspection team
 on the same visit probably share error (a team's harsh or lenient day), which the formula
 would miss; ``error_corr`` adds it: error covariance e_jk = rho_jk s_j s_k sqrt((1 - r_j)(1 - r_k)).
+
+Uncertainty. The headline grade's reliability is the kappa implied by a paired-inspection
+agreement k of n (Ofsted 2017: 22 of 24); its interval maps the Jeffreys interval of k/n through
+the same formula. The composite's interval is Monte Carlo: each draw takes an agreement share
+from the Jeffreys posterior Beta(k + 1/2, n - k + 1/2), scales every judgement indicator's
+(assumed) reliability by kappa(draw) / kappa(k/n), redraws the other indicators' variances
+(scaled chi-square on n_schools - 1 degrees of freedom, so their data-based reliabilities vary)
+and recomputes Mosier's formula; correlations and the error-correlation assumption are held fixed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from inspect_audit.scorecard.composite import prepare
 from inspect_audit.scorecard.indicators import DEFAULT_GRADE_RELIABILITY, indicator_summary
@@ -21,6 +30,9 @@ from inspect_audit.scorecard.spec import Spec, load_spec
 
 #: Ofsted's 2017 short-inspection reliability study: two inspectors agreed in 22 of 24 schools.
 OFSTED_2017_AGREED, OFSTED_2017_PAIRS = 22, 24
+OFSTED_2017 = (OFSTED_2017_AGREED, OFSTED_2017_PAIRS)
+LEVEL = 0.90
+N_DRAWS = 2000
 
 
 def mosier_reliability(weights: np.ndarray, reliabilities: np.ndarray, corr: np.ndarray,
@@ -83,9 +95,61 @@ def kappa_from_agreement(agreed: int = OFSTED_2017_AGREED, n: int = OFSTED_2017_
     >>> round(kappa_from_agreement(22, 24, 0.9), 3)
     0.537
     """
-    po = agreed / n
+    return float(_kappa(agreed / n, base_rate))
+
+
+def _kappa(agreement: np.ndarray | float, base_rate: float) -> np.ndarray:
     pe = base_rate**2 + (1 - base_rate) ** 2
-    return float((po - pe) / (1 - pe))
+    return (np.asarray(agreement, float) - pe) / (1 - pe)
+
+
+def headline_grade_reliability(agreed: int = OFSTED_2017_AGREED, n: int = OFSTED_2017_PAIRS, base_rate: float = 0.9,
+                         level: float = LEVEL) -> dict[str, float]:
+    """Reliability of one headline grade from a paired-inspection agreement, with its interval.
+
+    Parameters
+    ----------
+    agreed, n
+        Pairs of independent inspections that agreed, and pairs (default Ofsted 2017: 22 of 24).
+    base_rate
+        Share of schools on the "Good or better" side of the decision.
+    level
+        Interval coverage (default 90%).
+
+    Returns
+    -------
+    dict
+        ``estimate`` (:func:`kappa_from_agreement`), ``ci_low``, ``ci_high`` (kappa at the ends of the
+        Jeffreys interval of ``agreed / n``, clipped to [0, 1]: a reliability is not negative) and ``n``.
+
+    Examples
+    --------
+    >>> h = headline_grade_reliability(22, 24, 0.9)
+    >>> round(h["estimate"], 3), round(h["ci_low"], 3), round(h["ci_high"], 3), h["n"]
+    (0.537, 0.0, 0.865, 24)
+    """
+    tail = (1 - level) / 2
+    low = 0.0 if agreed == 0 else stats.beta.ppf(tail, agreed + 0.5, n - agreed + 0.5)
+    high = 1.0 if agreed == n else stats.beta.ppf(1 - tail, agreed + 0.5, n - agreed + 0.5)
+    lo, hi = np.clip(_kappa([low, high], base_rate), 0, 1)
+    return {"estimate": kappa_from_agreement(agreed, n, base_rate), "ci_low": float(lo), "ci_high": float(hi),
+            "n": int(n)}
+
+
+def _reliability_draws(rel: np.ndarray, n: np.ndarray, judgement: np.ndarray, agreement: tuple[int, int],
+                       base_rate: float, n_draws: int, seed: int) -> np.ndarray:
+    """(n_draws, k) indicator reliabilities: judgements scaled by the agreement study's uncertainty,
+    the others by the sampling error of their variance (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    agreed, pairs = agreement
+    point = kappa_from_agreement(agreed, pairs, base_rate)
+    if point <= 0:
+        raise ValueError(f"agreement {agreed}/{pairs} is no better than chance at base rate {base_rate:.3f}")
+    ratio = np.clip(_kappa(rng.beta(agreed + 0.5, pairs - agreed + 0.5, n_draws), base_rate), 0, 1) / point
+    df = np.maximum(np.asarray(n, float) - 1, 1)
+    var_ratio = df / rng.chisquare(df, size=(n_draws, len(rel)))
+    draws = np.where(judgement, rel * ratio[:, None], 1 - (1 - rel) * var_ratio)
+    return np.clip(draws, 0, 1)
 
 
 def headline_base_rate(tables: dict[str, pd.DataFrame], area: str = "overall_effectiveness") -> float:
@@ -137,19 +201,23 @@ def _nearest_psd_corr(r: np.ndarray) -> np.ndarray:
     return fixed / np.outer(d, d)
 
 
-def composite_reliability(indicators: pd.DataFrame, spec: Spec | dict | str,
-                          judgement_error_corr: float = 0.0) -> dict:
+def composite_reliability(indicators: pd.DataFrame, spec: Spec | dict | str, judgement_error_corr: float = 0.0,
+                          agreement: tuple[int, int] = OFSTED_2017, base_rate: float = 0.9, level: float = LEVEL,
+                          n_draws: int = N_DRAWS, seed: int = 0) -> dict:
     """Mosier reliability of the spec's composite (z-scored indicators, nominal weights) on real data.
 
     Indicator reliabilities are 1 - mean(SE^2) / variance from :func:`indicator_summary`;
     correlations are pairwise over schools having both indicators (then made a valid
     correlation matrix). ``judgement_error_corr`` is the assumed correlation between the errors
-    of two judgement indicators from the same inspection (other pairs: 0).
+    of two judgement indicators from the same inspection (other pairs: 0). The interval is the
+    Monte Carlo of the module docstring: ``agreement`` (agreed, pairs) and ``base_rate`` set the
+    uncertainty of the judgement indicators' reliabilities.
 
     Returns
     -------
     dict
-        ``reliability`` (float), ``indicators`` (DataFrame: indicator, weight, reliability) and
+        ``reliability`` (float), ``ci_low``, ``ci_high`` (``level`` interval over ``n_draws`` draws),
+        ``n`` (schools scored), ``indicators`` (DataFrame: indicator, weight, reliability) and
         ``corr`` (DataFrame).
     """
     spec = load_spec(spec)
@@ -162,50 +230,70 @@ def composite_reliability(indicators: pd.DataFrame, spec: Spec | dict | str,
     both = np.outer(judgement, judgement) & ~np.eye(prep.k, dtype=bool)
     ec[both] = judgement_error_corr
     value = mosier_reliability(prep.weights, rel, corr, error_corr=ec)
-    return {"reliability": value,
+    draws = _reliability_draws(rel, summary["n"].to_numpy(), judgement, agreement, base_rate, n_draws, seed)
+    sims = [mosier_reliability(prep.weights, r, corr, error_corr=ec) for r in draws]
+    low, high = np.quantile(sims, [(1 - level) / 2, (1 + level) / 2])
+    return {"reliability": value, "ci_low": float(low), "ci_high": float(high), "n": len(indicators),
             "indicators": pd.DataFrame({"indicator": prep.ids, "weight": prep.weights, "reliability": rel}),
             "corr": pd.DataFrame(corr, index=prep.ids, columns=prep.ids)}
 
 
 def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
                            headline_reliability: float | None = None, base_rate: float = 0.9,
-                           judgement_error_corrs: tuple[float, ...] = (0.0, 0.3, 0.6, 0.8)) -> pd.DataFrame:
+                           judgement_error_corrs: tuple[float, ...] = (0.0, 0.3, 0.6, 0.8),
+                           agreement: tuple[int, int] = OFSTED_2017, level: float = LEVEL,
+                           n_draws: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
     """Composite reliability (under several error-correlation assumptions) next to the headline grade's.
 
     Parameters
     ----------
     headline_reliability
-        Reliability of one inspection's overall-effectiveness grade. Default: the kappa implied by
-        Ofsted's 2017 paired-inspection agreement (22 of 24) at ``base_rate``
-        (:func:`kappa_from_agreement`) - a stated figure, not an estimate from these data.
+        Reliability of one inspection's overall-effectiveness grade, if stated (then it has no
+        interval). Default: the kappa implied by the paired-inspection ``agreement`` at
+        ``base_rate``, with the interval of :func:`headline_grade_reliability` - a published figure, not
+        an estimate from these data.
     base_rate
         Share of schools on the "Good or better" side of the decision (use
         :func:`headline_base_rate` on real data).
     judgement_error_corrs
         Assumed correlations between errors of judgement indicators from the same inspection.
+    agreement
+        (agreed, pairs) of the paired-inspection study (default Ofsted 2017: 22 of 24); it also
+        sets the uncertainty of the judgement indicators' reliabilities in the composite's interval.
+    level, n_draws, seed
+        Interval coverage, Monte Carlo draws and their seed.
 
     Returns
     -------
     pandas.DataFrame
-        ``measure``, ``reliability``, ``assumption``.
+        ``measure``, ``reliability``, ``ci_low``, ``ci_high``, ``n`` (paired inspections for the
+        headline grade, schools for the composite) and ``assumption``.
     """
     spec = load_spec(spec)
-    source = "stated"
+    agreed, pairs = agreement
     if headline_reliability is None:
-        headline_reliability = kappa_from_agreement(base_rate=base_rate)
-        source = (f"kappa implied by Ofsted 2017 paired short inspections ({OFSTED_2017_AGREED}/{OFSTED_2017_PAIRS} "
-                  f"agreed) at base rate {base_rate:.1%} Good or better")
-    rows = [{"measure": "single headline grade (overall effectiveness)", "reliability": headline_reliability,
-             "assumption": source}]
+        head = headline_grade_reliability(agreed, pairs, base_rate, level)
+        source = (f"kappa implied by paired inspections agreeing in {agreed}/{pairs} (Ofsted 2017 short inspections "
+                  f"by default) at base rate {base_rate:.1%} Good or better; n = {pairs} pairs; Jeffreys "
+                  f"{level:.0%} interval")
+    else:
+        head = {"estimate": headline_reliability, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan}
+        source = "stated (no interval or n given)"
+    rows = [{"measure": "single headline grade (overall effectiveness)", "reliability": head["estimate"],
+             "ci_low": head["ci_low"], "ci_high": head["ci_high"], "n": head["n"], "assumption": source}]
     has_judgements = any(ind.kind == "judgement" for ind in spec.indicators)
     bound = judgement_error_corr_bound(indicators, spec) if has_judgements else float("nan")
     if np.isfinite(bound) and bound > 0:
         judgement_error_corrs = tuple(sorted(set(judgement_error_corrs) | {round(bound, 2)}))
+    spread = (f"; {level:.0%} Monte Carlo interval ({n_draws:,} draws): judgement reliabilities as uncertain as "
+              f"{agreed}/{pairs} paired agreement, other indicators' variances from n schools")
     for rho in judgement_error_corrs if has_judgements else (0.0,):
-        res = composite_reliability(indicators, spec, judgement_error_corr=rho)
+        res = composite_reliability(indicators, spec, judgement_error_corr=rho, agreement=agreement,
+                                    base_rate=base_rate, level=level, n_draws=n_draws, seed=seed)
         rows.append({"measure": f"composite: {spec.name}", "reliability": res["reliability"],
+                     "ci_low": res["ci_low"], "ci_high": res["ci_high"], "n": res["n"],
                      "assumption": (f"Mosier; judgement errors correlated {rho:g} within an inspection"
-                                    if has_judgements else "Mosier; independent errors")})
+                                    if has_judgements else "Mosier; independent errors") + spread})
     out = pd.DataFrame(rows)
     out.attrs["judgement_error_corr_bound"] = bound
     return out
@@ -226,6 +314,7 @@ def judgement_error_corr_bound(indicators: pd.DataFrame, spec: Spec | dict | str
     return float(np.median(bounds)) if bounds else float("nan")
 
 
-__all__ = ["mosier_reliability", "kappa_from_agreement", "headline_base_rate", "composite_reliability",
+__all__ = ["mosier_reliability", "kappa_from_agreement", "headline_grade_reliability", "headline_base_rate",
+           "composite_reliability",
            "reliability_comparison", "implied_min_error_corr", "judgement_error_corr_bound",
            "DEFAULT_GRADE_RELIABILITY"]

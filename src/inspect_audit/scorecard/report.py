@@ -111,9 +111,12 @@ def demo_section(england_tables: dict[str, pd.DataFrame], out_dir: Path, seed: i
     err_share = sob_rank[sob_rank["group"].str.startswith("error:")]["S1"].sum()
     judgement_groups = {f"error:{i.id}" for i in spec.indicators if i.kind == "judgement"} | {SHARED_GROUP}
     judg = sob_rank[sob_rank["group"].isin(judgement_groups)]["S1"].sum()
-    head_rel = float(rel.iloc[0]["reliability"])
+    head = rel.iloc[0]
     bound = rel.attrs.get("judgement_error_corr_bound", float("nan"))
-    comp_rel = rel.iloc[1:]["reliability"]
+    comp = rel.iloc[1:].reset_index(drop=True)
+    lo_row, hi_row = comp.loc[comp["reliability"].idxmin()], comp.loc[comp["reliability"].idxmax()]
+    head_text = (f"{head['reliability']:.2f} (90% interval {head['ci_low']:.2f} to {head['ci_high']:.2f}; "
+                 f"n = {int(head['n'])} paired inspections)")
     md_ind = summary_ind[["indicator", "source", "weight", "n", "sd", "mean_se", "reliability", "se_method"]]
     md_eff = eff[["indicator", "weight", "pearson_r", "main_effect", "effective_weight"]]
     md_sob = sob_rank[["group", "S1", "S1_lo", "S1_hi", "ST"]]
@@ -127,7 +130,8 @@ Composite Indicators*) and asks how firmly they can place schools. Specs: `{main
 {_md_table(md_ind)}
 
 Inspection grades carry an *assumed* reliability (the default, 0.5, matches the agreement implied by Ofsted's
-2017 paired short-inspection study); progress and Parent View errors come from cohort and response counts.
+2017 paired short-inspection study, 22 of 24 pairs agreeing: {head_text} at this base rate, so the assumption
+itself is very uncertain); progress and Parent View errors come from cohort and response counts.
 
 **How certain are the ranks?** {n_rep:,} Monte Carlo replicates perturbed each indicator by its sampling error,
 drew the weights around the spec's (Dirichlet, concentration {spec.weight_concentration:g}) and drew the
@@ -158,7 +162,10 @@ reinforce each other. Pearson correlation with the composite and the Paruolo-Sai
 {_md_table(md_eff)}
 
 **Reliability.** Mosier's formula gives the composite's reliability from its indicators' reliabilities and
-correlations; it is set against the reliability of one headline grade (a stated figure, not estimated here):
+correlations; it is set against the reliability of one headline grade (implied by a published agreement rate,
+not estimated here; its 90% interval maps the Jeffreys interval of 22/24 through the same formula). The
+composite's 90% intervals are Monte Carlo: each draw scales the judgement indicators' reliabilities by the
+uncertainty of the 22/24 study and redraws the other indicators' variances from their n schools:
 
 {_md_table(rel)}
 
@@ -186,8 +193,9 @@ Bands are relative (percentiles among scored schools), so they say where a schoo
         f"({h['median_interval_share']:.0%} of schools); band sure (p >= 0.9) for {h['share_band_sure_90']:.0%}",
         f"Sobol: sampling error {err_share:.0%} of rank variance at first order; largest total effect "
         f"{top['group']} (ST {top['ST']:.2f})",
-        f"Reliability: composite {comp_rel.min():.2f}-{comp_rel.max():.2f} (Mosier, by error-correlation assumption) "
-        f"vs headline grade {head_rel:.2f} (stated)",
+        f"Reliability: composite from {lo_row['reliability']:.2f} ({lo_row['ci_low']:.2f} to {lo_row['ci_high']:.2f}) "
+        f"to {hi_row['reliability']:.2f} ({hi_row['ci_low']:.2f} to {hi_row['ci_high']:.2f}) by error-correlation "
+        f"assumption (Mosier, 90% intervals, n = {int(lo_row['n']):,} schools) vs headline grade {head_text}",
         f"{main_name} vs {other_name}: {comparison['share_pairs_reversed']:.1%} of school pairs reversed, "
         f"{comparison['share_band_flips']:.1%} of {comparison['n_schools']:,} schools change band",
     ]

@@ -15,7 +15,7 @@ Every estimate comes with a 90 % interval (``ci_low``, ``ci_high``) and its ``n`
 """
 
 from inspect_audit.surveys.aggregation import aggregation_reliability, rwg_j, spearman_brown
-from inspect_audit.surveys.analysis import analyse
+from inspect_audit.surveys.analysis import analyse, skipped_analyses
 from inspect_audit.surveys.comparisons import similar_school_comparison, subgroup_differences, wave_changes
 from inspect_audit.surveys.parent_view import parent_view_by_grade, parent_view_correlations
 from inspect_audit.surveys.perspectives import (divergence, latest_grades, parent_scores, perspective_correlations,
@@ -28,5 +28,6 @@ __all__ = [
     "COMPOSITE", "DEFAULT_MIN_RESPONSES", "Reliability", "aggregation_reliability", "analyse", "divergence",
     "latest_grades", "parent_scores", "parent_view_by_grade", "parent_view_correlations",
     "perspective_correlations", "recode", "respondent_scores", "rwg_j", "scale_reliability", "school_scores",
-    "school_table", "similar_school_comparison", "spearman_brown", "subgroup_differences", "wave_changes",
+    "school_table", "similar_school_comparison", "skipped_analyses", "spearman_brown", "subgroup_differences",
+    "wave_changes",
 ]

@@ -12,6 +12,43 @@ from inspect_audit.surveys.perspectives import divergence, latest_grades, parent
 from inspect_audit.surveys.reliability import scale_reliability
 from inspect_audit.surveys.scoring import COMPOSITE, DEFAULT_MIN_RESPONSES, recode, respondent_scores, school_scores
 
+_MICRO = ("survey_items", "survey_responses")
+_GRADES = ("judgements", "inspections")
+#: Tables each output of :func:`analyse` needs (``school_scores`` also comes from ``survey_aggregates``).
+NEEDS: dict[str, tuple[str, ...]] = {
+    "scale_reliability": _MICRO, "item_statistics": _MICRO, "school_scores": _MICRO,
+    "aggregation_summary": _MICRO, "aggregation_by_school": _MICRO, "wave_changes": _MICRO,
+    "similar_schools": _MICRO + ("schools",), "subgroup_differences": _MICRO,
+    "perspective_correlations": _GRADES, "divergence": _GRADES,
+    "parent_view_by_grade": ("survey_aggregates",) + _GRADES,
+    "parent_view_correlations": ("survey_aggregates",) + _GRADES,
+}
+
+
+def skipped_analyses(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Outputs of :func:`analyse` missing from ``results``, each with the reason.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        The tables given to :func:`analyse`.
+    results : dict of DataFrame
+        What it returned.
+
+    Returns
+    -------
+    dict of str
+        ``{output: "needs <tables>"}`` for the tables absent or empty, or ``"nothing to report"``
+        when the tables were there but gave no rows (e.g. no school passed the gates).
+    """
+    out = {}
+    for name, needs in NEEDS.items():
+        if name in results:
+            continue
+        missing = [t for t in needs if t not in tables or len(tables[t]) == 0]
+        out[name] = f"needs {', '.join(missing)}" if missing else "nothing to report"
+    return out
+
 
 @one_blas_thread
 def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RESPONSES, n_boot: int = 500,
