@@ -84,3 +84,47 @@ def test_readable_table_without_json(tmp_path, capsys):
     path.write_text(KRIPPENDORFF_WIDE)
     code, out, _ = _run(capsys, str(path), "--categories", "1,2,3,4,5", "--boot", "0")
     assert code == 0 and "krippendorff_alpha_ordinal" in out and "0.815" in out
+
+
+def test_table_bootstrap_reaches_icc_and_alpha_but_keeps_the_f_interval():
+    import numpy as np
+
+    from inspect_audit.agreement.icc import cronbach_alpha, icc_estimates
+    from inspect_audit.agreement.table import agreement_table
+
+    rng = np.random.default_rng(6)
+    x = np.clip(np.rint(2.5 + rng.normal(size=(60, 1)) + rng.normal(scale=0.6, size=(60, 3))), 1, 4)
+    x[rng.random(x.shape) < 0.15] = np.nan
+    cats = [1, 2, 3, 4]
+    plain = agreement_table(x, cats, n_boot=0).set_index("statistic")
+    boot = agreement_table(x, cats, n_boot=300, seed=2).set_index("statistic")
+    reference = {**icc_estimates(x, n_boot=300, seed=2), "cronbach_alpha": cronbach_alpha(x, n_boot=300, seed=2)}
+    for name, ref in reference.items():
+        # the F-based (Feldt for alpha) interval stays the one given ...
+        assert boot.loc[name, "ci_low"] == plain.loc[name, "ci_low"], name
+        assert boot.loc[name, "ci_high"] == plain.loc[name, "ci_high"], name
+        assert "bootstrap" not in plain.loc[name, "method"], name
+        # ... and the bootstrap interval is reported beside it
+        method = boot.loc[name, "method"]
+        assert "F-based interval" in method and "(the interval given)" in method, name
+        assert f"(300 resamples, seed 2): {ref['ci_low']:.3f} to {ref['ci_high']:.3f}" in method, name
+    # where no F-based interval exists (ICC(A,1) = 0 when ratings differ only between raters), the
+    # bootstrap interval is the one given
+    rater_only = agreement_table(np.array([[1.0, 2.0]] * 4), [1, 2], n_boot=50, seed=1).set_index("statistic")
+    assert (rater_only.loc["icc2_1", "ci_low"], rater_only.loc["icc2_1", "ci_high"]) == (0.0, 0.0)
+    assert "percentile bootstrap" in rater_only.loc["icc2_1", "method"]
+    assert "F-based" not in rater_only.loc["icc2_1", "method"]
+
+
+def test_all_raters_agree_everywhere_json_explains_every_null(tmp_path, capsys, recwarn):
+    path = tmp_path / "same.csv"
+    path.write_text("a,b,c\n" + "2,2,2\n" * 8)
+    code, out, _ = _run(capsys, str(path), "--categories", "1,2,3,4", "--boot", "50", "--json")
+    assert code == 0
+    stats = json.loads(out)["statistics"]
+    for name, entry in stats.items():
+        if entry["estimate"] is None:
+            assert "undefined:" in entry["method"], name
+    for name in ("icc1_1", "icc2_1", "icc3_1", "icc1_k", "icc2_k", "icc3_k", "cronbach_alpha"):
+        assert stats[name]["estimate"] is None and "undefined: every rating is the same" in stats[name]["method"]
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -247,6 +247,67 @@ def test_fleiss_category_kappas_and_null_se():
     assert est(res, "fleiss_kappa") == pytest.approx((pq * kj).sum() / pq.sum(), abs=1e-12)
 
 
+def test_fleiss_category_z_statistic_and_no_normal_interval():
+    # The per-category SE holds under H0: kappa_j = 0 (Fleiss, Nee & Landis 1979): the z statistic
+    # kappa_j / se_0 is reported in ``method``, and the table never builds est +- z se from it.
+    from inspect_audit.agreement.table import agreement_table
+
+    x = counts_to_ratings(WIKI_FLEISS)
+    res = coefficient_estimates(x, CATS5)
+    for j in range(1, 6):
+        r = res[f"fleiss_kappa_category_{j}"]
+        z = r["estimate"] / r["se"]
+        assert f"z = {z:.2f} " in r["method"]
+        assert f"p = {math.erfc(abs(z) / math.sqrt(2)):.2g})" in r["method"]
+    analytic = agreement_table(x, CATS5, n_boot=0).set_index("statistic")
+    boot = agreement_table(x, CATS5, n_boot=200, seed=4).set_index("statistic")
+    intervals = bootstrap(x, CATS5, [f"fleiss_kappa_category_{j}" for j in range(1, 6)], n_boot=200, seed=4)
+    for j in range(1, 6):
+        name = f"fleiss_kappa_category_{j}"
+        assert analytic.loc[name, ["ci_low", "ci_high"]].isna().all(), name
+        assert "normal interval from the analytic SE" not in analytic.loc[name, "method"]
+        assert (boot.loc[name, "ci_low"], boot.loc[name, "ci_high"]) == intervals[name]
+        assert "unit bootstrap" in boot.loc[name, "method"]
+    # the overall kappa, whose SE is non-null, does get a normal interval without a bootstrap
+    assert analytic.loc["fleiss_kappa", "ci_low"] == pytest.approx(
+        analytic.loc["fleiss_kappa", "estimate"] - 1.6448536 * analytic.loc["fleiss_kappa", "se"], abs=1e-6)
+
+
+# Cohen, J. (1968). Weighted kappa. Psychological Bulletin 70(4), 213-220: the worked example, a
+# 3 x 3 table of diagnoses by two psychiatrists (proportions p_ij; rows rater A, columns rater B) with
+# disagreement weights v_ij = [[0, 1, 3], [1, 0, 6], [3, 6, 0]]; Cohen reports kappa = .492 and weighted
+# kappa = .348 (table, weights and both values as reproduced in the examples of R psych::cohen.kappa,
+# n.obs = 200). Both values are re-derived by hand below, so the test does not rest on the transcription.
+COHEN_1968_P = np.array([[0.44, 0.07, 0.09], [0.05, 0.20, 0.05], [0.01, 0.03, 0.06]])
+COHEN_1968_V = np.array([[0, 1, 3], [1, 0, 6], [3, 6, 0]], float)
+
+
+def test_cohen_1968_weighted_kappa_published_example():
+    counts = np.rint(COHEN_1968_P * 200).astype(int)  # 88, 14, 18 / 10, 40, 10 / 2, 6, 12
+    x = table_to_ratings(counts)
+    w = 1 - COHEN_1968_V / COHEN_1968_V.max()  # agreement weights; kappa_w is invariant to this rescaling
+    res = coefficient_estimates(x, [1, 2, 3], weights=w)
+    # by hand: p_o = .70; margins rows (.6, .3, .1), columns (.5, .3, .2); p_e = .30 + .09 + .02 = .41
+    assert est(res, "cohen_kappa") == pytest.approx(0.29 / 0.59, abs=1e-12)
+    assert round(est(res, "cohen_kappa"), 3) == 0.492
+    # sum v p_o = .07 + .27 + .05 + .30 + .03 + .18 = .90; sum v p_e = .18 + .36 + .15 + .36 + .15 + .18 = 1.38
+    assert est(res, "cohen_kappa_custom") == pytest.approx(1 - 0.90 / 1.38, abs=1e-12)
+    assert round(est(res, "cohen_kappa_custom"), 3) == 0.348
+    assert "custom weights" in res["cohen_kappa_custom"]["method"]
+    # Fleiss, Cohen & Everitt (1969) large-sample SE, written in its p_o / p_e form (not the library's):
+    # var = [sum p_ij (w_ij (1 - p_e) - (wbar_i. + wbar_.j)(1 - p_o))^2 - (p_o p_e - 2 p_e + p_o)^2] / (n (1 - p_e)^4)
+    p, n = counts / 200, 200
+    row, col = p.sum(axis=1), p.sum(axis=0)
+    po, pe = (w * p).sum(), row @ w @ col
+    core = (w * (1 - pe) - ((w @ col)[:, None] + (row @ w)[None, :]) * (1 - po)) ** 2
+    se = math.sqrt(((p * core).sum() - (po * pe - 2 * pe + po) ** 2) / (n * (1 - pe) ** 4))
+    assert res["cohen_kappa_custom"]["se"] == pytest.approx(se, rel=1e-10)
+    # statsmodels takes disagreement weights scaled to max 1 as a 2-D matrix
+    sm = sm_cohens_kappa(counts, weights=COHEN_1968_V / COHEN_1968_V.max())
+    assert est(res, "cohen_kappa_custom") == pytest.approx(sm.kappa, abs=1e-12)
+    assert res["cohen_kappa_custom"]["se"] == pytest.approx(sm.std_kappa, rel=1e-10)
+
+
 # ------------------------------------------------------------------------ Cohen kappa
 
 
@@ -369,6 +430,75 @@ def test_rating_summary_counts_dropped_units():
     # the summary still works when nothing is pairable (that is what it is for)
     lonely = rating_summary(np.array([[1, nan], [nan, 2], [nan, nan]]), [1, 2])
     assert lonely["n_units_pairable"] == 0 and lonely["n_units_single"] == 2 and lonely["n_units_unrated"] == 1
+
+
+# ------------------------------------------------------------------- custom weights
+
+
+@pytest.mark.parametrize("n_raters", [2, 4])
+def test_custom_weights_equal_to_quadratic_reproduce_quadratic_results(n_raters):
+    x = _simulated(150, n_raters, seed=7)
+    cats = [1, 2, 3, 4]
+    quad = weights(cats, "quadratic")
+    res = coefficient_estimates(x, cats, weights=quad)
+    pairs = [("percent_agreement", "percent_agreement"), ("fleiss_kappa", "fleiss_kappa"),
+             ("brennan_prediger", "brennan_prediger"), ("gwet_ac2", "gwet_ac2")]
+    pairs += [("cohen_kappa", "cohen_kappa")] if n_raters == 2 else []
+    assert ("cohen_kappa_custom" in res) == (n_raters == 2)
+    for stem, _ in pairs:
+        custom, quadratic = res[f"{stem}_custom"], res[f"{stem}_quadratic"]
+        assert custom["estimate"] == quadratic["estimate"], stem
+        assert custom["se"] == quadratic["se"], stem
+        assert "custom weights" in custom["method"] and "quadratic" not in custom["method"], stem
+    assert list(res) == statistic_names(n_raters, cats, custom_weights=True)
+    # unweighted statistics are untouched, and without weights= nothing "_custom" appears
+    plain = coefficient_estimates(x, cats)
+    assert not any(nm.endswith("_custom") for nm in plain)
+    assert res["fleiss_kappa"] == plain["fleiss_kappa"]
+    # bootstrap draws depend on the units only, so equal weights give equal intervals
+    names = [f"{stem}_{kind}" for stem, _ in pairs for kind in ("custom", "quadratic")]
+    b = bootstrap(x, cats, names, n_boot=100, seed=3, weights=quad)
+    for stem, _ in pairs:
+        assert b[f"{stem}_custom"] == b[f"{stem}_quadratic"], stem
+
+
+def test_custom_weights_through_the_table_and_nominal_level():
+    from inspect_audit.agreement.table import agreement_table
+
+    x = _simulated(80, 3, seed=2)
+    w = np.array([[1, 0.5, 0, 0], [0.5, 1, 0, 0], [0, 0, 1, 0.5], [0, 0, 0.5, 1]])  # two pairs of near grades
+    table = agreement_table(x, [1, 2, 3, 4], n_boot=50, seed=1, weights=w).set_index("statistic")
+    for name in ("percent_agreement_custom", "fleiss_kappa_custom", "brennan_prediger_custom", "gwet_ac2_custom"):
+        assert np.isfinite(table.loc[name, "estimate"]) and "custom weights" in table.loc[name, "method"]
+        assert table.loc[name, "ci_low"] <= table.loc[name, "estimate"] <= table.loc[name, "ci_high"]
+    # a hand check: weighted percent agreement of one unit rated (1, 2, 2) is (0.5 + 0.5 + 1) * 2 / 6
+    one = coefficient_estimates(np.array([[1, 2, 2]], float), [1, 2, 3, 4], level="nominal", weights=w)
+    assert est(one, "percent_agreement_custom") == pytest.approx(2 / 3)
+    assert "percent_agreement_quadratic" not in one
+
+
+@pytest.mark.parametrize(
+    ("w", "message"),
+    [
+        (np.eye(3), "must be 4 x 4"),
+        (np.ones((4, 3)), "square"),
+        (np.ones(4), "square"),
+        (np.triu(np.full((4, 4), 0.5)) + np.eye(4) * 0.5, "symmetric"),
+        (np.full((4, 4), 0.5), "diagonal"),
+        (np.eye(4) * 2.0, "between 0 and 1"),
+        (np.eye(4) - 0.1 * (1 - np.eye(4)), "between 0 and 1"),
+        (np.where(np.eye(4) > 0, 1.0, nan), "finite"),
+        ([["a"] * 4] * 4, "numbers"),
+    ],
+)
+def test_invalid_custom_weights_raise_clear_error(w, message):
+    from inspect_audit.agreement.table import agreement_table
+
+    x = _simulated(20, 2, seed=0)
+    with pytest.raises(ValueError, match=message):
+        coefficient_estimates(x, [1, 2, 3, 4], weights=w)
+    with pytest.raises(AgreementError, match=message):
+        agreement_table(x, [1, 2, 3, 4], n_boot=10, weights=w)
 
 
 # ------------------------------------------------------------------ degenerate inputs

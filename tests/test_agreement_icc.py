@@ -398,6 +398,45 @@ def test_bad_input():
     assert np.isnan(res["icc2_1"]["estimate"])
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("value", [2.0, 0.1])  # 0.1: the centred ratings are not exactly zero
+def test_zero_variance_gives_undefined_reason_and_no_warning(value):
+    x = np.full((6, 3), value)
+    x[0, 2] = np.nan  # missing ratings take the Henderson III path
+    for res in (icc_estimates(x), icc_estimates(x, n_boot=50, seed=1)):
+        for name in ICC_NAMES:
+            assert np.isnan(res[name]["estimate"]), name
+            assert np.isnan(res[name]["ci_low"]) and np.isnan(res[name]["ci_high"]), name
+            assert "undefined: every rating is the same" in res[name]["method"], name
+    for alpha in (cronbach_alpha(x), cronbach_alpha(x, n_boot=50)):
+        assert np.isnan(alpha["estimate"]) and np.isnan(alpha["ci_low"])
+        assert "undefined: every rating is the same" in alpha["method"]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_other_undefined_icc_and_alpha_say_why():
+    one_unit = icc_estimates(np.array([[1.0, 2.0], [3.0, np.nan]]))
+    assert all("undefined: fewer than two units" in one_unit[n]["method"] for n in ICC_NAMES)
+    # ratings differ only between raters: no unit or residual variance, so ICC(C, .) is 0/0
+    # and ICC(1, k) has a zero denominator; ICC(A, 1) = 0 is defined but has no F interval
+    rater_only = icc_estimates(np.array([[1.0, 2.0]] * 3))
+    for name in ("icc3_1", "icc3_k", "icc1_k"):
+        assert np.isnan(rater_only[name]["estimate"]), name
+        assert "undefined: the variance components in its denominator sum to zero" in rater_only[name]["method"]
+    assert rater_only["icc2_1"]["estimate"] == 0.0
+    assert "no F-based interval" in rater_only["icc2_1"]["method"]
+    assert "undefined: the raters' total score has no variance" in cronbach_alpha(np.array([[1.0, 2.0]] * 3))["method"]
+    # sparse panel: raters 1-2 and 3-4 never share a unit
+    sparse = np.full((6, 4), np.nan)
+    sparse[:3, :2] = [[1, 2], [2, 2], [3, 1]]
+    sparse[3:, 2:] = [[1, 2], [2, 2], [3, 1]]
+    alpha = cronbach_alpha(sparse)
+    assert np.isnan(alpha["estimate"])
+    assert "undefined: some pair of raters shares fewer than two units" in alpha["method"]
+    assert np.isfinite(icc_estimates(sparse)["icc1_1"]["estimate"])
+    assert "undefined: fewer than two rated units" in cronbach_alpha(np.array([[1.0, 2.0]]))["method"]
+
+
 # --------------------------------------------------------------------- Cronbach
 
 
@@ -421,3 +460,25 @@ def test_alpha_matches_pingouin_pairwise(p_missing):
     assert res["ci_low"] == pytest.approx(ref_ci[0], abs=5.1e-4)
     assert res["ci_high"] == pytest.approx(ref_ci[1], abs=5.1e-4)
     assert ("pairwise" in res["method"]) == (p_missing > 0)
+
+
+def test_alpha_bootstrap_replicates_equal_alpha_on_resampled_units():
+    # Each replicate of the weighted-sum bootstrap must equal cronbach_alpha on the resampled matrix
+    # (same seeded draws as bootstrap_components); seed 5, exact to 1e-10.
+    from inspect_audit.agreement.icc import _alpha_bootstrap, _alpha_features, _ratings
+
+    x = _simulate(np.random.default_rng(5), 40, 4, 1.0, 0.3, 0.6, 0.25)
+    x = x[(~np.isnan(x)).any(axis=1)]
+    reps = _alpha_bootstrap(_alpha_features(_ratings(x, min_per_unit=1)), 4, 6, seed=5)
+    rng = np.random.default_rng(5)
+    for rep in reps:
+        direct = cronbach_alpha(x[rng.integers(0, len(x), size=len(x))])["estimate"]
+        assert rep == pytest.approx(direct, abs=1e-10)
+    res = cronbach_alpha(x, n_boot=300, seed=2)
+    assert res == cronbach_alpha(x, n_boot=300, seed=2)
+    assert res["ci_low"] < res["estimate"] < res["ci_high"]
+    assert "bootstrap" in res["method"] and "Feldt" not in res["method"]
+    # 90% percentile interval about as wide as Feldt's on 40 units (within a factor of 1.6)
+    feldt = cronbach_alpha(x)
+    ratio = (res["ci_high"] - res["ci_low"]) / (feldt["ci_high"] - feldt["ci_low"])
+    assert 1 / 1.6 < ratio < 1.6

@@ -86,7 +86,8 @@ def weights(categories: ArrayLike, kind: str | ArrayLike = "identity") -> NDArra
         ``quadratic``: ``1 - (x_k - x_l)^2 / (x_max - x_min)^2``. ``ordinal``: Gwet's
         (2014, sec. 3.5) rank weights ``1 - C(M_kl, 2) / max C(M, 2)`` with
         ``M_kl = |k - l| + 1`` on category ranks. A ``q x q`` matrix is checked
-        (finite, in [0, 1], unit diagonal) and returned as a float array.
+        (square, one row and column per category, finite, in [0, 1], symmetric, unit
+        diagonal) and returned as a float array.
 
     Returns
     -------
@@ -109,11 +110,18 @@ def weights(categories: ArrayLike, kind: str | ArrayLike = "identity") -> NDArra
             c = m * (m - 1.0) / 2.0
             return 1.0 - c / c.max()
         raise AgreementError(f"unknown weight kind {kind!r}; use one of {', '.join(WEIGHT_KINDS)} or a matrix")
-    w = np.asarray(kind, dtype=float)
+    try:
+        w = np.asarray(kind, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise AgreementError("a custom weight matrix must be a square array of numbers") from exc
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        raise AgreementError(f"a custom weight matrix must be square, got shape {w.shape}")
     if w.shape != (q, q):
         raise AgreementError(f"a custom weight matrix must be {q} x {q} (one row and column per category)")
     if not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(w > 1):
         raise AgreementError("custom weights must be finite and between 0 and 1")
+    if not np.allclose(w, w.T):
+        raise AgreementError("custom weights must be symmetric (w[k, l] == w[l, k])")
     if not np.allclose(np.diag(w), 1.0):
         raise AgreementError("custom weights must be 1 on the diagonal (a category fully agrees with itself)")
     return w.copy()
@@ -393,9 +401,16 @@ class _Stat:
     method: str
 
 
-def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict[str, NDArray]]:
+def _build_stats(
+    d: _Data, names: Sequence[str], custom: ArrayLike | None = None
+) -> tuple[dict[str, _Stat], dict[str, NDArray]]:
+    """The statistics in ``names`` and the weight matrices they use (``custom``: a
+    user weight matrix, validated by :func:`weights`, behind the ``*_custom`` names)."""
     cats, q = d.categories, d.q
     wm = {k: weights(cats, k) for k in ("identity", "linear", "quadratic")}
+    if custom is not None:
+        wm["custom"] = weights(cats, custom)
+    extra = (("custom", "_custom"),) if custom is not None else ()
     stats: dict[str, _Stat] = {}
 
     def pi(s):
@@ -408,8 +423,9 @@ def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict
     def add(name, fn, need=(), weight=None, family="", method=""):
         stats[name] = _Stat(fn, frozenset(need), weight, family, method)
 
-    wlabel = {"identity": "unweighted", "linear": "linear weights", "quadratic": "quadratic weights"}
-    for key, suffix in (("identity", ""), ("quadratic", "_quadratic")):
+    wlabel = {"identity": "unweighted", "linear": "linear weights", "quadratic": "quadratic weights",
+              "custom": "custom weights"}
+    for key, suffix in (("identity", ""), ("quadratic", "_quadratic"), *extra):
         add(
             f"percent_agreement{suffix}",
             lambda s, key=key: pa(s, key),
@@ -418,7 +434,7 @@ def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict
             method=f"percent agreement ({wlabel[key]}): agreeing share of rater pairs within a unit, "
             "averaged over units with 2+ ratings; SE from the between-unit variance (Gwet 2014, ch. 2)",
         )
-    for key, suffix in (("identity", ""), ("linear", "_linear"), ("quadratic", "_quadratic")):
+    for key, suffix in (("identity", ""), ("linear", "_linear"), ("quadratic", "_quadratic"), *extra):
         w = wm[key]
         add(
             f"cohen_kappa{suffix}",
@@ -447,7 +463,7 @@ def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict
         method="Scott's pi (Scott 1955) on units rated by both raters; SE: Gwet's (2014) linearised "
         "variance of Fleiss' kappa, which equals pi on complete two-rater data",
     )
-    for key, suffix in (("identity", ""), ("linear", "_linear"), ("quadratic", "_quadratic")):
+    for key, suffix in (("identity", ""), ("linear", "_linear"), ("quadratic", "_quadratic"), *extra):
         w = wm[key]
         add(
             f"fleiss_kappa{suffix}",
@@ -472,7 +488,7 @@ def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict
             family="category",
             method=f"Fleiss (1971) kappa for category {_code(c)} against all others; SE under "
             "H0: kappa = 0 for a z-test only (Fleiss, Nee & Landis 1979, generalised to unequal "
-            "raters per unit), not for a confidence interval",
+            "raters per unit), not for a confidence interval (no normal interval is built from it)",
         )
 
     def conger(s):
@@ -504,7 +520,7 @@ def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict
         method="Light's (1971) kappa: mean of Cohen's kappas over rater pairs with joint units; "
         "SE: delete-one-unit jackknife",
     )
-    for key, suffix in (("identity", ""), ("quadratic", "_quadratic")):
+    for key, suffix in (("identity", ""), ("quadratic", "_quadratic"), *extra):
         w = wm[key]
         add(
             f"brennan_prediger{suffix}",
@@ -514,7 +530,12 @@ def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict
             method=f"Brennan-Prediger (1981) coefficient ({wlabel[key]}), chance = sum(w)/q^2 over all "
             f"{q} categories; SE: Gwet's (2014) linearised variance",
         )
-    for key, name in (("identity", "gwet_ac1"), ("linear", "gwet_ac2_linear"), ("quadratic", "gwet_ac2_quadratic")):
+    for key, name in (
+        ("identity", "gwet_ac1"),
+        ("linear", "gwet_ac2_linear"),
+        ("quadratic", "gwet_ac2_quadratic"),
+        *((key, f"gwet_ac2{suffix}") for key, suffix in extra),
+    ):
         w = wm[key]
         add(
             name,
@@ -543,26 +564,38 @@ def _build_stats(d: _Data, names: Sequence[str]) -> tuple[dict[str, _Stat], dict
     return {nm: stats[nm] for nm in names}, wm
 
 
-def statistic_names(n_raters: int, categories: ArrayLike, level: str = "ordinal") -> list[str]:
+def statistic_names(
+    n_raters: int, categories: ArrayLike, level: str = "ordinal", custom_weights: bool = False
+) -> list[str]:
     """Names :func:`coefficient_estimates` returns for ``n_raters`` raters at ``level``.
 
     ``level="nominal"`` leaves out weighted coefficients and the ordinal, interval and
     ratio alphas (distances between nominal categories mean nothing); the other levels
     return everything. Cohen's kappas and Scott's pi need exactly two raters.
+    ``custom_weights=True`` (a weight matrix was given) adds ``percent_agreement_custom``,
+    ``cohen_kappa_custom`` (two raters), ``fleiss_kappa_custom``,
+    ``brennan_prediger_custom`` and ``gwet_ac2_custom`` at every level: the user's
+    matrix says how similar the categories are, so it applies to nominal data too.
     """
     if level not in LEVELS:
         raise AgreementError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     cats = _as_categories(categories)
     weighted = level != "nominal"
+    custom = ["_custom"] if custom_weights else []
     names = ["percent_agreement"] + (["percent_agreement_quadratic"] if weighted else [])
+    names += [f"percent_agreement{c}" for c in custom]
     if n_raters == 2:
         names += ["cohen_kappa"] + (["cohen_kappa_linear", "cohen_kappa_quadratic"] if weighted else [])
+        names += [f"cohen_kappa{c}" for c in custom]
         names += ["scott_pi"]
     names += ["fleiss_kappa"] + (["fleiss_kappa_linear", "fleiss_kappa_quadratic"] if weighted else [])
+    names += [f"fleiss_kappa{c}" for c in custom]
     names += [f"fleiss_kappa_category_{_code(c)}" for c in cats]
     names += ["conger_kappa", "light_kappa", "brennan_prediger"]
     names += ["brennan_prediger_quadratic"] if weighted else []
+    names += [f"brennan_prediger{c}" for c in custom]
     names += ["gwet_ac1"] + (["gwet_ac2_linear", "gwet_ac2_quadratic"] if weighted else [])
+    names += [f"gwet_ac2{c}" for c in custom]
     names += ["krippendorff_alpha_nominal"]
     if weighted:
         names += ["krippendorff_alpha_ordinal", "krippendorff_alpha_interval", "krippendorff_alpha_ratio"]
@@ -729,7 +762,7 @@ def _undefined_reason(family: str, name: str, categories: NDArray) -> str:
 
 
 def coefficient_estimates(
-    x: ArrayLike, categories: ArrayLike, level: str = "ordinal"
+    x: ArrayLike, categories: ArrayLike, level: str = "ordinal", weights: ArrayLike | None = None
 ) -> dict[str, dict[str, object]]:
     """Agreement coefficients with standard errors.
 
@@ -742,24 +775,31 @@ def coefficient_estimates(
     level : {"nominal", "ordinal", "interval", "ratio"}
         Measurement level; ``"nominal"`` drops the weighted coefficients (see
         :func:`statistic_names`).
+    weights : array_like, optional
+        A custom ``q x q`` agreement-weight matrix (square, one row and column per
+        category, symmetric, 1 on the diagonal, values in [0, 1]; checked by
+        :func:`weights`). Adds the ``*_custom`` weighted coefficients (percent
+        agreement, Cohen's and Fleiss' kappa, Brennan-Prediger, Gwet's AC2), whose
+        ``method`` says "custom weights".
 
     Returns
     -------
     dict
         ``name -> {"estimate": float, "se": float | None, "method": str}`` in the order of
-        :func:`statistic_names`. ``estimate`` is ``nan`` only when ``method`` starts its
+        :func:`statistic_names`. The per-category Fleiss kappas carry the null-hypothesis
+        SE and give its z statistic in ``method``. ``estimate`` is ``nan`` only when ``method`` starts its
         last clause with ``"undefined:"``. Krippendorff's alphas come from the
         ``krippendorff`` package (value domain = ``categories``).
 
     Raises
     ------
     AgreementError
-        Grades outside ``categories``, fewer than two categories, or no unit with two or
-        more ratings.
+        Grades outside ``categories``, fewer than two categories, no unit with two or
+        more ratings, or an invalid custom weight matrix.
     """
     d = _prepare(x, categories)
-    names = statistic_names(d.r, d.categories, level)
-    stats, wm = _build_stats(d, names)
+    names = statistic_names(d.r, d.categories, level, custom_weights=weights is not None)
+    stats, wm = _build_stats(d, names, weights)
     feat = _Features(d, wm, _needs(stats))
     totals = feat.totals()
     pi = totals["pi"][0] / totals["n1"][0]
@@ -807,6 +847,8 @@ def coefficient_estimates(
         elif st.family == "category":
             mm = d.m[d.pairable]
             se = float(math.sqrt(2.0 * np.sum(1.0 / (mm * (mm - 1.0)))) / mm.size)
+            z = est / se
+            method += f"; z = {z:.2f} (two-sided p = {math.erfc(abs(z) / math.sqrt(2.0)):.2g}) for H0: kappa = 0"
         elif st.family == "alpha":
             se = _jackknife_se(feat, st, pair_rows)
         elif st.family == "light":
@@ -824,9 +866,11 @@ def coefficient_estimates(
     return out
 
 
-def _bootstrap_replicates(d: _Data, names: Sequence[str], n_boot: int, seed, return_full: bool = False):
+def _bootstrap_replicates(
+    d: _Data, names: Sequence[str], n_boot: int, seed, return_full: bool = False, custom: ArrayLike | None = None
+):
     """Replicate values ``name -> (n_boot,)``; replicate b counts unit i as often as it is drawn."""
-    stats, wm = _build_stats(d, names)
+    stats, wm = _build_stats(d, names, custom)
     feat = _Features(d, wm, _needs(stats))
     rng = np.random.default_rng(seed)
     n = d.n
@@ -856,6 +900,7 @@ def bootstrap(
     n_boot: int = 2000,
     seed: int | np.random.Generator | None = None,
     ci_level: float = 0.90,
+    weights: ArrayLike | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Unit-level percentile bootstrap intervals.
 
@@ -875,6 +920,9 @@ def bootstrap(
         Seed for :func:`numpy.random.default_rng`; the same seed gives the same intervals.
     ci_level : float
         Coverage of the two-sided percentile interval (default 0.90).
+    weights : array_like, optional
+        Custom weight matrix behind the ``*_custom`` statistics (as in
+        :func:`coefficient_estimates`).
 
     Returns
     -------
@@ -889,7 +937,7 @@ def bootstrap(
         raise AgreementError("n_boot must be at least 1")
     n_boot = int(n_boot)
     d = _prepare(x, categories)
-    available = statistic_names(d.r, d.categories, "ordinal")
+    available = statistic_names(d.r, d.categories, "ordinal", custom_weights=weights is not None)
     names = list(available if statistics is None else statistics)
     not_here = [nm for nm in names if nm not in available]
     if not_here:
@@ -897,7 +945,7 @@ def bootstrap(
             f"statistic(s) {', '.join(not_here)} are not available for {d.r} raters"
             f" (available: {', '.join(available)})"
         )
-    stats, reps, full = _bootstrap_replicates(d, names, n_boot, seed, return_full=True)
+    stats, reps, full = _bootstrap_replicates(d, names, n_boot, seed, return_full=True, custom=weights)
     tail = (1.0 - ci_level) / 2.0
     out: dict[str, tuple[float, float]] = {}
     for nm, st in stats.items():

@@ -35,6 +35,11 @@ interval on complete data, which itself undercovers with few raters (0.76 with 3
 raters are then held fixed, so those intervals omit rater-sampling uncertainty and are
 too narrow for ICC(A, .) when raters are few.
 
+A coefficient that is 0/0 on the data (every rating the same, fewer than two units with
+two ratings, a mean square without degrees of freedom) is returned with ``estimate = nan``
+and a ``method`` whose last clause starts with ``"undefined:"`` and says why, as in
+:mod:`~inspect_audit.agreement.coefficients`; no warning is emitted.
+
 Units with fewer than two ratings carry no information about within-unit agreement and
 are dropped (so are raters left with no ratings); ``n`` in every result is the number of
 units used.
@@ -58,6 +63,7 @@ __all__ = [
     "bootstrap_components",
     "icc_estimates",
     "cronbach_alpha",
+    "bootstrap_note",
 ]
 
 ICC_NAMES = ("icc1_1", "icc2_1", "icc3_1", "icc1_k", "icc2_k", "icc3_k")
@@ -110,6 +116,29 @@ def _ratings(x, min_per_unit: int = 2) -> _Ratings:
     new_u = np.cumsum(keep_u) - 1
     new_r = np.cumsum(keep_r) - 1
     return _Ratings(new_u[rows], new_r[cols], vals, int(keep_u.sum()), int(keep_r.sum()))
+
+
+def _pairs_within_units(rows: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(a, b)`` of every ordered pair of ratings of the same unit (``a == b``
+    included), in O(sum of squared ratings per unit)."""
+    order = np.argsort(rows, kind="stable")
+    n_i = np.bincount(rows, minlength=p)
+    start = np.cumsum(n_i) - n_i
+    size = n_i[rows[order]]  # size of the unit of each (sorted) rating
+    a = np.repeat(np.arange(order.size), size)
+    offset = np.arange(a.size) - np.repeat(np.cumsum(size) - size, size)
+    b = start[rows[order]][a] + offset
+    return order[a], order[b]
+
+
+def _constant(r: _Ratings) -> bool:
+    """Every kept rating has the same value (zero variance)."""
+    return bool(r.vals.size) and bool(r.vals.min() == r.vals.max())
+
+
+def bootstrap_note(n_boot: int, seed) -> str:
+    """How a unit-bootstrap interval of this module was made (for ``method`` texts)."""
+    return f"percentile bootstrap over units, raters fixed ({n_boot} resamples, seed {seed})"
 
 
 def prepare_matrix(x) -> np.ndarray:
@@ -247,10 +276,8 @@ def _layout(r: _Ratings) -> _Layout:
     incid = sp.csr_matrix((np.ones(y.size), (rows, cols)), shape=(p, q))
     pair_unit = pair_key = None
     if q <= _PAIRS_MAX_RATERS:
-        obs = np.zeros((p, q), dtype=bool)
-        obs[rows, cols] = True
-        pair_unit, pj, pl = np.nonzero(obs[:, :, None] & obs[:, None, :])
-        pair_key = pj * q + pl
+        ra, rb = _pairs_within_units(rows, p)
+        pair_unit, pair_key = rows[ra], cols[ra] * q + cols[rb]
     return _Layout(p, q, rows, cols, y, n_i, y_i, ss_i, incid, pair_unit, pair_key)
 
 
@@ -453,6 +480,19 @@ def _percentile(reps: np.ndarray, level: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def _icc_undefined_reason(name: str, vc: VarianceComponents, constant: bool) -> str:
+    if constant:
+        return "undefined: every rating is the same (zero variance), so the ICC is 0/0"
+    if vc.n_units < 2:
+        return "undefined: fewer than two units have two or more ratings"
+    mean_squares = (vc.msb, vc.msw) if name.startswith("icc1") else (vc.msr, vc.msc, vc.mse)
+    if not np.all(np.isfinite(mean_squares)):
+        return ("undefined: too few overlapping ratings to estimate every variance component "
+                "(a mean square has no degrees of freedom)")
+    return ("undefined: the variance components in its denominator sum to zero (for example "
+            "ratings that differ only between raters), so it is 0/0")
+
+
 def icc_estimates(x, ci_level: float = 0.90, *, n_boot: int = 0,
                   seed: int | None = 0) -> dict[str, dict]:
     """Six intraclass correlations of a units x raters matrix (``NaN`` = missing).
@@ -466,69 +506,110 @@ def icc_estimates(x, ci_level: float = 0.90, *, n_boot: int = 0,
     unbalanced one-way ANOVA moment estimates of the variance components, with ``k`` =
     harmonic mean number of ratings per unit; intervals are approximate F-based
     intervals, or seeded percentile-bootstrap intervals over units when ``n_boot > 0``
-    (see the module docstring for their coverage and limits).
+    (see the module docstring for their coverage and limits).  An ICC that is 0/0 on the
+    data has ``estimate = nan`` and says why in ``method`` (``"undefined: ..."``).
     """
     if not 0 < ci_level < 1:
         raise ValueError("ci_level must be in (0, 1)")
-    lay = _layout(_ratings(x))
+    r = _ratings(x)
+    constant = _constant(r)
+    lay = _layout(r)
     vc = _fit(lay)
     points = _icc_points(vc)
     if n_boot > 0 and vc.n_units >= 2:
-        reps = np.array([list(_icc_points(r).values())
-                         for r in _bootstrap_fits(lay, n_boot, seed)])
+        reps = np.array([list(_icc_points(rep).values())
+                         for rep in _bootstrap_fits(lay, n_boot, seed)])
         cis = {name: _percentile(reps[:, j], ci_level) for j, name in enumerate(ICC_NAMES)}
-        ci_note = (f"percentile bootstrap over units, raters fixed ({n_boot} resamples, "
-                   f"seed {seed})")
+        ci_note = bootstrap_note(n_boot, seed)
+        no_ci = "no bootstrap interval: the ICC is undefined in every resample"
     else:
         cis = _f_intervals(vc, ci_level)
         ci_note = ("exact F-based interval (Shrout & Fleiss 1979; McGraw & Wong 1996)"
                    if vc.complete else
                    "approximate F-based interval (unbalanced mean squares)")
+        no_ci = "no F-based interval: a mean square is zero or has no degrees of freedom"
     if vc.complete:
         est_note = f"complete data, k = {vc.n_raters}"
     else:
         est_note = ("missing data: Henderson III / one-way ANOVA moment estimates, "
                     f"k = {vc.k_harmonic:.2f} (harmonic mean ratings per unit)")
+    nan = float("nan")
     out = {}
     for name in ICC_NAMES:
-        lo, hi = cis[name]
-        out[name] = {
-            "estimate": float(points[name]),
-            "se": None,
-            "ci_low": lo,
-            "ci_high": hi,
-            "method": f"{ICC_METHODS[name]}; {est_note}; {ci_note}, {ci_level:.0%}",
-            "n": int(vc.n_units),
-        }
+        estimate = float(points[name]) if np.isfinite(points[name]) and not constant else nan
+        if np.isfinite(estimate):
+            lo, hi = cis[name]
+            method = f"{ICC_METHODS[name]}; {est_note}; {ci_note}, {ci_level:.0%}"
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                method += f"; {no_ci}"
+        else:
+            lo = hi = nan
+            method = f"{ICC_METHODS[name]}; {_icc_undefined_reason(name, vc, constant)}"
+        out[name] = {"estimate": estimate, "se": None, "ci_low": lo, "ci_high": hi,
+                     "method": method, "n": int(vc.n_units)}
     return out
 
 
 # ------------------------------------------------------------------------ Cronbach
 
+# Bootstrap of alpha with dense per-unit features up to this many cells (units x 3 q^2).
+_ALPHA_DENSE_MAX = 8_000_000
 
-def _pairwise_cov(r: _Ratings) -> np.ndarray:
-    """Pairwise-complete covariance matrix of the raters (as ``pandas.DataFrame.cov``);
-    ``NaN`` where two raters share fewer than two units."""
-    p, q, rows, cols, vals = r.p, r.q, r.rows, r.cols, r.vals
-    # centre columns for stability (covariances are shift invariant per pair)
-    vals = vals - (np.bincount(cols, weights=vals, minlength=q)
-                   / np.maximum(np.bincount(cols, minlength=q), 1))[cols]
-    # sparse products: cost ~ sum of squared ratings per unit, no BLAS on tall arrays
-    m = sp.csr_matrix((np.ones(vals.size), (rows, cols)), shape=(p, q))
-    z = sp.csr_matrix((vals, (rows, cols)), shape=(p, q))
-    nij_sp = (m.T @ m).tocsr()
-    if nij_sp.nnz < q * q:  # some pair of raters never shares a unit
-        return np.full((q, q), np.nan)
-    nij = nij_sp.toarray()
-    sxy = (z.T @ z).toarray()
-    sx = (z.T @ m).toarray()  # sx[i, j]: sum of rater i over units rater j rated too
+
+def _alpha_features(r: _Ratings) -> sp.csr_matrix | None:
+    """Per-unit sums behind the pairwise-complete rater covariances (``None`` when some
+    pair of raters shares fewer than two units).
+
+    Row ``i``, column ``j * q + l`` of three ``q x q`` blocks, for raters ``j`` and ``l``
+    who both rated unit ``i``: 1 (shared units), ``z_ij z_il`` (cross-products) and
+    ``z_ij`` (sum of rater ``j`` over the units ``l`` rated too), with ``z`` the ratings
+    centred at their rater's mean (covariances are shift invariant per pair).  Summed
+    with unit weights they give the covariances of a bootstrap resample.
+    """
+    p, q = r.p, r.q
+    a, b = _pairs_within_units(r.rows, p)
+    key = r.cols[a] * q + r.cols[b]
+    if (np.bincount(key, minlength=q * q) < 2).any():
+        return None
+    z = r.vals - (np.bincount(r.cols, weights=r.vals, minlength=q)
+                  / np.bincount(r.cols, minlength=q))[r.cols]
+    qq = q * q
+    return sp.csr_matrix((np.concatenate([np.ones(a.size), z[a] * z[b], z[a]]),
+                          (np.tile(r.rows[a], 3), np.concatenate([key, qq + key, 2 * qq + key]))),
+                         shape=(p, 3 * qq))
+
+
+def _alpha_from_sums(s: np.ndarray, q: int) -> np.ndarray:
+    """Cronbach's alpha from ``(batch, 3 q^2)`` column sums of :func:`_alpha_features`;
+    ``nan`` where a pair shares fewer than two units or the total has no variance."""
+    qq = q * q
+    nij, sxy, sx = (s[:, k * qq:(k + 1) * qq].reshape(-1, q, q) for k in range(3))
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (sxy - sx * sx.T / nij) / (nij - 1)
-    cov[nij < 2] = np.nan
-    return cov
+        cov = np.where(nij < 2, np.nan, (sxy - sx * sx.transpose(0, 2, 1) / nij) / (nij - 1))
+        total = cov.sum(axis=(1, 2))
+        trace = np.trace(cov, axis1=1, axis2=2)
+        alpha = q / (q - 1) * (1 - trace / total)
+    return np.where(np.abs(total) > 1e-12 * np.abs(trace), alpha, np.nan)
 
 
-def cronbach_alpha(x, ci_level: float = 0.90) -> dict:
+def _alpha_bootstrap(feat: sp.csr_matrix, q: int, n_boot: int, seed) -> np.ndarray:
+    """Alpha on ``n_boot`` resamples of units (same draws as :func:`bootstrap_components`)."""
+    rng = np.random.default_rng(seed)
+    p, width = feat.shape
+    # a dense matrix product is ~10x faster than the sparse one while the features fit
+    dense = feat.toarray() if p * width <= _ALPHA_DENSE_MAX else None
+    feat_t = feat.T.tocsr()
+    chunk = max(1, min(n_boot, 4_000_000 // max(p, width)))
+    out = []
+    for start in range(0, n_boot, chunk):
+        w = np.array([np.bincount(rng.integers(0, p, size=p), minlength=p)
+                      for _ in range(min(chunk, n_boot - start))], dtype=float)
+        out.append(_alpha_from_sums(w @ dense if dense is not None else (feat_t @ w.T).T, q))
+    return np.concatenate(out)
+
+
+def cronbach_alpha(x, ci_level: float = 0.90, *, n_boot: int = 0,
+                   seed: int | None = 0) -> dict:
     """Cronbach's alpha treating raters as items; same dict shape as one ICC.
 
     The item covariance matrix is estimated **pairwise-complete** (each covariance
@@ -536,30 +617,43 @@ def cronbach_alpha(x, ci_level: float = 0.90) -> dict:
     alpha = q/(q-1) (1 - trace(C) / sum(C)).  The interval is Feldt's F-based interval
     with ``n - 1`` and ``(n - 1)(q - 1)`` df, ``n`` = units with at least one rating
     (``pingouin.cronbach_alpha(nan_policy="pairwise")`` gives the same alpha and, for
-    data without empty rows, the same interval).  With complete data alpha
-    equals ICC(3,k).  ``NaN`` when some pair of raters shares fewer than two units (the
+    data without empty rows, the same interval), or with ``n_boot > 0`` a seeded
+    percentile bootstrap over units (raters fixed).  With complete data alpha equals
+    ICC(3,k).  ``estimate = nan`` with an ``"undefined: ..."`` reason in ``method`` when
+    every rating is the same, or some pair of raters shares fewer than two units (the
     usual case for large, sparse inspector panels: use the ICCs there).
     """
     if not 0 < ci_level < 1:
         raise ValueError("ci_level must be in (0, 1)")
     r = _ratings(x, min_per_unit=1)
     n, q = r.p, r.q
-    alpha = lo = hi = float("nan")
-    if n >= 2 and q >= 2:
-        cov = _pairwise_cov(r)
-        if np.isfinite(cov).all():
-            alpha = float(q / (q - 1) * (1 - np.trace(cov) / cov.sum()))
-            df1, df2 = n - 1, (n - 1) * (q - 1)
-            lo = float(1 - (1 - alpha) * stats.f.isf((1 - ci_level) / 2, df1, df2))
-            hi = float(1 - (1 - alpha) * stats.f.isf((1 + ci_level) / 2, df1, df2))
-    complete = r.vals.size == n * q
-    return {
-        "estimate": alpha,
-        "se": None,
-        "ci_low": lo,
-        "ci_high": hi,
-        "method": ("Cronbach's alpha (raters as items), "
-                   + ("complete data" if complete else "pairwise-complete covariances")
-                   + f"; Feldt F-based interval, {ci_level:.0%}"),
-        "n": int(n),
-    }
+    nan = float("nan")
+    alpha = lo = hi = nan
+    method = ("Cronbach's alpha (raters as items), "
+              + ("complete data" if r.vals.size == n * q else "pairwise-complete covariances"))
+    feat = _alpha_features(r) if n >= 2 and q >= 2 else None
+    if n < 2 or q < 2:
+        reason = "undefined: fewer than two rated units or fewer than two raters"
+    elif _constant(r):
+        reason = "undefined: every rating is the same (zero variance), so alpha is 0/0"
+    elif feat is None:
+        reason = ("undefined: some pair of raters shares fewer than two units, so their "
+                  "covariance cannot be estimated (usual for sparse panels: use the ICCs)")
+    else:
+        alpha = float(_alpha_from_sums(np.asarray(feat.sum(axis=0)), q)[0])
+        reason = (None if np.isfinite(alpha) else
+                  "undefined: the raters' total score has no variance, so alpha is 0/0")
+    if reason is not None:
+        method += f"; {reason}"
+    elif n_boot > 0:
+        lo, hi = _percentile(_alpha_bootstrap(feat, q, int(n_boot), seed), ci_level)
+        method += f"; {bootstrap_note(n_boot, seed)}, {ci_level:.0%}"
+        if not np.isfinite(lo):
+            method += "; no bootstrap interval: alpha is undefined in every resample"
+    else:
+        df1, df2 = n - 1, (n - 1) * (q - 1)
+        lo = float(1 - (1 - alpha) * stats.f.isf((1 - ci_level) / 2, df1, df2))
+        hi = float(1 - (1 - alpha) * stats.f.isf((1 + ci_level) / 2, df1, df2))
+        method += f"; Feldt F-based interval, {ci_level:.0%}"
+    return {"estimate": alpha, "se": None, "ci_low": lo, "ci_high": hi, "method": method,
+            "n": int(n)}

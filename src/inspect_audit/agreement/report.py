@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from inspect_audit import schemas
@@ -26,6 +27,35 @@ def paired_matrix(ratings: pd.DataFrame, area: str = AREA) -> pd.DataFrame:
     part = ratings[(ratings["area"] == area) & (ratings["rater_type"] == "inspector")]
     part = part.assign(rater_id=part.groupby("unit_id").cumcount() + 1)
     return to_wide(part)
+
+
+# Thresholds for wording the kappa-paradox sentence: raw agreement counted as "high", kappa as "low" (0.40 is
+# the top of Landis & Koch's 1977 "fair" band) and chance agreement as "high".
+HIGH_AGREEMENT = 0.75
+LOW_KAPPA = 0.40
+HIGH_CHANCE = 0.50
+
+
+def chance_sentence(table: pd.DataFrame) -> str:
+    """What percent agreement, Fleiss' kappa and Gwet's AC1 say together, worded from their values."""
+    t = table.set_index("statistic")["estimate"]
+    pa, kappa, ac1 = (float(t[name]) for name in ("percent_agreement", "fleiss_kappa", "gwet_ac1"))
+    if not np.isfinite(kappa):
+        return (f"Raw agreement is {pa:.0%}; Fleiss' kappa is undefined here (every rating in one grade) and "
+                f"Gwet's AC1 is {ac1:.2f}.")
+    if kappa >= 1:
+        return f"Every pair of inspectors gave the same grade (Fleiss' kappa 1.00, Gwet's AC1 {ac1:.2f})."
+    chance = (pa - kappa) / (1 - kappa)  # kappa = (pa - chance) / (1 - chance)
+    numbers = (f"raw agreement {pa:.0%}, agreement expected by chance from the grade shares {chance:.0%}, "
+               f"Fleiss' kappa {kappa:.2f}, Gwet's AC1 {ac1:.2f}")
+    if kappa >= LOW_KAPPA:
+        return f"Kappa and raw agreement tell a similar story ({numbers})."
+    lead = ("Kappa is low although raw agreement is high" if pa >= HIGH_AGREEMENT
+            else "Kappa is low and raw agreement only moderate")
+    if chance < HIGH_CHANCE:
+        return f"{lead} ({numbers}): inspectors disagree more than a dominant grade alone would explain."
+    return (f"{lead} ({numbers}): most schools get the same grade, so much agreement is expected by chance "
+            "and kappa is pulled down (the *kappa paradox*); AC1 is less affected.")
 
 
 def _fmt(row: pd.Series) -> str:
@@ -68,10 +98,8 @@ def demo_section(ratings: pd.DataFrame, out_dir: Path, seed: int = 0, n_boot: in
         f"Two inspectors gave the same overall grade in {same.estimate:.0%} of schools "
         f"({same.ci_low:.0%} to {same.ci_high:.0%}); they agreed on whether the school is Good or better in "
         f"{gob.estimate:.0%} ({gob.ci_low:.0%} to {gob.ci_high:.0%}).\n\n"
-        "Kappa-type coefficients (Fleiss, Krippendorff, ICC) are low although raw agreement is high: when most "
-        "schools get the same grade (Good), chance agreement is high and kappa is pulled down (the *kappa "
-        "paradox*); Gwet's AC1 beside it is less affected. Both are shown because they answer different "
-        "questions: AC1 how often inspectors agree beyond chance, kappa how well grades separate schools.\n\n"
+        + chance_sentence(table) + " Both are shown because they answer different questions: AC1 how often "
+        "inspectors agree beyond chance, kappa how well grades separate schools.\n\n"
         "![Agreement by boundary](agreement_by_boundary.png)\n\n"
         "**How many inspectors would make a grade reliable?** A decision study projects the reliability of the "
         "average grade of *k* independent inspectors from the variance components (raters nested in schools). "

@@ -3,7 +3,8 @@
 This is what ``inspect-audit agreement`` prints. Categorical coefficients come from
 :mod:`~inspect_audit.agreement.coefficients` (analytic SEs where the literature gives one, and a
 seeded unit-level bootstrap for all), intraclass correlations and Cronbach's alpha from
-:mod:`~inspect_audit.agreement.icc` (F-based intervals).
+:mod:`~inspect_audit.agreement.icc` (F-based intervals; with a bootstrap the unit-bootstrap
+interval is added to ``method``, and given instead where no F-based interval exists).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from inspect_audit.agreement.coefficients import bootstrap, coefficient_estimates
-from inspect_audit.agreement.icc import cronbach_alpha, icc_estimates
+from inspect_audit.agreement.icc import bootstrap_note, cronbach_alpha, icc_estimates
 
 COLUMNS = ["statistic", "estimate", "se", "ci_low", "ci_high", "method", "n"]
 
@@ -59,8 +60,37 @@ def read_wide(path: str | Path, categories: Sequence[float], id_column: str | No
     return out
 
 
+def _finite(*values) -> bool:
+    return all(v is not None and np.isfinite(v) for v in values)
+
+
+def _icc_rows(matrix: np.ndarray, ci_level: float, n_boot: int, seed: int | None) -> list[dict]:
+    """ICC and Cronbach rows: the F-based interval (exact for complete data) is given; with
+    ``n_boot > 0`` the unit-bootstrap interval (raters fixed, so too narrow for ICC(A, .)
+    with few raters) is added to ``method``, or given where no F-based interval exists."""
+
+    def estimates(**boot) -> dict[str, dict]:
+        return {**icc_estimates(matrix, ci_level=ci_level, **boot),
+                "cronbach_alpha": cronbach_alpha(matrix, ci_level=ci_level, **boot)}
+
+    analytic = estimates()
+    boot = estimates(n_boot=n_boot, seed=seed) if n_boot > 0 else {}
+    rows = []
+    for name, est in analytic.items():
+        b = boot.get(name)
+        if b is not None and _finite(b["ci_low"], b["ci_high"]):
+            if _finite(est["ci_low"], est["ci_high"]):
+                est = {**est, "method": f"{est['method']} (the interval given); also {ci_level:.0%} "
+                                        f"{bootstrap_note(n_boot, seed)}: {b['ci_low']:.3f} to {b['ci_high']:.3f}"}
+            else:
+                est = b
+        rows.append({"statistic": name, **{k: est.get(k) for k in COLUMNS[1:]}})
+    return rows
+
+
 def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], level: str = "ordinal",
-                    n_boot: int = 2000, seed: int | None = 0, ci_level: float = 0.90) -> pd.DataFrame:
+                    n_boot: int = 2000, seed: int | None = 0, ci_level: float = 0.90,
+                    weights: np.ndarray | Sequence[Sequence[float]] | None = None) -> pd.DataFrame:
     """Every agreement coefficient for a units x raters matrix (NaN = missing).
 
     Parameters
@@ -68,14 +98,20 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
     x : units x raters grades.
     categories : the full category set (grades never given still count), e.g. ``[1, 2, 3, 4]``.
     level : measurement level: ``nominal`` drops weighted coefficients.
-    n_boot : unit-level bootstrap replicates for the categorical coefficients (0 = analytic only).
+    n_boot : unit-level bootstrap replicates (0 = analytic only). Categorical coefficients get
+        bootstrap intervals; ICCs and Cronbach's alpha keep their F-based intervals and report the
+        bootstrap interval in ``method`` (it is given only where no F-based interval exists).
     seed : bootstrap seed.
     ci_level : interval level (default 90%).
+    weights : optional custom q x q agreement-weight matrix; adds the ``*_custom`` weighted
+        coefficients (see :func:`~inspect_audit.agreement.coefficients.coefficient_estimates`).
 
     Returns
     -------
     DataFrame with one row per statistic: statistic, estimate, se, ci_low, ci_high, method, n
-    (units with at least two ratings). ``attrs`` holds n_units and n_raters.
+    (units with at least two ratings; Cronbach's alpha: units with a rating). ``attrs`` holds
+    n_units and n_raters. No normal interval is built from the per-category Fleiss SE (it holds
+    under kappa = 0; its z statistic is in ``method``).
 
     Examples
     --------
@@ -90,10 +126,10 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
     """
     matrix = np.asarray(x, dtype=float)
     pairable = int((np.sum(~np.isnan(matrix), axis=1) >= 2).sum())
-    estimates = coefficient_estimates(matrix, categories, level=level)
+    estimates = coefficient_estimates(matrix, categories, level=level, weights=weights)
     intervals = bootstrap(matrix, categories, statistics=[k for k, v in estimates.items()
                                                            if np.isfinite(v["estimate"])],
-                          n_boot=n_boot, seed=seed, ci_level=ci_level) if n_boot > 0 else {}
+                          n_boot=n_boot, seed=seed, ci_level=ci_level, weights=weights) if n_boot > 0 else {}
     z = stats.norm.ppf((1 + ci_level) / 2)
     rows = []
     for name, est in estimates.items():
@@ -110,9 +146,7 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
             method = est["method"]
         rows.append({"statistic": name, "estimate": est["estimate"], "se": se, "ci_low": low,
                      "ci_high": high, "method": method, "n": pairable})
-    for name, est in {**icc_estimates(matrix, ci_level=ci_level),
-                      "cronbach_alpha": cronbach_alpha(matrix, ci_level=ci_level)}.items():
-        rows.append({"statistic": name, **{k: est.get(k) for k in COLUMNS[1:]}})
+    rows += _icc_rows(matrix, ci_level, n_boot, seed)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table.attrs.update(n_units=int(matrix.shape[0]), n_raters=int(matrix.shape[1]))
     return table
