@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from inspect_audit.validation import validate
+from inspect_audit.validation_cli import _print_report
 
 EXIT_INVALID = 1
 EXIT_NOT_CONVERGED = 3
@@ -28,20 +29,26 @@ def _data_paths(folder: Path, tables: tuple[str, ...] = TABLES) -> dict[str, Pat
     return paths
 
 
+def _validated_tables(folder: str | Path, tables: tuple[str, ...]) -> dict | None:
+    """The folder's tables after the validator, or ``None`` once its row-level errors are printed."""
+    report = validate(_data_paths(Path(folder), tables))
+    if not report.ok:
+        _print_report(report, as_json=False, limit=50)
+        return None
+    return report.tables
+
+
 def run_inspectors(args: argparse.Namespace) -> int:
     from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
 
-    report = validate(_data_paths(Path(args.data)))
-    if not report.ok:
-        print(f"INVALID: {report.summary()}", file=sys.stderr)
-        with pd.option_context("display.max_colwidth", 90, "display.width", 200):
-            print(report.errors().head(50).to_string(index=False), file=sys.stderr)
+    tables = _validated_tables(args.data, TABLES)
+    if tables is None:
         return EXIT_INVALID
     model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
                            partial_odds_fsm=args.partial_odds_fsm)
     with warnings.catch_warnings():
         warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(report.tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
+        model.fit(tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
                   progress=not args.quiet)
         model.save(args.out)
     diag = model.diagnostics()
@@ -103,13 +110,9 @@ def run_context(args: argparse.Namespace) -> int:
 
         tables = load_england()
     else:
-        report = validate(_data_paths(Path(args.data), CONTEXT_TABLES))
-        if not report.ok:
-            print(f"INVALID: {report.summary()}", file=sys.stderr)
-            with pd.option_context("display.max_colwidth", 90, "display.width", 200):
-                print(report.errors().head(50).to_string(index=False), file=sys.stderr)
+        tables = _validated_tables(args.data, CONTEXT_TABLES)
+        if tables is None:
             return EXIT_INVALID
-        tables = report.tables
     model = ContextModel(area=args.area, phases=tuple(args.phases.split(",")))
     with warnings.catch_warnings():
         warnings.simplefilter("always", ConvergenceWarning)

@@ -11,6 +11,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
+def save_figure(fig, path: Path, rect: tuple[float, float, float, float] | None = None) -> Path:
+    """Lay out, write (PNG, 120 dpi) and close a figure; returns ``path``."""
+    fig.tight_layout(rect=rect)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def plot_shares_by_group(shares: pd.DataFrame, x: str, facet: str, title: str, xlabel: str,
                          path: Path) -> Path:
     """Shares (``share``, ``ci_low``, ``ci_high``, ``n``) against ``x``, one panel per ``facet``."""
@@ -28,10 +36,7 @@ def plot_shares_by_group(shares: pd.DataFrame, x: str, facet: str, title: str, x
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_estimates(table: pd.DataFrame, label: str, title: str, xlabel: str, path: Path,
@@ -48,10 +53,7 @@ def plot_estimates(table: pd.DataFrame, label: str, title: str, xlabel: str, pat
     ax.set_xlabel(xlabel, fontsize=9)
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_d_study(d_table: pd.DataFrame, title: str, path: Path, target: float = 0.8) -> Path:
@@ -75,7 +77,4 @@ def plot_d_study(d_table: pd.DataFrame, title: str, path: Path, target: float = 
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -34,6 +34,13 @@ FILES = ("inspector_effects.csv", "variance_partition.json", "characteristic_eff
          "context_effects.csv", "posterior_predictive_checks.csv", "diagnostics.json", "posterior.nc")
 
 
+def thin(n_total: int, n_keep: int | None) -> np.ndarray:
+    """Indices of at most ``n_keep`` evenly spaced draws out of ``n_total`` (all when ``n_keep`` is None)."""
+    if n_keep is None or n_total <= n_keep:
+        return np.arange(n_total)
+    return np.linspace(0, n_total - 1, int(n_keep)).round().astype(int)
+
+
 def _interval(x: np.ndarray, prob: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     lo = (1 - prob) / 2
     q = np.quantile(x, [lo, 1 - lo], axis=axis)
@@ -196,10 +203,7 @@ class InspectorModel:
         return self.n_chains_ * self.n_draws_
 
     def _draw_subset(self) -> np.ndarray:
-        S = self._S
-        if S <= self.max_draws_summary:
-            return np.arange(S)
-        return np.linspace(0, S - 1, self.max_draws_summary).round().astype(int)
+        return thin(self._S, self.max_draws_summary)
 
     def _eta_parts(self, draws: np.ndarray, rows: np.ndarray | None = None) -> dict:
         """Linear predictor pieces for ``rows`` (default all) and draws: arrays (S', n)."""
@@ -676,9 +680,7 @@ def severity_draws(model: InspectorModel, max_draws: int | None = 1000) -> pd.Da
     """
     model._check_fitted()
     sev = model._severity()  # (S, J)
-    S = sev.shape[0]
-    keep = np.arange(S) if max_draws is None or S <= max_draws else \
-        np.linspace(0, S - 1, int(max_draws)).round().astype(int)
+    keep = thin(sev.shape[0], max_draws)
     return pd.DataFrame(sev[keep].T, index=pd.Index(model.design_.inspector_ids.astype(str), name="inspector_id"),
                         columns=[f"draw_{i}" for i in range(len(keep))])
 

@@ -92,6 +92,8 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
     ``consistency``: inspector-specific consistency (design note §4): P(y <= k) = F((c_k - eta) exp(d_j)),
     d_j = sd_consistency * z_j, sd_consistency ~ HalfNormal(0.3) (tight: one grade per inspection
     identifies it weakly); d_j > 0 = more consistent (less noise) than the typical inspector.
+    ``partial_odds_fsm``: partial proportional odds for deprivation: P(y <= k) = F(c_k - eta - theta_k fsm),
+    theta ~ ZeroSumNormal(0.25) over the K-1 boundaries (beta_fsm stays the average effect).
     """
     K = d.n_levels
     J, R, T = len(d.inspector_ids), len(d.repeat_urns), len(d.year_cells)
@@ -124,10 +126,8 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
         if J:
             gamma = pm.Normal("gamma", 0.0, PRIOR_SCALES["gamma"][1], dims="insp_cov")
             wg = pt.dot(W, gamma)
-        slope = None
-        if not J:  # context model (no inspector identities): no inspector term
-            pass
-        elif random_slope:
+        slope = None  # (no inspectors: the context model has no inspector term)
+        if J and random_slope:
             chol, _, _ = pm.LKJCholeskyCov(
                 "chol_inspector", n=2, eta=2.0,
                 sd_dist=pm.HalfNormal.dist(sigma=np.array([prior_sd_inspector, 0.5]), shape=2),
@@ -140,7 +140,7 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
             pm.Deterministic("corr_intercept_slope", pt.dot(chol[1], chol[0]) / (sds[0] * sds[1]))
             resid = ab[0]
             slope = pm.Deterministic("inspector_slope", ab[1], dims="inspector")
-        else:
+        elif J:
             sd_a = pm.HalfNormal("sd_inspector", prior_sd_inspector)
             if centered:
                 if zero_sum and J > 1:
@@ -213,8 +213,6 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
         if partial_odds_fsm:
             theta = pm.ZeroSumNormal("fsm_boundary_deviation", sigma=0.25, dims="cut")
             cut = cut[None, :] - X[:, d.column("fsm_quintile")][:, None] * theta[None, :]  # (n, K-1) per row
-            if tau is None:
-                tau = pt.ones_like(eta)
         if d.weights is not None:
             # collapsed rows: each row stands for weights[i] identical inspections
             if tau is not None:
@@ -225,7 +223,8 @@ def build_model(d: Design, *, random_slope: bool = False, centered: bool = False
         elif tau is None:
             pm.OrderedLogistic("grade", eta=eta, cutpoints=cut, observed=y, compute_p=False, dims="obs")
         else:
-            pm.OrderedLogistic("grade", eta=eta / tau, cutpoints=(cut if partial_odds_fsm else cut[None, :]) / tau[:, None],
+            rows = cut if partial_odds_fsm else cut[None, :]
+            pm.OrderedLogistic("grade", eta=eta / tau, cutpoints=rows / tau[:, None],
                                observed=y, compute_p=False, dims="obs")
     return m
 

@@ -24,7 +24,7 @@ import xarray as xr
 from scipy import stats
 
 from inspect_audit import schemas
-from inspect_audit.inspectors.estimator import InspectorModel
+from inspect_audit.inspectors.estimator import InspectorModel, thin
 
 #: Groupings of the posterior predictive check.
 PPC_GROUPS = ("overall", "fsm_quintile", "phase", "region")
@@ -55,13 +55,6 @@ def _probs_all(model: InspectorModel, draws: np.ndarray) -> np.ndarray:
     return model._probs(eta, parts["tau"], draws, parts["fsm_x"])
 
 
-def _draws(model: InspectorModel, n_draws: int | None) -> np.ndarray:
-    S = model._S
-    if n_draws is None or S <= n_draws:
-        return np.arange(S)
-    return np.linspace(0, S - 1, int(n_draws)).round().astype(int)
-
-
 def posterior_predictive_checks(model: InspectorModel, n_draws: int = 400, seed: int = 0,
                                 ci_prob: float | None = None) -> pd.DataFrame:
     """Observed vs replicated grade shares, overall and by FSM quintile, phase and region.
@@ -73,7 +66,7 @@ def posterior_predictive_checks(model: InspectorModel, n_draws: int = 400, seed:
     model._check_fitted()
     d = model.design_
     prob = model.ci_prob if ci_prob is None else ci_prob
-    draws = _draws(model, n_draws)
+    draws = thin(model._S, n_draws)
     K = d.n_levels
     rng = np.random.default_rng(seed)
     labels = _group_labels(model)
@@ -128,34 +121,29 @@ def ppc_summary(ppc: pd.DataFrame) -> dict:
 
 # ---------------------------------------------------------------------- log-likelihood and LOO
 
-def pointwise_log_likelihood(model: InspectorModel, n_draws: int | None = None) -> xr.DataArray:
-    """log p(y_i | draw) for every modelled inspection, dims (chain, draw, obs)."""
+def pointwise_log_likelihood(model: InspectorModel) -> xr.DataArray:
+    """log p(y_i | draw) for every modelled inspection and every draw, dims (chain, draw, obs)."""
     model._check_fitted()
     d = model.design_
-    C, D = model.n_chains_, model.n_draws_
-    keep = _draws(model, n_draws)
-    out = np.empty((len(keep), d.n_obs))
-    for start in range(0, len(keep), 200):
-        chunk = keep[start:start + 200]
+    out = np.empty((model._S, d.n_obs))
+    for start in range(0, model._S, 200):
+        chunk = np.arange(start, min(start + 200, model._S))
         p = _probs_all(model, chunk)
-        out[start:start + len(chunk)] = np.log(np.clip(np.take_along_axis(
-            p, d.y[None, :, None].astype(int).repeat(len(chunk), axis=0), axis=-1)[..., 0], 1e-300, None))
-    if len(keep) == C * D:
-        arr = out.reshape(C, D, d.n_obs)
-    else:  # thinned: keep the chain structure by thinning within chains
-        per = len(keep) // C
-        arr = out[: per * C].reshape(C, per, d.n_obs)
-    return xr.DataArray(arr, dims=("chain", "draw", "obs"), name="grade")
+        out[chunk] = np.log(np.clip(np.take_along_axis(p, d.y[None, :, None].astype(int).repeat(len(chunk), axis=0),
+                                                       axis=-1)[..., 0], 1e-300, None))
+    return xr.DataArray(out.reshape(model.n_chains_, model.n_draws_, d.n_obs), dims=("chain", "draw", "obs"),
+                        name="grade")
 
 
-def _tree_with_loglik(model: InspectorModel, n_draws: int | None = None) -> xr.DataTree:
-    ll = pointwise_log_likelihood(model, n_draws)
-    post = model.idata_["posterior"].to_dataset()
-    if ll.sizes["draw"] != post.sizes["draw"]:
-        post = post.isel(draw=np.linspace(0, post.sizes["draw"] - 1, ll.sizes["draw"]).round().astype(int))
-        post = post.assign_coords(draw=np.arange(ll.sizes["draw"]))
-    ll = ll.assign_coords(chain=post["chain"].values, draw=post["draw"].values)
-    return xr.DataTree.from_dict({"posterior": post, "log_likelihood": xr.Dataset({"grade": ll})})
+def _tree_with_loglik(model: InspectorModel) -> xr.DataTree:
+    """Posterior plus pointwise log-likelihood, computed once per fitted model (LOO, compare and
+    prior sensitivity all read it)."""
+    if "loglik_tree" not in model._cache:
+        post = model.idata_["posterior"].to_dataset()
+        ll = pointwise_log_likelihood(model).assign_coords(chain=post["chain"].values, draw=post["draw"].values)
+        model._cache["loglik_tree"] = xr.DataTree.from_dict({"posterior": post,
+                                                             "log_likelihood": xr.Dataset({"grade": ll})})
+    return model._cache["loglik_tree"]
 
 
 def loo(model: InspectorModel) -> dict:
@@ -217,7 +205,7 @@ def prior_sensitivity(model: InspectorModel, var_names: tuple[str, ...] = ("sd_i
     above ``threshold`` = sensitive) and diagnosis ("potential prior-data conflict", "potential strong
     prior / weak likelihood", or "ok"). Only the top-level priors are power-scaled.
     """
-    tree = _tree_with_loglik(model)
+    tree = _tree_with_loglik(model).copy()
     tree["log_prior"] = xr.DataTree(_log_prior(model))
     names = [v for v in var_names if v in tree["posterior"].to_dataset()]
     with warnings.catch_warnings():

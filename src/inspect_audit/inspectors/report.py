@@ -19,11 +19,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from statsmodels.stats.proportion import proportion_confint  # noqa: E402
 
+from inspect_audit.complaints.rates import wilson_interval  # noqa: E402
 from inspect_audit.inspectors.context import ContextModel  # noqa: E402
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning, explain  # noqa: E402
 from inspect_audit.inspectors.estimator import InspectorModel  # noqa: E402
+from inspect_audit.plots import save_figure  # noqa: E402
 
 #: Sampler settings: production (gated) and quick (plumbing only: seconds of sampling, gates usually fail).
 FULL_FIT = {"chains": 4, "tune": 1000, "draws": 1000}
@@ -103,10 +104,7 @@ def plot_caterpillar(eff: pd.DataFrame, path: Path, threshold: float, suppressed
                 va="top", fontsize=8, color=SEVERE, bbox={"fc": "white", "ec": SEVERE})
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_ppc(ppc: pd.DataFrame, path: Path, title: str) -> Path:
@@ -139,10 +137,7 @@ def plot_ppc(ppc: pd.DataFrame, path: Path, title: str) -> Path:
     fig.suptitle(title, fontsize=10, y=0.995)
     fig.legend(handles, names, fontsize=8, ncol=len(labels), loc="upper center", bbox_to_anchor=(0.5, 0.965),
                frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, rect=(0, 0, 1, 0.94))
 
 
 def _ppc_lines(ppc_summary: dict, image: str) -> list[str]:
@@ -262,11 +257,6 @@ def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int 
 
 # ====================================================================== context fairness (real data)
 
-def _wilson(k: np.ndarray, n: np.ndarray, prob: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = proportion_confint(k, n, alpha=1 - prob, method="wilson")
-    return np.asarray(lo), np.asarray(hi)
-
-
 def plot_context(observed: pd.DataFrame, adjusted: pd.DataFrame, path: Path, title: str) -> Path:
     """Observed (points, Wilson intervals) and model-adjusted (total and direct, bands) shares of
     Outstanding and of Good or better by FSM quintile, one column per phase."""
@@ -280,7 +270,7 @@ def plot_context(observed: pd.DataFrame, adjusted: pd.DataFrame, path: Path, tit
             ax = axes[r][c]
             o = observed[(observed.phase == phase) & (observed.grade == grade)].sort_values("fsm_quintile")
             k = np.rint(o["share"] * o["n"]).to_numpy()
-            lo, hi = _wilson(k, o["n"].to_numpy())
+            lo, hi = wilson_interval(k, o["n"].to_numpy(), level=0.9)
             ax.errorbar(o["fsm_quintile"] - 0.08, o["share"], yerr=[o["share"] - lo, hi - o["share"]], fmt="o",
                         color="black", capsize=3, ms=4, label="observed (90% Wilson)")
             for est, (colour, name) in styles.items():
@@ -299,10 +289,7 @@ def plot_context(observed: pd.DataFrame, adjusted: pd.DataFrame, path: Path, tit
                 ax.set_xlabel("FSM quintile within phase (1 = least, 5 = most disadvantaged)", fontsize=8)
     axes[0][0].legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def context_section(england_tables: dict[str, pd.DataFrame], out_dir: str | Path, quick: bool = False,
