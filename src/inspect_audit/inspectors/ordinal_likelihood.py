@@ -40,69 +40,46 @@ BIG = 1e4
 KERNEL_VERSION = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12], 16)
 
 # exp and log written so that LLVM vectorises them (AVX2: 4 doubles at a time). libm's scalar calls cost
-# 5-10 ns each and three exponentials and a logarithm per row were most of a gradient's time. Only float
-# arithmetic and selects: reinterpreting float bits as integers (the usual trick) gave wrong results here
-# once inlined, as LLVM's type-based alias analysis may reorder such loads and stores.
+# 5-10 ns each and three exponentials and a logarithm per row were most of a gradient's time. The usual
+# bit tricks use scalar bit casts (``np.float64(x).view(np.int64)``, an LLVM bitcast in registers), never
+# an integer view of a float array: LLVM's type-based alias analysis reordered such loads and stores here
+# and gave wrong results once the loops were vectorised.
 _LOG2E = 1.4426950408889634
 _LN2_HI, _LN2_LO = 0.6931471803691238, 1.9082149292705877e-10  # ln 2 split for exact k * ln2
-_MAGIC = 6755399441055744.0  # 1.5 * 2**52: x + _MAGIC - _MAGIC rounds x to the nearest integer
-#: exp(x) is taken as exp(-40) = 4e-18 below x = -40: every use here adds it to 1 or multiplies a term that
-#: is then below 1e-17 in absolute value, so the log-likelihood and gradients change by less than 1e-17
-_EXP_MIN = -40.0
-_SQRT_HALF = 0.7071067811865476
-
-
-@numba.njit(cache=True, inline="always")
-def _halve_if(m: float, e: float, h: float, threshold: float, scale: float) -> tuple[float, float]:
-    """(m * 2^h, e - h) if m < 2^-h else (m, e): one step of finding x's binary exponent."""
-    small = m < threshold
-    return (m * scale if small else m), (e - h if small else e)
-
-
-@numba.njit(cache=True, inline="always")
-def _times_pow2_if(p: float, k: float, h: float, scale: float) -> tuple[float, float]:
-    """(p * 2^-h, k + h) if k <= -h else (p, k): one step of multiplying by 2^k (k <= 0)."""
-    big = k <= -h
-    return (p * scale if big else p), (k + h if big else k)
+_MAGIC = 6755399441055744.0  # 1.5 * 2**52: x + _MAGIC holds round(x) in its low mantissa bits
+_MAGIC_BITS = np.int64(np.float64(_MAGIC).view(np.int64))
+_MANTISSA = np.int64(0x000FFFFFFFFFFFFF)
+_EXPONENT_ONE = np.int64(0x3FF0000000000000)  # bits of 1.0
+_EXPONENT_HALF = np.int64(0x3FE0000000000000)  # bits of 0.5
+_SQRT2_MANTISSA = np.int64(0x6A09E667F3BCD)  # mantissa bits of sqrt(2)
 
 
 @numba.njit(cache=True, error_model="numpy")
 def vector_exp(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = exp(x) for x <= 0 (x below -40 taken as -40): 2^k exp(r), |r| <= ln2 / 2, degree-12 Taylor
-    polynomial (relative error below 4e-16)."""
+    """out = exp(x) for x clamped to [-700, 700]: 2^k exp(r), |r| <= ln2 / 2, degree-12 Taylor polynomial
+    (relative error below 4e-16)."""
     for i in range(x.shape[0]):
-        xi = min(max(x[i], _EXP_MIN), 0.0)
-        k = (xi * _LOG2E + _MAGIC) - _MAGIC
+        xi = min(max(x[i], -700.0), 700.0)
+        t = xi * _LOG2E + _MAGIC
+        k = t - _MAGIC
         r = (xi - k * _LN2_HI) - k * _LN2_LO
         p = 1.0 + r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (
             1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r * (1 / 3628800 + r * (1 / 39916800 + r / 479001600)))))))))))
-        p, k = _times_pow2_if(p, k, 32.0, 2.0 ** -32)  # k >= -58
-        p, k = _times_pow2_if(p, k, 16.0, 2.0 ** -16)
-        p, k = _times_pow2_if(p, k, 8.0, 2.0 ** -8)
-        p, k = _times_pow2_if(p, k, 4.0, 2.0 ** -4)
-        p, k = _times_pow2_if(p, k, 2.0, 2.0 ** -2)
-        p, k = _times_pow2_if(p, k, 1.0, 2.0 ** -1)
-        out[i] = p
+        k_bits = np.float64(t).view(np.int64) - _MAGIC_BITS  # k as an integer
+        out[i] = np.int64(np.float64(p).view(np.int64) + (k_bits << 52)).view(np.float64)  # p * 2^k
     return out
 
 
 @numba.njit(cache=True, error_model="numpy")
 def vector_log(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = log(x) for x in [2^-1022, 1]: x = 2^e m with m in [sqrt(1/2), sqrt(2)) found by exact
-    scalings, then log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172, series to s^21."""
+    """out = log(x) for positive normal x: x = 2^e m, m in [sqrt(2)/2, sqrt(2)), log m = 2 atanh(s),
+    s = (m - 1) / (m + 1), |s| < 0.172, series to s^21 (error below 1e-15)."""
     for i in range(x.shape[0]):
-        m, e = min(x[i], 1.0), 0.0
-        m, e = _halve_if(m, e, 512.0, 2.0 ** -512, 2.0 ** 512)
-        m, e = _halve_if(m, e, 256.0, 2.0 ** -256, 2.0 ** 256)
-        m, e = _halve_if(m, e, 128.0, 2.0 ** -128, 2.0 ** 128)
-        m, e = _halve_if(m, e, 64.0, 2.0 ** -64, 2.0 ** 64)
-        m, e = _halve_if(m, e, 32.0, 2.0 ** -32, 2.0 ** 32)
-        m, e = _halve_if(m, e, 16.0, 2.0 ** -16, 2.0 ** 16)
-        m, e = _halve_if(m, e, 8.0, 2.0 ** -8, 2.0 ** 8)
-        m, e = _halve_if(m, e, 4.0, 2.0 ** -4, 2.0 ** 4)
-        m, e = _halve_if(m, e, 2.0, 2.0 ** -2, 2.0 ** 2)
-        m, e = _halve_if(m, e, 1.0, 2.0 ** -1, 2.0)  # m in [1/2, 1]
-        m, e = _halve_if(m, e, 1.0, _SQRT_HALF, 2.0)  # m in [sqrt(1/2), sqrt(2))
+        b = np.float64(x[i]).view(np.int64)
+        high = (b & _MANTISSA) > _SQRT2_MANTISSA
+        m = np.int64((b & _MANTISSA) | (_EXPONENT_HALF if high else _EXPONENT_ONE)).view(np.float64)
+        e_bits = (b >> 52) - 1023 + (1 if high else 0) + _MAGIC_BITS
+        e = np.int64(e_bits).view(np.float64) - _MAGIC  # the exponent as a float
         f = m - 1.0
         s = f / (2.0 + f)
         z = s * s
