@@ -100,7 +100,7 @@ def test_draws_follow_the_model_probabilities():
     assert np.all(np.abs(share - p) < 4 * se)
 
 
-@pytest.mark.parametrize("options", [{}, {"consistency": True, "random_slope": True}])
+@pytest.mark.parametrize("options", [{}, {"consistency": True, "random_slope": True, "centered_year": True}])
 def test_fused_model_equals_ordered_logistic_model(options):
     from inspect_audit.inspectors.design import build_design
     from inspect_audit.inspectors.model import build_model

@@ -75,6 +75,8 @@ class InspectorModel:
     fused_likelihood : the grade likelihood and random-effect gathers as one vectorised numba kernel
         (default; same values and gradients, about twice as fast); ``False`` uses PyMC's
         ``OrderedLogistic`` (a cross-check, and the peer in ``benchmarks/inspectors_bench.py``).
+    centered_year : centred academic-year x framework effects (each cell holds hundreds of inspections,
+        where the centred form mixes sd_year better; non-centred by default).
     threshold : practical threshold delta (logits) for flags: flag when P(|severity| > delta)
         in one direction exceeds ``prob_threshold``.
     prob_threshold, fdr : flag rule: P > prob_threshold, then keep the largest set whose mean
@@ -100,7 +102,7 @@ class InspectorModel:
                  fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.9,
                  max_draws_summary: int = 1000, adaptation: str = "diag", marginal_cutpoints: bool = True,
                  zero_sum: bool = True, consistency: bool = False, partial_odds_fsm: bool = False,
-                 fused_likelihood: bool = True, gates: dict | None = None):
+                 fused_likelihood: bool = True, centered_year: bool = False, gates: dict | None = None):
         if centered and random_slope:
             raise ValueError("the centred parameterisation is available only without random slope")
         self.area = area
@@ -121,11 +123,13 @@ class InspectorModel:
         self.consistency = consistency
         self.partial_odds_fsm = partial_odds_fsm
         self.fused_likelihood = fused_likelihood
+        self.centered_year = centered_year
         self.gates = {**diag_mod.GATES, **(gates or {})}
 
     _OPTIONS = ("area", "random_slope", "progress", "school_effect", "marginalise_single", "centered",
                 "threshold", "prob_threshold", "fdr", "ci_prob", "target_accept", "max_draws_summary", "adaptation",
-                "marginal_cutpoints", "zero_sum", "consistency", "partial_odds_fsm", "fused_likelihood", "gates")
+                "marginal_cutpoints", "zero_sum", "consistency", "partial_odds_fsm", "fused_likelihood",
+                "centered_year", "gates")
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in self._OPTIONS}
@@ -154,7 +158,7 @@ class InspectorModel:
                             marginalise_single=self.marginalise_single,
                             marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum,
                             consistency=self.consistency, partial_odds_fsm=self.partial_odds_fsm,
-                            fused_likelihood=self.fused_likelihood)
+                            fused_likelihood=self.fused_likelihood, centered_year=self.centered_year)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))
         idata = sample(model, chains=chains, tune=tune, draws=draws, seed=seed, target_accept=self.target_accept,
