@@ -96,6 +96,28 @@ def test_design_rejects_binary_area(small_data):
         build_design(small_data, area="safeguarding")
 
 
+def test_year_centring_chosen_by_cell_size(small_data):
+    from dataclasses import replace
+
+    from inspect_audit.inspectors.model import CENTRED_YEAR_MIN_ROWS, year_effects_centred
+
+    d = build_design(small_data)
+    counts = np.bincount(d.year_idx, minlength=len(d.year_cells))
+    assert counts.min() < CENTRED_YEAR_MIN_ROWS  # small data: some cell too thin to centre
+    assert year_effects_centred(d) is False
+    # the same cells weighted (weights count inspections) to just above and just below the threshold
+    at = replace(d, weights=(CENTRED_YEAR_MIN_ROWS + 0.5) / counts[d.year_idx])
+    assert year_effects_centred(at) is True
+    just_below = replace(d, weights=(CENTRED_YEAR_MIN_ROWS - 0.5) / counts[d.year_idx])
+    assert year_effects_centred(just_below) is False
+    assert year_effects_centred(d, True) is True and year_effects_centred(at, False) is False
+    with pytest.raises(ValueError, match="centered_year"):
+        InspectorModel(centered_year="yes")
+    # the estimator builds the resolved parameterisation
+    assert "year_raw" in InspectorModel(centered_year=True).build_model(d).named_vars
+    assert "z_year" in InspectorModel().build_model(d).named_vars
+
+
 # ---------------------------------------------------------------------- tiny fit (gate)
 
 def test_tiny_fit_fails_gates_and_flags_nothing(tiny_fit):

@@ -50,13 +50,11 @@ class Template:
     model_options: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        from inspect_audit.inspectors.model import NutpieCache, build_model
+        from inspect_audit.inspectors.model import NutpieCache
 
         est = InspectorModel(**self.model_options)
         self.estimator = est
-        self.model = build_model(self.design, random_slope=est.random_slope, centered=est.centered,
-                                 marginalise_single=est.marginalise_single,
-                                 marginal_cutpoints=est.marginal_cutpoints, zero_sum=est.zero_sum)
+        self.model = est.build_model(self.design)
         self.cache = NutpieCache()
 
     @classmethod

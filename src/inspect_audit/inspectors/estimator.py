@@ -75,8 +75,9 @@ class InspectorModel:
     fused_likelihood : the grade likelihood and random-effect gathers as one vectorised numba kernel
         (default; same values and gradients, about twice as fast); ``False`` uses PyMC's
         ``OrderedLogistic`` (a cross-check, and the peer in ``benchmarks/inspectors_bench.py``).
-    centered_year : centred academic-year x framework effects (each cell holds hundreds of inspections,
-        where the centred form mixes sd_year better; non-centred by default).
+    centered_year : ``"auto"`` (default) chooses by data size: centred academic-year x framework effects
+        when every cell holds at least ``CENTRED_YEAR_MIN_ROWS`` inspections (the data then pin each cell
+        down and the centred form mixes sd_year better), non-centred otherwise; ``True``/``False`` force it.
     threshold : practical threshold delta (logits) for flags: flag when P(|severity| > delta)
         in one direction exceeds ``prob_threshold``.
     prob_threshold, fdr : flag rule: P > prob_threshold, then keep the largest set whose mean
@@ -102,9 +103,11 @@ class InspectorModel:
                  fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.9,
                  max_draws_summary: int = 1000, adaptation: str = "diag", marginal_cutpoints: bool = True,
                  zero_sum: bool = True, consistency: bool = False, partial_odds_fsm: bool = False,
-                 fused_likelihood: bool = True, centered_year: bool = False, gates: dict | None = None):
+                 fused_likelihood: bool = True, centered_year: bool | str = "auto", gates: dict | None = None):
         if centered and random_slope:
             raise ValueError("the centred parameterisation is available only without random slope")
+        if centered_year not in (True, False, "auto"):
+            raise ValueError(f"centered_year must be True, False or 'auto', not {centered_year!r}")
         self.area = area
         self.random_slope = random_slope
         self.progress = progress
@@ -143,7 +146,7 @@ class InspectorModel:
         Emits a :class:`ConvergenceWarning` when a gate fails (flags are then all empty).
         ``sampler="pymc"`` uses PyMC's own NUTS instead of nutpie (benchmarks only).
         """
-        from inspect_audit.inspectors.model import build_model, sample
+        from inspect_audit.inspectors.model import sample, year_effects_centred
 
         t0 = time.perf_counter()
         design = build_design(data, self.area, progress=self.progress, school_effect=self.school_effect)
@@ -154,11 +157,7 @@ class InspectorModel:
                   f"{n['schools']} schools in the largest connected component "
                   f"({conn['n_components']} component(s)); school effects: {design.info['school_effect']} "
                   f"({n['school_effects']}); compiling...", file=sys.stderr, flush=True)
-        model = build_model(design, random_slope=self.random_slope, centered=self.centered,
-                            marginalise_single=self.marginalise_single,
-                            marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum,
-                            consistency=self.consistency, partial_odds_fsm=self.partial_odds_fsm,
-                            fused_likelihood=self.fused_likelihood, centered_year=self.centered_year)
+        model = self.build_model(design)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))
         idata = sample(model, chains=chains, tune=tune, draws=draws, seed=seed, target_accept=self.target_accept,
@@ -168,7 +167,7 @@ class InspectorModel:
         self.timing_ = {"wall_seconds": round(wall, 2),
                         "sampling_seconds": round(float(post_attrs.get("sampling_time", np.nan)), 2)}
         self.fit_settings_ = {"chains": chains, "tune": tune, "draws": draws, "seed": int(seed),
-                              "sampler": sampler}
+                              "sampler": sampler, "centered_year": year_effects_centred(design, self.centered_year)}
         self._set_posterior(design, idata)
         if progress:
             d = self.diagnostics_
@@ -177,6 +176,17 @@ class InspectorModel:
                   f"divergences {d['divergences']}: {'OK' if d['ok'] else 'NOT OK'}", file=sys.stderr, flush=True)
         diag_mod.warn_if_failed(self.diagnostics_)
         return self
+
+    def build_model(self, design: Design):
+        """The PyMC model of ``design`` with this estimator's options (year centring resolved)."""
+        from inspect_audit.inspectors.model import build_model, year_effects_centred
+
+        return build_model(design, random_slope=self.random_slope, centered=self.centered,
+                           marginalise_single=self.marginalise_single,
+                           marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum,
+                           consistency=self.consistency, partial_odds_fsm=self.partial_odds_fsm,
+                           fused_likelihood=self.fused_likelihood,
+                           centered_year=year_effects_centred(design, self.centered_year))
 
     def _set_posterior(self, design: Design, idata) -> None:
         self.design_ = design

@@ -76,6 +76,23 @@ def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int, anchor: int | No
     return pm.Deterministic(name, pt.stack(cuts), dims="cut")
 
 
+#: smallest year x framework cell (in inspections) for which ``centered_year="auto"`` centres the year
+#: effects: 200 ordinal grades carry about 40 units of information on a cell's shift (about 0.2 each),
+#: four times the prior's 1 / 0.3^2, so the data, not the prior, pin each cell down and the centred form
+#: mixes better (measured at 20,000 inspections: min ESS of sd_year 466 non-centred, 750+ centred)
+CENTRED_YEAR_MIN_ROWS = 200
+
+
+def year_effects_centred(d: Design, choice: bool | str = "auto") -> bool:
+    """Whether the year effects are centred: ``choice`` when True or False; for ``"auto"``, True when
+    every year x framework cell holds at least :data:`CENTRED_YEAR_MIN_ROWS` inspections."""
+    if choice != "auto":
+        return bool(choice)
+    w = None if d.weights is None else np.asarray(d.weights, dtype=float)
+    counts = np.bincount(d.year_idx, weights=w, minlength=len(d.year_cells))
+    return bool(len(counts) > 1 and counts.min() >= CENTRED_YEAR_MIN_ROWS)
+
+
 def build_model(d: Design, *, random_slope: bool = False, centered: bool = False,
                 marginalise_single: bool = True, marginal_cutpoints: bool = True, zero_sum: bool = True,
                 centered_year: bool = False, anchored: bool = False, cutpoint_anchor: int | None = None,
