@@ -79,7 +79,7 @@ def anchored_cutpoints(name: str, y: np.ndarray, n_levels: int, anchor: int | No
 #: smallest year x framework cell (in inspections) for which ``centered_year="auto"`` centres the year
 #: effects: 200 ordinal grades carry about 40 units of information on a cell's shift (about 0.2 each),
 #: four times the prior's 1 / 0.3^2, so the data, not the prior, pin each cell down and the centred form
-#: mixes better (measured at 20,000 inspections: min ESS of sd_year 466 non-centred, 750+ centred)
+#: mixes better (measured at 20,000 inspections: bulk ESS of sd_year 466 non-centred, 1,604 centred)
 CENTRED_YEAR_MIN_ROWS = 200
 
 

@@ -143,7 +143,7 @@ def cumulative_logit_value_and_grad(offset, effects, effect_idx, scales, scale_i
     for i in range(n):
         total += w[i] * (log_arg[i] - outer[i])
     # the scatters, one loop per target: few targets (scales, cutpoints) get four interleaved accumulators
-    # so that neighbouring rows do not wait on each other's store (measured: 0.66 -> 0.49 ms at 20,000 rows)
+    # so that neighbouring rows do not wait on each other's store (the kernel at 20,000 rows: 0.66-0.78 -> 0.48-0.50 ms)
     g_effects = np.zeros(effects.shape[0])
     for g in range(n_eff):
         for i in range(n):
