@@ -107,14 +107,24 @@ def test_draws_follow_the_model_probabilities():
     assert np.all(np.abs(share - p) < 4 * se)
 
 
-@pytest.mark.parametrize("options", [{}, {"consistency": True, "random_slope": True, "centered_year": True}])
+@pytest.mark.parametrize("options", [{}, {"consistency": True, "random_slope": True, "centered_year": True},
+                                     {"weighted": True}])
 def test_fused_model_equals_ordered_logistic_model(options):
+    """Whole-model logp and gradient, fused kernel vs pm.OrderedLogistic; ``weighted``: rows with weights
+    (collapsed designs, no school effects), where both paths enter the likelihood as a potential."""
+    from dataclasses import replace
+
     from inspect_audit.inspectors.design import build_design
     from inspect_audit.inspectors.model import build_model
     from inspect_audit.simulate import SimulationConfig, simulate
 
     data = simulate(SimulationConfig(n_schools=200, n_inspectors=15, paired_n_schools=0, survey_n_schools=0), seed=2)
-    d = build_design(data)
+    options = dict(options)
+    if options.pop("weighted", False):
+        d = build_design(data, school_effect="none")
+        d = replace(d, weights=np.random.default_rng(3).uniform(0.5, 3.0, d.n_obs))
+    else:
+        d = build_design(data)
     values = []
     for fused in (True, False):
         m = build_model(d, fused_likelihood=fused, **options)
