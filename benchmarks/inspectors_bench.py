@@ -1,7 +1,7 @@
 """Inspector model M1 at scale: nutpie vs PyMC's own NUTS on the same model, same data, same run.
 
 Run: ``.venv/bin/python benchmarks/inspectors_bench.py [--samplers nutpie,pymc,pymc-orderedlogistic]
-[--chains 4 --tune 1000 --draws 1000] [--seed 1] [--national] [--json results.jsonl]``.
+[--chains 4 --tune 1000 --draws 1000] [--seed 1] [--national] [--floor] [--json results.jsonl]``.
 
 Samplers: ``nutpie`` (the package's default: nutpie with the fused numba likelihood), ``pymc`` (PyMC's
 own NUTS on the same graph, fused likelihood included: the sampler alone differs),
@@ -13,7 +13,10 @@ inspectors (``--national``: about 100,000 by 2,000; expect tens of minutes for n
 for PyMC's NUTS on 2 cores). For each sampler the same :class:`InspectorModel` (default options) is
 fitted and the script prints wall time (model build, compile and sampling), sampling time, the minimum
 bulk ESS over every gated parameter, ESS per second, the convergence gates and a few recovery checks;
-then the nutpie / PyMC ratios. The first fit of a new graph includes numba's compile (cold cache).
+then the nutpie / PyMC ratios. ``--floor`` adds nutpie on an iid normal of the model's dimension (the
+leapfrog steps per iteration NUTS takes on the best-conditioned posterior of that size) and the time per
+gradient the wall-time goal
+would need. The first fit of a new graph includes numba's compile (cold cache).
 
 Not a test: timings depend on the machine, its load and the numba cache state.
 """
@@ -95,6 +98,8 @@ def run(name: str, data, args) -> dict:
     diag = model.diagnostics()
     sampling = float(model.idata_["posterior"].attrs.get("sampling_time", np.nan))
     n = diag["data"]["n"]
+    stats = model.idata_["sample_stats"]
+    steps = float(stats["n_steps"].mean()) if "n_steps" in stats else None
     return {
         "sampler": name, "chains": args.chains, "tune": args.tune, "draws": args.draws, "seed": args.seed,
         "inspections": n["inspections"], "inspectors": n["inspectors"], "schools": n["schools"],
@@ -106,7 +111,45 @@ def run(name: str, data, args) -> dict:
         "max_rhat": round(float(diag["max_rhat"]), 4), "max_rhat_variable": diag["max_rhat_variable"],
         "divergences": diag["divergences"], "min_bfmi": round(float(diag["min_bfmi"]), 3), "gates_ok": diag["ok"],
         "checks": diag["checks"], "ess_bulk": ess_by_parameter(model), "recovery": recovery(model, data.truth),
+        "steps_per_iteration": None if steps is None else round(steps, 1),
+        "n_parameters": n_parameters(model, data), "target_accept": model.target_accept,
     }
+
+
+def n_parameters(model: InspectorModel, data) -> int:
+    """Dimension of the sampled (unconstrained) posterior."""
+    from inspect_audit.inspectors.estimator import build_design
+
+    design = build_design(data, model.area, progress=False, school_effect=model.school_effect)
+    return int(sum(np.size(v) for v in model.build_model(design).initial_point().values()))
+
+
+def reference_normal(dim: int, target_accept: float, args) -> dict:
+    """nutpie on the easiest posterior of the same size, an iid standard normal with ``dim`` parameters, with the
+    fit's chains, warm-up, draws and target acceptance. NUTS needs longer trajectories as the dimension grows
+    (step size about d^(-1/4)), so its leapfrog steps per iteration are a floor for the model's."""
+    import nutpie
+    import pymc as pm
+
+    with pm.Model() as normal:
+        pm.Normal("x", 0.0, 1.0, shape=dim)
+    compiled = nutpie.compile_pymc_model(normal, backend="numba")
+    trace = nutpie.sample(compiled, draws=args.draws, tune=args.tune, chains=args.chains, cores=min(args.chains, 2),
+                          seed=args.seed, progress_bar=False, target_accept=target_accept)
+    return {"dim": dim, "target_accept": target_accept,
+            "steps_per_iteration": round(float(trace["sample_stats"]["n_steps"].mean()), 1)}
+
+
+def print_floor(fit: dict, floor: dict, limit: float, cores: int) -> None:
+    """The floor's steps beside the fit's, and the time per gradient the wall-time goal would need."""
+    iterations = fit["chains"] * (fit["tune"] + fit["draws"])
+    per_gradient = fit["sampling_s"] * cores / (iterations * fit["steps_per_iteration"])
+    budget = (limit - (fit["wall_s"] - fit["sampling_s"])) * cores / (iterations * floor["steps_per_iteration"])
+    print(f"floor: an iid normal with {floor['dim']:,} parameters takes {floor['steps_per_iteration']:.1f} leapfrog "
+          f"steps per iteration at target_accept {floor['target_accept']}; the model took "
+          f"{fit['steps_per_iteration']:.1f}. Time per gradient in the fit (sampling time x {cores} cores / gradients): "
+          f"{per_gradient * 1e3:.2f} ms; the {limit:.0f} s goal, at the floor's steps and this fit's set-up time, "
+          f"needs {budget * 1e3:.2f} ms")
 
 
 def print_ratios(a: dict, b: dict) -> None:
@@ -137,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--inspections", type=int, default=None, help="override the number of inspections")
     p.add_argument("--inspectors", type=int, default=None, help="override the number of inspectors")
     p.add_argument("--json", default=None, help="append one JSON line per fit to this file")
+    p.add_argument("--floor", action="store_true",
+                   help="also sample an iid normal of the model's dimension (a floor on the leapfrog steps)")
     args = p.parse_args(argv)
     n_ins = args.inspections or (100_000 if args.national else 20_000)
     n_insp = args.inspectors or (2_000 if args.national else 400)
@@ -170,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             if peer in by:
                 print_ratios(a, by[peer])
         limit = 600 if args.national else 60
+        if args.floor and a["steps_per_iteration"]:
+            print_floor(a, reference_normal(a["n_parameters"], a["target_accept"], args), limit, min(args.chains, 2))
         print(f"goal (issue 4): gated fit in under {limit} s wall: {a['wall_s']:.0f} s, gates "
               f"{'pass' if a['gates_ok'] else 'FAIL'}: {'MET' if a['gates_ok'] and a['wall_s'] < limit else 'NOT MET'}")
         for peer in ("pymc", "pymc-orderedlogistic"):
