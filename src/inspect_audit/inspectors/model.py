@@ -317,21 +317,30 @@ def sample(model: pm.Model, *, chains: int, tune: int, draws: int, seed: int, ta
            sampler: str = "nutpie"):
     """NUTS draws of the stored variables (a DataTree), with the project's sampler settings.
 
-    ``sampler="nutpie"`` (default) or ``"pymc"`` (PyMC's own NUTS, for benchmarks; the
-    ``adaptation`` option is nutpie's and is ignored there).
+    ``sampler="nutpie"`` (default; compiled by :func:`.nutpie_compile.compile_for_nutpie`, fast for small
+    fits) or ``"pymc"`` (PyMC's own NUTS, for benchmarks; the ``adaptation`` option is nutpie's and is
+    ignored there).
     """
     import warnings
 
-    nuts = {"target_accept": target_accept}
     if sampler == "nutpie":
-        nuts["adaptation"] = adaptation
+        from pymc.backends.arviz import patch_nutpie_idata
+
+        # nutpie's seed derived as pm.sample(random_seed=seed, nuts_sampler="nutpie") derives it: same draws
+        nutpie_seed = int(np.random.default_rng(int(seed)).spawn(chains)[0].integers(2**30))
+        idata = NutpieCache().sample(model, chains=chains, tune=tune, draws=draws, seed=nutpie_seed,
+                                     target_accept=target_accept, adaptation=adaptation, cores=cores,
+                                     progress=progress, save_warmup=False)
+        patch_nutpie_idata(idata, model, sampling_time=idata["posterior"].attrs["sampling_time"])
+        return idata
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*R-hat.*")
         warnings.filterwarnings("ignore", category=FutureWarning)
         with model:
             return pm.sample(draws=draws, tune=tune, chains=chains, cores=cores or min(chains, 2),
                              random_seed=int(seed), nuts_sampler=sampler, progressbar=progress,
-                             quiet=not progress, var_names=stored_variables(model), nuts=nuts)
+                             quiet=not progress, var_names=stored_variables(model),
+                             nuts={"target_accept": target_accept})
 
 
 def stored_variables(model: pm.Model) -> list[str]:
@@ -352,8 +361,9 @@ def graph_signature(model: pm.Model) -> tuple:
 class NutpieCache:
     """Compile a PyMC model for nutpie once and sample it on new data (``with_data``).
 
-    nutpie's compile step costs about 8-12 s per model on 2 cores even with a warm numba cache;
-    models with the same :func:`graph_signature` (same parameters, data of any length) reuse it.
+    Models with the same :func:`graph_signature` (same parameters, data of any length) reuse the compiled
+    model; the compile route (:func:`.nutpie_compile.compile_for_nutpie`) is chosen by the first fit's size.
+    Coordinates (e.g. inspector ids) are the first model's: callers that reuse a cache index by position.
     """
 
     def __init__(self):
@@ -371,21 +381,23 @@ class NutpieCache:
 
     def sample(self, model: pm.Model, *, chains: int, tune: int, draws: int, seed: int,
                target_accept: float = 0.9, adaptation: str = "diag", cores: int | None = None,
-               data: dict | None = None):
+               data: dict | None = None, progress: bool = False, save_warmup: bool = True):
         """Draws for ``model`` (its ``pm.Data`` values, updated by ``data``, e.g. ``{"y": y_new}``)."""
         import nutpie
 
-        key = graph_signature(model)
-        if key not in self._compiled:
-            self._compiled[key] = nutpie.compile_pymc_model(model, var_names=stored_variables(model),
-                                                            backend="numba")
-            self.n_compiles += 1
+        from inspect_audit.inspectors.nutpie_compile import compile_for_nutpie, with_data
+
         values = {v.name: v.get_value() for v in model.data_vars}
         values.update(data or {})
-        compiled = self._compiled[key].with_data(**values)
+        key = graph_signature(model)
+        if key not in self._compiled:
+            work = len(values["y"]) * chains * (int(tune) + int(draws))
+            self._compiled[key] = compile_for_nutpie(model, stored_variables(model), work=work)
+            self.n_compiles += 1
+        compiled = with_data(self._compiled[key], values)
         t0 = time.perf_counter()
         idata = nutpie.sample(compiled, draws=draws, tune=max(int(tune), 1), chains=chains,
-                              cores=cores or min(chains, 2), seed=int(seed), progress_bar=False,
-                              target_accept=target_accept, adaptation=adaptation)
+                              cores=cores or min(chains, 2), seed=int(seed), progress_bar=progress,
+                              target_accept=target_accept, adaptation=adaptation, save_warmup=save_warmup)
         idata["posterior"].attrs["sampling_time"] = time.perf_counter() - t0
         return idata
