@@ -11,8 +11,8 @@ import pytest
 
 from inspect_audit.inspectors import InspectorModel, build_design
 from inspect_audit.inspectors.model import NutpieCache, stored_variables
-from inspect_audit.inspectors.nutpie_compile import (FAST_COMPILE_MAX_WORK, compile_for_nutpie,
-                                                     compile_from_cache, with_data)
+from inspect_audit.inspectors.nutpie_compile import (FAST_COMPILE_MAX_WORK, RecoverableLogpError,
+                                                     compile_for_nutpie, compile_from_cache, with_data)
 from inspect_audit.simulate import SimulationConfig, simulate
 
 SMALL = SimulationConfig(n_schools=300, n_inspectors=15, paired_n_schools=0, survey_n_schools=0)
@@ -66,6 +66,24 @@ def test_with_data_casts_and_checks_rank(model):
     assert updated._shared_data["y"].dtype == y.dtype  # cast back: a new dtype would compile a new overload
     with pytest.raises(ValueError, match="rank"):
         with_data(compiled, {"y": y[:, None]})
+
+
+def test_failed_logp_is_recoverable(model):
+    """nutpie's C callback turns an exception into a divergent step; the Python callback must say so too
+    (an exception without ``is_recoverable`` stops every chain)."""
+    compiled = compile_from_cache(model, stored_variables(model))
+    logp = compiled._make_logp_func()
+    x = compiled._make_initial_points(0)
+    value, grad = logp(x, **compiled._shared_data)
+    assert np.isfinite(value) and grad.shape == x.shape
+    with pytest.raises(RecoverableLogpError) as err:
+        logp(x[:-1], **compiled._shared_data)  # wrong length: numba raises inside the graph
+    assert err.value.is_recoverable
+
+
+def test_cache_rejects_unknown_data(model):
+    with pytest.raises(KeyError, match="not data of this model"):
+        NutpieCache().sample(model, chains=1, tune=1, draws=1, seed=1, data={"Y": model["y"].get_value()})
 
 
 def test_cache_reuses_compiled_graph_for_new_data(model):

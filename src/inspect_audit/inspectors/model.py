@@ -323,19 +323,19 @@ def sample(model: pm.Model, *, chains: int, tune: int, draws: int, seed: int, ta
     """
     import warnings
 
-    if sampler == "nutpie":
-        from pymc.backends.arviz import patch_nutpie_idata
-
-        # nutpie's seed derived as pm.sample(random_seed=seed, nuts_sampler="nutpie") derives it: same draws
-        nutpie_seed = int(np.random.default_rng(int(seed)).spawn(chains)[0].integers(2**30))
-        idata = NutpieCache().sample(model, chains=chains, tune=tune, draws=draws, seed=nutpie_seed,
-                                     target_accept=target_accept, adaptation=adaptation, cores=cores,
-                                     progress=progress, save_warmup=False)
-        patch_nutpie_idata(idata, model, sampling_time=idata["posterior"].attrs["sampling_time"])
-        return idata
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*R-hat.*")
         warnings.filterwarnings("ignore", category=FutureWarning)
+        if sampler == "nutpie":
+            from pymc.backends.arviz import patch_nutpie_idata
+
+            # nutpie's seed derived as pm.sample(random_seed=seed, nuts_sampler="nutpie") derives it: same draws
+            nutpie_seed = int(np.random.default_rng(int(seed)).spawn(chains)[0].integers(2**30))
+            idata = NutpieCache().sample(model, chains=chains, tune=tune, draws=draws, seed=nutpie_seed,
+                                         target_accept=target_accept, adaptation=adaptation, cores=cores,
+                                         progress=progress, save_warmup=False)
+            patch_nutpie_idata(idata, model, sampling_time=idata["posterior"].attrs["sampling_time"])
+            return idata
         with model:
             return pm.sample(draws=draws, tune=tune, chains=chains, cores=cores or min(chains, 2),
                              random_seed=int(seed), nuts_sampler=sampler, progressbar=progress,
@@ -388,10 +388,13 @@ class NutpieCache:
         from inspect_audit.inspectors.nutpie_compile import compile_for_nutpie, with_data
 
         values = {v.name: v.get_value() for v in model.data_vars}
+        unknown = set(data or {}) - set(values)
+        if unknown:
+            raise KeyError(f"not data of this model: {sorted(unknown)}")
         values.update(data or {})
         key = graph_signature(model)
         if key not in self._compiled:
-            work = len(values["y"]) * chains * (int(tune) + int(draws))
+            work = len(values.get("y", ())) * chains * (int(tune) + int(draws))
             self._compiled[key] = compile_for_nutpie(model, stored_variables(model), work=work)
             self.n_compiles += 1
         compiled = with_data(self._compiled[key], values)

@@ -53,14 +53,23 @@ def compile_from_cache(model: pm.Model, var_names: list[str]):
     expand = expand_fn.vm.jit_fn
     logp_names = [v.name for v in logp_fn.get_shared()]
     expand_names = [v.name for v in expand_fn.get_shared()]
-    shared = {v.name: np.asarray(v.get_value()) for v in [*logp_fn.get_shared(), *expand_fn.get_shared()]}
-    # compile (or load) the wrapper here: nutpie's chains would otherwise all start by compiling it
-    logp_nogil(initial_point(0), *[shared[k] for k in logp_names])
+    shared = {}
+    for v in {*logp_fn.get_shared(), *expand_fn.get_shared()}:
+        if v.name in shared:
+            raise ValueError(f"two data variables are named {v.name!r}")
+        shared[v.name] = np.array(v.get_value(), order="C")
+    # compile (or load) both functions here, not on nutpie's sampler threads
+    x0 = initial_point(0)
+    logp_nogil(x0, *[shared[k] for k in logp_names])
+    expand(x0, *[shared[k] for k in expand_names])
     names, _, shapes = shape_info
 
     def make_logp_fn():
         def logp(x, **data):
-            value, grad = logp_nogil(x, *[data[k] for k in logp_names])
+            try:
+                value, grad = logp_nogil(x, *[data[k] for k in logp_names])
+            except Exception as err:  # as nutpie's C callback: a failed evaluation is a divergence, not a crash
+                raise RecoverableLogpError(f"{type(err).__name__}: {err}") from err
             return float(value), grad
         return logp
 
@@ -78,6 +87,12 @@ def compile_from_cache(model: pm.Model, var_names: list[str]):
                        reparameterized_names=reparameterized)
 
 
+class RecoverableLogpError(RuntimeError):
+    """An error in the model's logp at one point; nutpie treats it as a divergent step (``is_recoverable``)."""
+
+    is_recoverable = True
+
+
 def _without_gil(jitted, name: str):
     """``jitted(*args)`` in a numba function that releases the GIL, cached under PyTensor's cache key of
     ``jitted`` (so a new process loads it instead of compiling it)."""
@@ -92,7 +107,8 @@ def _without_gil(jitted, name: str):
 
 
 def with_data(compiled, values: dict):
-    """``compiled.with_data`` with each value cast to its compiled dtype (for either route)."""
+    """``compiled.with_data`` with each value cast to its compiled dtype (for either route); on the fast route,
+    data variables that neither compiled function reads are left out (callers check the names)."""
     if hasattr(compiled, "_shared_data"):  # from_pyfunc: a new dtype would compile a new numba overload
         old = compiled._shared_data
         values = {k: np.array(v, dtype=old[k].dtype, order="C") for k, v in values.items() if k in old}
