@@ -137,7 +137,7 @@ def test_scorecard_designer_weight_change(page, server):
 
 def test_evidence_pack_download(page, server, tmp_path):
     _open_page(page, server, "Complaint evidence pack")
-    page.get_by_text("Grade awarded").wait_for(timeout=300_000)
+    page.get_by_text("Grade awarded").first.wait_for(timeout=300_000)
     page.get_by_text("Download the pack (PDF)").wait_for()
     page.screenshot(path=str(SHOTS / "evidence_pack.png"), full_page=True)
     for label, suffix in (("Download the pack (PDF)", ".pdf"), ("Download the pack (HTML)", ".html")):
@@ -150,7 +150,7 @@ def test_evidence_pack_download(page, server, tmp_path):
     html = (tmp_path / "pack.html").read_text(encoding="utf-8")
     assert "data version" in html and "seed" in html and "<table" in html and "INS-" not in html
     warm = _open_page(page, server, "Complaint evidence pack")
-    page.get_by_text("Grade awarded").wait_for()
+    page.get_by_text("Grade awarded").first.wait_for()
     print(f"evidence pack page: {warm:.1f} s with the fit cached")
 
 
