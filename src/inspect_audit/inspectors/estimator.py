@@ -84,11 +84,9 @@ class InspectorModel:
         posterior probability of *not* being beyond delta is <= fdr (Bayesian FDR, Newton et
         al. 2004); the Monte Carlo error of each flagged probability must be < 0.02.
     ci_prob : credible-interval mass (equal-tailed), default 0.90.
-    target_accept : NUTS target acceptance, default 0.8 (nutpie's, Stan's and PyMC's): a sampler setting,
-        not part of the model. Measured 2026-12-03 with 4 x (1000 + 1000): on the 831-inspection
-        calibration design the gates passed in 7 of 8 replicates at 0.8 against 1 of 8 at 0.9 (min bulk
-        ESS 536-1,197 against 187-657; no divergences at either); at 20,000 inspections min ESS 978 against
-        750 with 10 % fewer gradients. The gates still reject any fit with a divergence.
+    target_accept : NUTS target acceptance, default 0.9. 0.8 (measured 2026-12-03, 4 x (1000 + 1000)) passed
+        the gates in 7 of 8 calibration replicates against 1 of 8 at 0.9, but gave 3 divergences on the
+        demo's simulated data (gates fail), so the default stays 0.9 until that is understood.
     max_draws_summary : posterior draws used for quantities computed per inspection
         (marginal effects, variance gap); all draws are used for everything else.
 
@@ -104,7 +102,7 @@ class InspectorModel:
     def __init__(self, area: str = "overall_effectiveness", random_slope: bool = False, *,
                  progress: bool = True, school_effect: str = "repeat", marginalise_single: bool = True,
                  centered: bool = False, threshold: float = 0.5, prob_threshold: float = 0.9,
-                 fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.8,
+                 fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.9,
                  max_draws_summary: int = 1000, adaptation: str = "diag", marginal_cutpoints: bool = True,
                  zero_sum: bool = True, consistency: bool = False, partial_odds_fsm: bool = False,
                  fused_likelihood: bool = True, centered_year: bool | str = "auto", gates: dict | None = None):
