@@ -15,8 +15,7 @@ fitted and the script prints wall time (model build, compile and sampling), samp
 bulk ESS over every gated parameter, ESS per second, the convergence gates and a few recovery checks;
 then the nutpie / PyMC ratios. ``--floor`` adds nutpie on an iid normal of the model's dimension (the
 leapfrog steps per iteration NUTS takes on the best-conditioned posterior of that size) and the time per
-gradient the wall-time goal
-would need. The first fit of a new graph includes numba's compile (cold cache).
+gradient the wall-time goal would need. The first fit of a new graph includes numba's compile (cold cache).
 
 Not a test: timings depend on the machine, its load and the numba cache state.
 """
