@@ -84,3 +84,17 @@ def test_cli_ingest_exit_codes(tmp_path, write_csv, capsys):
     bad = write_csv("inspections.csv", INSPECTIONS.replace("eif_2019", "eif_2091"))
     assert main(["ingest", str(bad), "--workspace", str(db)]) == 1
     assert "Nothing was written" in capsys.readouterr().err
+
+
+def test_workspace_made_before_a_new_optional_column_still_ingests(tmp_path, write_csv):
+    """A workspace created before inspections gained category_of_concern gets the column on the next
+    ingest (the batch would otherwise fail on the missing column)."""
+    db = tmp_path / "old.duckdb"
+    con = workspace.connect(db)
+    con.execute('ALTER TABLE inspections DROP COLUMN category_of_concern')  # as an older release made it
+    con.close()
+    result = workspace.ingest([write_csv("schools.csv", SCHOOLS), write_csv("inspections.csv", INSPECTIONS),
+                               write_csv("judgements.csv", JUDGEMENTS)], db)
+    assert result.ok and result.written["inspections"] == 2
+    stored = workspace.load_tables(db, ["inspections"])["inspections"]
+    assert "category_of_concern" in stored.columns and stored["category_of_concern"].isna().all()

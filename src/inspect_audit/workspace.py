@@ -43,6 +43,8 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
         cols = [f'"{f["name"]}" {_SQL_TYPES[f["type"]]}' for f in spec["fields"]]
         key = ", ".join(f'"{k}"' for k in spec.get("primaryKey", []))
         con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({", ".join(cols)}, PRIMARY KEY ({key}))')
+        for f in spec["fields"]:  # a workspace made before a schema gained an optional column
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{f["name"]}" {_SQL_TYPES[f["type"]]}')
     con.execute(f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (batch_id VARCHAR, ingested_at TIMESTAMP, "
                 "source VARCHAR, table_name VARCHAR, n_rows BIGINT, sha256 VARCHAR)")
 
