@@ -4,12 +4,15 @@ Usage::
 
     python scripts/build_england_data.py [--raw DIR] [--out DIR]
 
-Reads the Ofsted management-information extract as at 31 August 2024, the 2022/23 school
-census and KS2/KS4 progress, GIAS phases, a GIAS extract with local-authority codes and pupil
-numbers, and Parent View (all Open Government Licence v3.0; provenance in
-``docs/data-card.md``), and writes the project's tables as gzipped CSV into
-``src/inspect_audit/data/england/``. Every exclusion is counted in ``build_log.json``.
-The output is deterministic (sorted rows, no timestamps), so re-running it gives the same files.
+Reads the Ofsted management-information extract as at 31 August 2024 (each school's latest
+graded inspection), the report cards in the MI extract as at May 2026 (schools inspected under
+the November 2025 framework), the 2022/23 school census and KS2/KS4 progress, GIAS phases, a
+GIAS extract with local-authority codes and pupil numbers, and Parent View (all Open Government
+Licence v3.0; provenance in ``docs/data-card.md``), and writes the project's tables as gzipped
+CSV into ``src/inspect_audit/data/england/``. A report card is a second inspection of its school
+(``MI2026-<urn>``, inspection_type ``report_card``) beside the school's previous graded one
+(``MI2024-<urn>``). Every exclusion is counted in ``build_log.json``. The output is deterministic
+(sorted rows, no timestamps), so re-running it gives the same files.
 """
 
 from __future__ import annotations
@@ -52,6 +55,20 @@ SUB_AREAS = {"education": "quality_of_education", "behaviour": "behaviour_and_at
              "personal": "personal_development", "leadership": "leadership_and_management",
              "eyfs": "early_years", "sixthForm": "sixth_form"}
 PARENT_VIEW_WAVE = "2026-06"
+#: The MI extract as at May 2026 whose ``card`` records are report cards (see its SOURCE.md).
+REPORT_CARD_FILE = "ofsted_by_urn_mi_2026-05.json"
+REPORT_CARD_FRAMEWORK = "report_card_2025"
+#: The extract's short report-card area keys -> area codes of the report_card_2025 framework.
+REPORT_CARD_AREAS = {"inclusion": "inclusion", "curriculum": "curriculum_and_teaching",
+                     "achievement": "achievement", "behaviour": "attendance_and_behaviour",
+                     "personal": "personal_development_and_well_being", "earlyYears": "early_years",
+                     "postSixteen": "post_16", "leadership": "leadership_and_governance"}
+#: The extract's band words -> labels of the report_card_5 scale (codes come from scales.json).
+REPORT_CARD_BANDS = {"exceptional": "Exceptional", "strong": "Strong standard", "expected": "Expected standard",
+                     "needs-attention": "Needs attention", "urgent": "Urgent improvement"}
+SAFEGUARDING = {"met": "Met", "not met": "Not met"}
+#: The extract's ``concern`` (absent = none) -> inspections.category_of_concern.
+CONCERN = {None: "none", "SM": "special_measures", "RSI": "requires_significant_improvement"}
 
 
 def _json(raw: Path, name: str):
@@ -91,14 +108,32 @@ def _quintile_within(values: pd.Series, groups: pd.Series) -> pd.Series:
     return np.ceil(pct * 5).clip(1, 5).astype("Int64")
 
 
-def build_schools(raw: Path, ofsted: dict, log: dict) -> pd.DataFrame:
+def _quintile_against(values: pd.Series, groups: pd.Series, ref_values: pd.Series,
+                      ref_groups: pd.Series) -> pd.Series:
+    """Quintile of each value among the reference values of its group, by the rule of
+    :func:`_quintile_within` (rank = 1 + number of reference values below it, over the group's size)."""
+    out = pd.array([pd.NA] * len(values), dtype="Int64")
+    for i, (value, group) in enumerate(zip(values, groups)):
+        ref = ref_values[(ref_groups == group).to_numpy() & ref_values.notna().to_numpy()]
+        if pd.isna(value) or ref.empty:
+            continue
+        pct = (1 + int((ref < value).sum())) / len(ref)
+        out[i] = int(np.clip(np.ceil(pct * 5), 1, 5))
+    return pd.Series(out, index=values.index)
+
+
+def build_schools(raw: Path, ofsted: dict, log: dict, newcomers: dict | None = None) -> pd.DataFrame:
+    """One row per school of ``ofsted`` (graded inspection at 31 Aug 2024) and of ``newcomers``
+    (report-card schools without one). FSM quintiles are formed within phase over the first group
+    only; a newcomer is placed on that group's distribution, so adding them changes no other row."""
+    newcomers = newcomers or {}
     gias = {str(s["urn"]): s for s in _json(raw, "gias_schools_min.json")}
     census = _json(raw, "census_by_urn.json")
     ks2, ks4 = _json(raw, "ks2_by_urn.json"), _json(raw, "ks4_by_urn.json")
     cap = pd.read_csv(raw / "capstone-gias-ofsted" / "school_ofsted_rating.csv")
     cap = cap.set_index(cap["unique_reference_number"].astype(str))
     rows = []
-    for urn, rec in ofsted.items():
+    for urn, rec in [*ofsted.items(), *newcomers.items()]:
         extra = cap.loc[urn] if urn in cap.index else None
         type_code = extra["establishment_type_code"] if extra is not None else np.nan
         la = extra["authority_code"] if extra is not None else np.nan
@@ -113,9 +148,17 @@ def build_schools(raw: Path, ofsted: dict, log: dict) -> pd.DataFrame:
             "progress8": ks4.get(urn, {}).get("p8"),
         })
     schools = pd.DataFrame(rows)
-    log["schools_without_phase_excluded"] = int(schools["phase"].isna().sum())
+    schools["_newcomer"] = schools["urn"].isin(set(newcomers))
+    log["schools_without_phase_excluded"] = int((schools["phase"].isna() & ~schools["_newcomer"]).sum())
+    log["report_card_schools_new_since_2024_without_phase_excluded"] = int(
+        (schools["phase"].isna() & schools["_newcomer"]).sum())
     schools = schools[schools["phase"].notna()].copy()
-    schools["fsm_quintile"] = _quintile_within(schools["fsm_pct"], schools["phase"])
+    base = ~schools["_newcomer"]
+    schools["fsm_quintile"] = pd.array([pd.NA] * len(schools), dtype="Int64")
+    schools.loc[base, "fsm_quintile"] = _quintile_within(schools.loc[base, "fsm_pct"], schools.loc[base, "phase"])
+    schools.loc[~base, "fsm_quintile"] = _quintile_against(
+        schools.loc[~base, "fsm_pct"], schools.loc[~base, "phase"],
+        schools.loc[base, "fsm_pct"], schools.loc[base, "phase"])
     schools["idaci_quintile"] = pd.array([pd.NA] * len(schools), dtype="Int64")
     schools["pupils"] = schools["pupils"].astype("Int64")
     log["schools"] = len(schools)
@@ -136,7 +179,7 @@ def build_inspections(ofsted: dict, urns: set[str], log: dict) -> tuple[pd.DataF
         inspection_id = f"MI2024-{urn}"
         inspections.append({"inspection_id": inspection_id, "urn": urn, "start_date": rec["date"],
                             "framework": framework, "inspection_type": "graded",
-                            "lead_inspector_id": None, "team_size": None})
+                            "lead_inspector_id": None, "team_size": None, "category_of_concern": None})
         judgements.append({"inspection_id": inspection_id, "area": "overall_effectiveness",
                            "grade": code[rec["rating"]]})
         areas = schemas.framework_areas(framework)
@@ -153,6 +196,48 @@ def build_inspections(ofsted: dict, urns: set[str], log: dict) -> tuple[pd.DataF
     insp["team_size"] = insp["team_size"].astype("Int64")
     judg = pd.DataFrame(judgements).sort_values(["inspection_id", "area"])
     return insp.reset_index(drop=True), judg.reset_index(drop=True)
+
+
+def build_report_cards(cards: dict, urns: set[str], log: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Report cards (``card`` records of the May 2026 extract) as inspections and judgements.
+
+    One inspection per school (``MI2026-<urn>``, inspection_type ``report_card``, framework from the
+    date, which must be report_card_2025), one judgement per area the card grades (codes of the
+    report_card_5 scale) and ``safeguarding`` (met_not_met). ``category_of_concern`` is ``none`` when
+    the card carries no concern. Schools not in ``urns`` (no phase) are counted and left out.
+    """
+    areas = schemas.framework_areas(REPORT_CARD_FRAMEWORK)
+    band = {word: schemas.scale(areas["inclusion"]).codes[schemas.scale(areas["inclusion"]).labels.index(label)]
+            for word, label in REPORT_CARD_BANDS.items()}
+    sg_scale = schemas.scale(areas["safeguarding"])
+    safeguarding = {word: sg_scale.codes[sg_scale.labels.index(label)] for word, label in SAFEGUARDING.items()}
+    inspections, judgements = [], []
+    excluded = 0
+    for urn, rec in cards.items():
+        if urn not in urns:
+            excluded += 1
+            continue
+        framework = schemas.framework_for_date(rec["date"])
+        if framework != REPORT_CARD_FRAMEWORK:
+            raise ValueError(f"report card of {urn} dated {rec['date']} falls under {framework}")
+        card = rec["card"]
+        inspection_id = f"MI2026-{urn}"
+        inspections.append({"inspection_id": inspection_id, "urn": urn, "start_date": rec["date"],
+                            "framework": framework, "inspection_type": "report_card",
+                            "lead_inspector_id": None, "team_size": None,
+                            "category_of_concern": CONCERN[card.get("concern")]})
+        for key, word in card["areas"].items():
+            judgements.append({"inspection_id": inspection_id, "area": REPORT_CARD_AREAS[key], "grade": band[word]})
+        judgements.append({"inspection_id": inspection_id, "area": "safeguarding",
+                           "grade": safeguarding[card["safeguarding"]]})
+    log["report_cards_without_phase_excluded"] = excluded
+    log["report_cards"] = len(inspections)
+    log["report_card_judgements"] = len(judgements)
+    insp = pd.DataFrame(inspections)
+    log["report_cards_by_concern"] = insp["category_of_concern"].value_counts().sort_index().to_dict()
+    judg = pd.DataFrame(judgements)
+    log["report_card_judgements_by_area"] = judg["area"].value_counts().sort_index().to_dict()
+    return insp, judg
 
 
 def build_parent_view(raw: Path, urns: set[str], log: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -192,9 +277,23 @@ def main(argv: list[str] | None = None) -> None:
     log: dict = {}
     ofsted = _json(args.raw, "ofsted_by_urn_mi_asat_2024-08-31.json")
     log["ofsted_schools_read"] = len(ofsted)
-    schools = build_schools(args.raw, ofsted, log)
+    cards = {urn: rec for urn, rec in _json(args.raw, REPORT_CARD_FILE).items() if "card" in rec}
+    log["report_card_schools_read"] = len(cards)
+    newcomers = {urn: rec for urn, rec in cards.items() if urn not in ofsted}
+    log["report_card_schools_without_2024_graded_inspection"] = len(newcomers)
+    schools = build_schools(args.raw, ofsted, log, newcomers)
     urns = set(schools["urn"])
+    log["report_card_schools_with_previous_graded_inspection"] = len(set(cards) & set(ofsted) & urns)
     inspections, judgements = build_inspections(ofsted, urns, log)
+    log["graded_inspections"], log["graded_judgements"] = log["inspections"], log["judgements"]
+    rc_inspections, rc_judgements = build_report_cards(cards, urns, log)
+    inspections = (pd.concat([inspections, rc_inspections[inspections.columns]], ignore_index=True)
+                   .sort_values("inspection_id").reset_index(drop=True))
+    inspections["team_size"] = inspections["team_size"].astype("Int64")
+    judgements = (pd.concat([judgements, rc_judgements], ignore_index=True)
+                  .sort_values(["inspection_id", "area"]).reset_index(drop=True))
+    log["inspections"] = len(inspections)
+    log["judgements"] = len(judgements)
     items, aggregates = build_parent_view(args.raw, urns, log)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, frame in [("schools", schools), ("inspections", inspections), ("judgements", judgements),

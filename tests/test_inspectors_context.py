@@ -49,8 +49,10 @@ def test_merge_small_cells_merges_into_smaller_neighbour():
 def test_context_design_bundled(england):
     total = build_context_design(england, "primary", progress=False)
     direct = build_context_design(england, "primary", progress=True)
-    n_primary = int((england["schools"]["phase"] == "primary").sum())
-    # 16,612 primaries; rows without an FSM quintile are dropped, missing region is its own level
+    graded = england["inspections"].loc[england["inspections"]["inspection_type"] == "graded", "urn"]
+    n_primary = int(((england["schools"]["phase"] == "primary") & england["schools"]["urn"].isin(graded)).sum())
+    # 16,612 primaries with a graded inspection (13 more have only a report card, which grades no
+    # overall effectiveness); rows without an FSM quintile are dropped, missing region is its own level
     assert total.info["n_phase_graded"] == n_primary
     dropped = total.info["dropped"]["missing_fsm_or_date"]
     assert total.info["n"]["inspections"] == n_primary - dropped and 0 < dropped < 1000

@@ -1,6 +1,7 @@
 """The real England data shipped with the package (Ofsted and DfE open data, OGL v3.0).
 
 21,447 schools with their latest graded inspection as at 31 August 2024, sub-judgements,
+1,313 report cards (renewed framework, November 2025 to May 2026; inspection_type ``report_card``),
 2022/23 census FSM and KS2/KS4 progress, and Parent View as survey aggregates. How it was
 built and what it leaves out: ``docs/data-card.md``; the build script is
 ``scripts/build_england_data.py``.
@@ -21,7 +22,7 @@ from inspect_audit.resources import bundled_data_dir
 from inspect_audit.validation import validate
 
 ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence v3.0 "
-               "(Ofsted state-funded schools inspections MI as at 31 August 2024; DfE school census and "
+               "(Ofsted state-funded schools inspections MI as at 31 August 2024 and May 2026; DfE school census and "
                "performance tables 2022/23; Ofsted Parent View).")
 TABLES = ("schools", "inspections", "judgements", "survey_items", "survey_aggregates")
 
