@@ -34,3 +34,24 @@ def write_csv(tmp_path):
         return path
 
     return _write
+
+
+def run_cli(register, argv: list[str]) -> int:
+    """Run one command registered by ``register`` (a CLI module's ``register``) with ``argv``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="inspect-audit")
+    register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def formula_cells(path) -> list[str]:
+    """Cells of a CSV that a spreadsheet would evaluate (text led by = + - @ tab or CR)."""
+    import csv
+    import re
+
+    number = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [cell for row in csv.reader(handle) for cell in row
+                if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not number.fullmatch(cell)]

@@ -241,13 +241,13 @@ def test_cli_parser_options():
 
 @pytest.mark.slow
 def test_cli_inspectors_end_to_end(small_data, tmp_path, capsys):
-    """Validated CSVs in, all six outputs written; a 20-draw fit exits 3 (not converged)."""
+    """Validated CSVs in, all seven outputs and privacy.json written; a 20-draw fit exits 3 (not converged)."""
     small_data.write(tmp_path / "data")
     with pytest.warns(ConvergenceWarning):
         rc = _cli(["inspectors", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
                    "--chains", "2", "--tune", "20", "--draws", "20", "--seed", "1", "--quiet"])
     assert rc == 3
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([*FILES, "privacy.json"])
     assert "analysed" in capsys.readouterr().out
 
 

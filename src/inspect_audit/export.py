@@ -31,6 +31,7 @@ Rater-6F1196F53754A3A3,40,0.2,ok,False
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import warnings
@@ -203,6 +204,15 @@ def record(path: str | Path, entry: dict) -> Path:
     return manifest
 
 
+def recorded(path: str | Path) -> dict:
+    """The entry :func:`record` holds for the file ``path`` (empty if none)."""
+    path = Path(path)
+    manifest = path.parent / MANIFEST
+    if not manifest.exists():
+        return {}
+    return json.loads(manifest.read_text(encoding="utf-8")).get("files", {}).get(path.name, {})
+
+
 def write_csv(table: pd.DataFrame, path: str | Path, *, pseudonymise: bool = True, key: str | None = None,
               min_n: int | None = privacy.MIN_N, n_col: str | None = None, float_format: str | None = None,
               date_format: str | None = None) -> Path:
@@ -239,6 +249,13 @@ def csv_bytes(table: pd.DataFrame, **options) -> tuple[bytes, dict]:
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8"), entry
 
 
+def add_pseudonymise_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--no-pseudonymise`` option of every command whose outputs can name people."""
+    parser.add_argument("--no-pseudonymise", action="store_true",
+                        help="keep person ids as they are in the data (your own data only; stated in privacy.json). "
+                             "Default: pseudonyms keyed with this installation's secret key")
+
+
 def add_to_json(path: str | Path, entry: dict) -> Path:
     """Put ``entry`` into the JSON object at ``path`` as its ``privacy`` field and :func:`record` it."""
     path = Path(path)
@@ -249,5 +266,5 @@ def add_to_json(path: str | Path, entry: dict) -> Path:
     return path
 
 
-__all__ = ["FORMULA_START", "MANIFEST", "add_to_json", "csv_bytes", "describe", "identities", "neutralise",
-           "neutralise_formulas", "protect", "record", "rewrite_csv", "write_csv"]
+__all__ = ["FORMULA_START", "MANIFEST", "add_pseudonymise_option", "add_to_json", "csv_bytes", "describe", "identities", "neutralise",
+           "neutralise_formulas", "protect", "record", "recorded", "rewrite_csv", "write_csv"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from inspect_audit import export, privacy
 from inspect_audit.validation import validate
 from inspect_audit.validation_cli import _print_report
 
@@ -44,6 +45,10 @@ def run_inspectors(args: argparse.Namespace) -> int:
     tables = _validated_tables(args.data, TABLES)
     if tables is None:
         return EXIT_INVALID
+    pseudonymise = not getattr(args, "no_pseudonymise", False)
+    people = privacy.person_columns(tables) if pseudonymise else None
+    if pseudonymise:  # before fitting, so the posterior, tables and packs carry pseudonyms only
+        tables = privacy.pseudonymise_tables(tables)
     model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
                            partial_odds_fsm=args.partial_odds_fsm)
     with warnings.catch_warnings():
@@ -51,8 +56,11 @@ def run_inspectors(args: argparse.Namespace) -> int:
         model.fit(tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
                   progress=not args.quiet)
         model.save(args.out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the fit already warned; flags are then empty
+        effects = model.inspector_effects()
+    protection = protect_fit_outputs(Path(args.out), people, int(len(effects)))
     diag = model.diagnostics()
-    effects = pd.read_csv(Path(args.out) / "inspector_effects.csv", keep_default_na=False)
     vp = model.variance_partition().set_index("statistic")
     conn = diag["data"]["n"]
     print(f"analysed {conn['inspections']} inspections by {conn['inspectors']} inspectors at "
@@ -67,8 +75,35 @@ def run_inspectors(args: argparse.Namespace) -> int:
               f"P > {model.prob_threshold}, Bayesian FDR <= {model.fdr})")
     else:
         print("NOT CONVERGED: no inspector is flagged; see diagnostics.json", file=sys.stderr)
+    print(f"inspector ids: {protection['identities']}; inspector_effects.csv leaves out "
+          f"{protection['suppression']['person_rows_dropped']} inspector(s) with fewer than {privacy.MIN_N} "
+          "inspections (see privacy.json)")
     print(f"results written to {args.out}")
     return 0 if diag["ok"] else EXIT_NOT_CONVERGED
+
+
+def protect_fit_outputs(out: Path, people: list[str] | None, n_inspectors: int) -> dict:
+    """Pass a saved fit's tables through the one writer and record what was done (``privacy.json`` and a
+    ``privacy`` field in ``diagnostics.json``); returns that record.
+
+    ``people``: the person-id columns pseudonymised in the input before fitting (``None``: not pseudonymised).
+    ``inspector_effects.csv`` keeps inspectors with at least :data:`~inspect_audit.privacy.MIN_N` inspections;
+    ``posterior.nc`` keeps every inspector (the counterfactual and reloading need them) and says so.
+    """
+    pseudonymise = people is not None
+    effects = export.recorded(export.rewrite_csv(out / "inspector_effects.csv", pseudonymise=pseudonymise,
+                                                 n_col="n_inspections"))
+    for name in ("characteristic_effects.csv", "context_effects.csv", "posterior_predictive_checks.csv"):
+        if (out / name).exists():  # no person ids; counts of inspections in school groups, not of people
+            export.rewrite_csv(out / name, pseudonymise=pseudonymise, min_n=None)
+    ids = "pseudonyms" if pseudonymise else "ids as in the data"
+    entry = {**export.identities(people), "suppression": effects["suppression"],
+             "note": f"inspector_effects.csv lists inspectors with at least {privacy.MIN_N} inspections; posterior.nc "
+                     f"holds all {n_inspectors} modelled inspectors under {ids}, because `inspect-audit counterfactual` "
+                     "and reloading the fit need them: keep it with the data owner and do not publish it."}
+    export.record(out / "posterior.nc", {**entry, "suppression": None})
+    export.add_to_json(out / "diagnostics.json", entry)
+    return entry
 
 
 def run_counterfactual(args: argparse.Namespace) -> int:
@@ -145,7 +180,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "inspectors", help="fit the Bayesian inspector-effects model (severity, variance share, context)",
         description="Fit model M1 (hierarchical cumulative logit) with nutpie and write inspector_effects.csv, "
                     "variance_partition.json, characteristic_effects.csv, context_effects.csv, "
-                    "diagnostics.json and posterior.nc to OUT. Exit 3 if the convergence gates fail.")
+                    "diagnostics.json, posterior.nc and privacy.json to OUT. Inspector ids are pseudonymised "
+                    "before fitting, and inspectors with fewer than 10 inspections are left out of "
+                    "inspector_effects.csv. Exit 3 if the convergence gates fail.")
     p.add_argument("--data", required=True, help="folder with schools.csv, inspections.csv, judgements.csv, inspectors.csv")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--area", default="overall_effectiveness", help="judgement area (default overall_effectiveness)")
@@ -159,6 +196,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--partial-odds-fsm", action="store_true",
                    help="partial proportional odds: the FSM effect may differ at each grade boundary")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    export.add_pseudonymise_option(p)
     p.set_defaults(func=run_inspectors)
     p = subparsers.add_parser(
         "counterfactual", help="grade probabilities for one inspection under a typical inspector",

@@ -179,6 +179,15 @@ def pseudonymise_frame(table: pd.DataFrame, key: str | None = None) -> tuple[pd.
     return out, done
 
 
+def person_columns(tables: Mapping[str, pd.DataFrame | None]) -> list[str]:
+    """The person-id columns (:data:`PERSON_COLUMNS`) present in any of ``tables``, in that order.
+
+    >>> person_columns({"inspections": pd.DataFrame(columns=["inspection_id", "lead_inspector_id"])})
+    ['lead_inspector_id']
+    """
+    return [c for c in PERSON_COLUMNS if any(t is not None and c in t for t in tables.values())]
+
+
 def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], key: str | None = None) -> dict[str, pd.DataFrame]:
     """Every table with its person ids pseudonymised (the same person gets the same pseudonym everywhere).
 
@@ -273,7 +282,7 @@ def suppress(table: pd.DataFrame, min_n: int = MIN_N, n_col: str | None = None,
     small = suppression_mask(out, min_n, n_col)
     cols = [c for c in (columns if columns is not None else VALUE_COLUMNS) if c in out and c != "n"]
     if hide_n:
-        cols += [c for c in dict.fromkeys(("n", n_col)) if c not in cols]
+        cols += [c for c in dict.fromkeys(("n", n_col)) if c in out and c not in cols]
     for col in cols:
         if small.any():
             if pd.api.types.is_integer_dtype(out[col]):
