@@ -3,7 +3,8 @@
 DIR holds ``complaints.csv`` and, optionally, ``inspections.csv``, ``judgements.csv`` and
 ``schools.csv`` (the published schemas in ``data_schemas/``). They are read through the validator;
 invalid data stop the run. OUT receives ``complaints_report.md`` with plots and CSVs; every table and
-plot leaves out groups of fewer than ``--min-group`` complaints.
+plot leaves out groups of fewer than ``--min-group`` complaints, inspector ids are pseudonyms (unless
+``--no-pseudonymise``) and ``privacy.json`` says what was done to each file.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from inspect_audit import export, privacy
 from inspect_audit.validation import validate
 from inspect_audit.validation_cli import EXIT_INVALID, _print_report
 
@@ -52,12 +54,18 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    pseudonymise = not args.no_pseudonymise
     section = analyse(report.tables, out_dir, min_n=args.min_group, snapshot_date=args.snapshot,
-                      severity_draws=draws,
+                      severity_draws=draws, pseudonymise=pseudonymise,
                       severity_note=(f"Severity: {draws.shape[1]} posterior draws for {draws.shape[0]} inspectors "
                                      f"from {args.severity_draws}." if draws is not None else ""))
     text = f"# {section['title']}\n\n{section['markdown']}\n"
     (out_dir / "complaints_report.md").write_text(text, encoding="utf-8")
+    export.record(out_dir / "complaints_report.md",
+                  {**export.identities(privacy.person_columns(report.tables) if pseudonymise else None),
+                   "suppression": {"min_n": args.min_group, "count_column": "complaints"},
+                   "note": "report and plots built from the pseudonymised tables; groups of fewer than "
+                           f"{args.min_group} complaints are neither shown nor plotted"})
     print(f"complaints analysis of {data_dir} ({', '.join(paths)}) -> {out_dir / 'complaints_report.md'}")
     for line in section["summary"]:
         print(f"  {line}")
@@ -78,5 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="extraction date YYYY-MM-DD; open complaints are censored there (default: latest date "
                         "in complaints.csv)")
     p.add_argument("--severity-draws", default=None,
-                   help="CSV: inspector_id, then one column per posterior draw of severity (optional)")
+                   help="CSV: inspector_id, then one column per posterior draw of severity (optional; real ids "
+                        "or the pseudonyms `inspect-audit inspectors` writes)")
+    export.add_pseudonymise_option(p)
     p.set_defaults(func=run)

@@ -1,7 +1,8 @@
 """The complaints section of a report: upheld rates, complaint rates, time to closure, severity.
 
-Every table written goes through :func:`~inspect_audit.complaints.suppression.export_csv` and every
-plot leaves out groups of fewer than ``min_n`` complaints.
+Inspector ids are pseudonymised before anything is computed; every table written goes through
+:func:`~inspect_audit.privacy.export_csv` (the one writer, :mod:`inspect_audit.export`) and every plot
+leaves out groups of fewer than ``min_n`` complaints.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from inspect_audit.complaints.closure import plot_time_to_closure, time_to_closu
 from inspect_audit.complaints.plots import plot_rates, plot_severity
 from inspect_audit.complaints.rates import complaint_rates, upheld_rates
 from inspect_audit.complaints.severity import complaints_vs_severity, truth_severity_draws
+from inspect_audit import privacy
 from inspect_audit.complaints.suppression import MIN_N, export_csv, suppress
 
 TABLES = ("complaints", "inspections", "judgements", "schools")
@@ -45,7 +47,8 @@ def default_snapshot(complaints: pd.DataFrame) -> pd.Timestamp:
 
 def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_n: int = MIN_N,
             snapshot_date: str | pd.Timestamp | None = None, severity_draws: pd.DataFrame | None = None,
-            truth: dict | None = None, simulated: bool = False, severity_note: str = "") -> dict:
+            truth: dict | None = None, simulated: bool = False, severity_note: str = "",
+            pseudonymise: bool = True) -> dict:
     """Run every complaints analysis, write CSVs and PNGs into ``out_dir`` and return a report section.
 
     Parameters
@@ -67,6 +70,11 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
         Label the section as simulated.
     severity_note : str
         Sentence describing where the severity draws came from.
+    pseudonymise : bool
+        Replace inspector ids (in the tables and the draws' index) by keyed pseudonyms before anything is
+        computed, so no table, plot or report names a real id (default). Rows of an inspector whose
+        groups are suppressed are left out of the tables. ``False`` for one's own data; stated in
+        ``privacy.json``.
 
     Returns
     -------
@@ -75,6 +83,12 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if pseudonymise:
+        tables = privacy.pseudonymise_tables(tables)
+        if severity_draws is not None:
+            severity_draws = severity_draws.set_axis(
+                privacy.pseudonymise(severity_draws.index.to_series(), prefix=privacy.PERSON_COLUMNS["inspector_id"]),
+                axis=0)
     complaints = tables["complaints"]
     inspections, judgements, schools = (tables.get("inspections"), tables.get("judgements"), tables.get("schools"))
     snap = pd.Timestamp(snapshot_date) if snapshot_date is not None else default_snapshot(complaints)
@@ -87,7 +101,7 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
 
     # 1. upheld rates
     rates = upheld_rates(complaints, inspections, judgements, schools)
-    export_csv(rates, out / "complaints_upheld_rates.csv", min_n)
+    export_csv(rates, out / "complaints_upheld_rates.csv", min_n, pseudonymise=pseudonymise)
     overall = rates[rates["dimension"] == "overall"].iloc[0]
     md.append("### How often are complaints upheld?\n")
     line = (f"Of {int(overall.n):,} decided complaints (open and withdrawn ones excluded), "
@@ -133,7 +147,7 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
     # 2. complaint rates by grade
     if inspections is not None and judgements is not None:
         crate = complaint_rates(complaints, inspections, judgements, schools, by="grade")
-        export_csv(crate, out / "complaints_rate_by_grade.csv", min_n)
+        export_csv(crate, out / "complaints_rate_by_grade.csv", min_n, pseudonymise=pseudonymise)
         plot_rates(crate, "grade", out / "complaints_rate_by_grade.png", min_n,
                    title="Share of inspections complained about, by grade awarded (90% intervals)",
                    xlabel="share of inspections with at least one complaint")
@@ -151,8 +165,8 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
 
     # 3. time to closure
     closure = time_to_closure(complaints, snap)
-    export_csv(closure.medians, out / "complaints_time_to_closure_medians.csv", min_n)
-    export_csv(closure.curves, out / "complaints_time_to_closure_curves.csv", min_n)
+    export_csv(closure.medians, out / "complaints_time_to_closure_medians.csv", min_n, pseudonymise=pseudonymise)
+    export_csv(closure.curves, out / "complaints_time_to_closure_curves.csv", min_n, pseudonymise=pseudonymise)
     plot_time_to_closure(closure, out / "complaints_time_to_closure.png", min_n)
     md.append("\n### How long do complaints take to close?\n")
     md.append("Kaplan-Meier curves: complaints still open at the snapshot count for as long as they have been "
@@ -174,7 +188,7 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
     # 4. severity
     if severity_draws is not None and inspections is not None:
         sev = complaints_vs_severity(complaints, inspections, severity_draws, judgements)
-        export_csv(sev, out / "complaints_vs_severity.csv", min_n)
+        export_csv(sev, out / "complaints_vs_severity.csv", min_n, pseudonymise=pseudonymise)
         plot_severity(sev, out / "complaints_vs_severity.png",
                       title="Complaints and lead-inspector severity" + (" (simulated inspectors)" if simulated else ""))
         md.append("\n### Do harsher inspectors attract more complaints?\n")
