@@ -54,12 +54,11 @@ def tables_with(table: str) -> tuple[str, dict[str, pd.DataFrame]]:
 
 
 def pseudonym_key() -> str:
-    """This session's key for pseudonymous inspector ids (never stored outside the session)."""
-    if "pseudonym_key" not in st.session_state:
-        import secrets
+    """This installation's secret key for pseudonymous ids (the command line's too, so pseudonyms match;
+    kept on this machine, never shown or exported): :func:`inspect_audit.privacy.pseudonym_key`."""
+    from inspect_audit.privacy import pseudonym_key as installation_key
 
-        st.session_state["pseudonym_key"] = secrets.token_hex(16)
-    return st.session_state["pseudonym_key"]
+    return installation_key()
 
 
 def figure(draw, *args) -> bytes:

@@ -51,3 +51,23 @@ def test_unknown_inspection_and_plain_words(fitted):
     with pytest.raises(KeyError):
         build_pack(data.tables(), model, "no-such-inspection")
     assert in_ten(0.7) == "about 7 in 10" and in_ten(0.99) == "nearly all"
+
+
+def test_pack_pseudonyms_use_the_installation_secret_key(fitted, tmp_path, pseudonym_key_file):
+    import hashlib
+    import hmac
+
+    import pandas as pd
+
+    from inspect_audit.privacy import pseudonymise
+
+    data, model = fitted
+    inspection = data.complaints["inspection_id"].iloc[0]
+    lead = data.inspections.set_index("inspection_id").loc[inspection, "lead_inspector_id"]
+    pack = build_pack(data.tables(), model, inspection)  # no key given: the installation's secret key
+    shown = pack.tables["Lead inspector's estimated severity"]["inspector_id"].iloc[0]
+    assert shown == pseudonymise(pd.Series([lead])).iloc[0] and len(shown) == len("Inspector-") + 16
+    public = hmac.new(b"evidence-pack", lead.encode(), hashlib.sha256).hexdigest()[:6].upper()
+    assert public not in shown
+    html = pack.to_html()
+    assert pseudonym_key_file.read_text().strip() not in html and lead not in html

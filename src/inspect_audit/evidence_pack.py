@@ -5,7 +5,8 @@ inspector-effects model expects for this school under a typical inspector; the l
 inspector's estimated severity relative to peers; grades of similar schools; complaint
 outcomes for comparable inspections; stakeholder survey evidence for the school. Exported as
 HTML (tables and charts embedded) and PDF, stamped with data version, model version, seed and date.
-Inspector identities are pseudonymised unless the caller passes ``pseudonymise=False``.
+Inspector identities are pseudonymised with this installation's secret key unless the caller passes
+``pseudonymise_ids=False``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from inspect_audit import __version__, schemas
-from inspect_audit.privacy import MIN_N, pseudonymise, suppress
+from inspect_audit.privacy import MIN_N, key_id, pseudonymise, suppress
 
 CI_LEVEL = 0.90
 N_SIMILAR = 50
@@ -190,8 +191,13 @@ def _survey_evidence(tables: dict[str, pd.DataFrame], urn: str, min_responses: i
 
 
 def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, pseudonymise_ids: bool = True,
-               key: str = "evidence-pack", min_n: int = MIN_N, seed: int = 0) -> EvidencePack:
-    """Assemble the evidence pack for ``inspection_id`` from validated tables and a fitted InspectorModel."""
+               key: str | None = None, min_n: int = MIN_N, seed: int = 0) -> EvidencePack:
+    """Assemble the evidence pack for ``inspection_id`` from validated tables and a fitted InspectorModel.
+
+    Inspector ids are shown as pseudonyms keyed with ``key`` (default: this installation's secret,
+    :func:`~inspect_audit.privacy.pseudonym_key`; ids that are already pseudonyms stay as they are), unless
+    ``pseudonymise_ids=False``; the stamp says which.
+    """
     inspections = tables["inspections"].set_index("inspection_id")
     if inspection_id not in inspections.index:
         raise KeyError(f"inspection {inspection_id!r} is not in the inspections table")
@@ -274,7 +280,7 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
              "model": f"inspect_audit {__version__} InspectorModel ({diag['fit'].get('sampler', '')}, "
                       f"{diag['fit'].get('chains')} chains x {diag['fit'].get('draws')} draws, converged: {diag['ok']})",
              "seed": str(diag["fit"].get("seed", seed)), "date": f"{pd.Timestamp.now():%Y-%m-%d %H:%M}",
-             "identities": "pseudonymised" if pseudonymise_ids else "as in the data"}
+             "identities": (f"pseudonymised (key id {key_id(key)})" if pseudonymise_ids else "as in the data")}
     return EvidencePack(inspection_id=inspection_id, sentences=sentences, tables=out_tables, figures=figures,
                         stamp=stamp, warnings=warnings)
 
