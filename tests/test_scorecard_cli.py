@@ -16,6 +16,10 @@ from inspect_audit.scorecard.report import demo_section
 
 @pytest.fixture(scope="module")
 def subset():
+    return england_subset()
+
+
+def england_subset() -> dict[str, pd.DataFrame]:
     """About 600 schools (every tenth EIF-inspected primary or secondary), all tables consistent."""
     t = load_england()
     eif = t["inspections"][t["inspections"]["framework"] == "eif_2019"]["urn"]

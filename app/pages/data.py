@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_state import BUNDLED, bundled_tables, current_tables, use_tables
 from inspect_audit import schemas
+from inspect_audit.export import csv_bytes, describe
 from inspect_audit.validation import validate
 
 st.title("Data")
@@ -44,8 +45,9 @@ else:
             errors["file"] = errors["file"].map(lambda p: Path(p).name)
             st.error(f"{len(errors)} problem(s) found; the files were not used. Fix them and upload again.")
             st.dataframe(errors, hide_index=True, use_container_width=True)
-            st.download_button("Download the problems as CSV", errors.to_csv(index=False),
-                               file_name="validation_errors.csv", mime="text/csv")
+            data, done = csv_bytes(errors, min_n=None)
+            st.download_button("Download the problems as CSV", data, file_name="validation_errors.csv",
+                               mime="text/csv", help=describe(done))
 
 label, tables = current_tables()
 st.subheader("In use now")

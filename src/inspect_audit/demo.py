@@ -23,6 +23,7 @@ from typing import Callable
 import pandas as pd
 
 from inspect_audit import __version__, workspace
+from inspect_audit.export import write_csv
 from inspect_audit.validation import ValidationReport
 
 Section = dict  # {"title": str, "markdown": str, "summary": list[str]}
@@ -92,7 +93,7 @@ def section_england_deprivation(ctx: DemoContext) -> Section:
     grades, scale = area_grades(ctx.england, "overall_effectiveness")
     grades = grades[grades["phase"].isin(["primary", "secondary"])]
     shares = grade_shares(grades, scale, by=["phase", "fsm_quintile"])
-    shares.to_csv(ctx.out_dir / "england_grade_shares_by_fsm_quintile.csv", index=False)
+    write_csv(shares, ctx.out_dir / "england_grade_shares_by_fsm_quintile.csv", min_n=None)  # counts of schools
     outstanding = shares[shares["grade"] == scale.codes[0]]
     good = boundary_shares(grades, scale, "good_or_better", by=["phase", "fsm_quintile"])
     plot_shares_by_group(outstanding, x="fsm_quintile", facet="phase",

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from inspect_audit.scorecard.indicators import indicator_summary, indicator_table
     from inspect_audit.scorecard.plots import plot_band_probabilities, plot_rank_intervals
     from inspect_audit.scorecard.reliability import headline_base_rate, reliability_comparison
-    from inspect_audit.scorecard.report import _md_table, uncertainty_headlines
+    from inspect_audit.scorecard.report import _md_table, uncertainty_headlines, write_table as write
     from inspect_audit.scorecard.sensitivity import effective_weights, sobol_indices
     from inspect_audit.scorecard.simulate import simulate_composites
     from inspect_audit.scorecard.spec import SpecError, load_spec
@@ -90,27 +90,27 @@ def run(args: argparse.Namespace) -> int:
     if ind.empty:
         print("no school has enough indicators to be scored", file=sys.stderr)
         return EXIT_INVALID
-    indicator_summary(ind, spec).to_csv(out / "indicators.csv", index=False)
-    ind.to_csv(out / "indicator_table.csv", index=False)
-    nominal_composite(ind, spec).to_csv(out / "nominal.csv", index=False)
+    write(indicator_summary(ind, spec), out / "indicators.csv")
+    write(ind, out / "indicator_table.csv")
+    write(nominal_composite(ind, spec), out / "nominal.csv")
     sim = simulate_composites(ind, spec, n_rep=args.reps, seed=args.seed)
-    sim.summary.to_csv(out / "schools.csv", index=False)
-    sim.replicates.to_csv(out / "replicates.csv", index=False)
+    write(sim.summary, out / "schools.csv")
+    write(sim.replicates, out / "replicates.csv")
     plot_rank_intervals(sim.summary, spec.labels, f"{spec.name}: 90% rank intervals", out / "rank_intervals.png")
     plot_band_probabilities(sim.summary, spec.labels, f"{spec.name}: band probabilities", out / "band_probabilities.png")
     eff = effective_weights(ind, spec)
-    eff.to_csv(out / "effective_weights.csv", index=False)
+    write(eff, out / "effective_weights.csv")
     lines = [f"# {spec.name}", "", f"Data: {source}. Replicates: {args.reps:,}; seed {args.seed}.", ""]
     if args.sobol > 0:
         sob = sobol_indices(ind, spec, n_base=args.sobol, seed=args.seed)
-        sob.to_csv(out / "sobol.csv", index=False)
+        write(sob, out / "sobol.csv")
         lines += ["## Sobol indices", "", _md_table(sob[["output", "group", "S1", "S1_lo", "S1_hi", "ST"]]), ""]
     if "judgements" in tables:
         rel = reliability_comparison(ind, spec, headline_reliability=args.headline_reliability,
                                      base_rate=headline_base_rate(tables))
     else:
         rel = reliability_comparison(ind, spec, headline_reliability=args.headline_reliability)
-    rel.to_csv(out / "reliability.csv", index=False)
+    write(rel, out / "reliability.csv")
     h = uncertainty_headlines(sim)
     lines += ["## Uncertainty", "",
               f"{h['n_schools']:,} schools; median 90% rank interval {h['median_interval_width']:,.0f} places "

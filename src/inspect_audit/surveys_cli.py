@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from inspect_audit import schemas
+from inspect_audit.export import write_csv
 from inspect_audit.validation import validate
 from inspect_audit.validation_cli import EXIT_INVALID, _print_report
 
@@ -73,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     results = analyse(tables, min_responses=args.min_responses, n_boot=args.boot, seed=args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in results.items():
-        frame.to_csv(out / f"surveys_{name}.csv", index=False)
+    for name, frame in results.items():  # groups under --min-responses are withheld by the analysis itself
+        write_csv(frame, out / f"surveys_{name}.csv", min_n=None)
     print(f"read {source}; minimum {args.min_responses} respondents per result")
     if str(args.data) == "bundled":
         from inspect_audit.bundled import ATTRIBUTION

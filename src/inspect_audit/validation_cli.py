@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 
 from inspect_audit import workspace
+from inspect_audit.export import add_pseudonymise_option, write_csv
 from inspect_audit.validation import ValidationReport, validate
 
 EXIT_INVALID = 1
@@ -46,12 +47,13 @@ def run_validate(args: argparse.Namespace) -> int:
     report = validate(_paths(args))
     _print_report(report, args.json, args.max_errors)
     if args.errors_csv:
-        report.errors().to_csv(args.errors_csv, index=False)
+        write_csv(report.errors(), args.errors_csv, pseudonymise=not args.no_pseudonymise, min_n=None)
     return 0 if report.ok else EXIT_INVALID
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    result = workspace.ingest(_paths(args), args.workspace, rejects_dir=args.rejects)
+    result = workspace.ingest(_paths(args), args.workspace, rejects_dir=args.rejects,
+                              pseudonymise=not args.no_pseudonymise)
     _print_report(result.report, args.json, args.max_errors)
     if not result.ok:
         print(f"Nothing was written to {args.workspace}. Rejected rows and reasons: "
@@ -71,6 +73,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--max-errors", type=int, default=50, help="errors to print (default 50)")
     parser.add_argument("--errors-csv", help="also write every error to this CSV file")
+    add_pseudonymise_option(parser)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

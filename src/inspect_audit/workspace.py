@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit import schemas
+from inspect_audit.export import write_csv
 from inspect_audit.validation import ValidationReport, validate
 
 _SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
@@ -90,13 +91,13 @@ def _key_collisions(report: ValidationReport, existing: dict[str, pd.DataFrame])
                            "key: already in the workspace (ingest adds rows; it never overwrites)")
 
 
-def _write_rejects(report: ValidationReport, rejects_dir: Path) -> None:
-    rejects_dir.mkdir(parents=True, exist_ok=True)
-    report.errors().to_csv(rejects_dir / "errors.csv", index=False)
+def _write_rejects(report: ValidationReport, rejects_dir: Path, pseudonymise: bool = True) -> None:
+    """Errors and rejected rows through the one writer (person ids pseudonymised, formula cells neutralised)."""
+    write_csv(report.errors(), rejects_dir / "errors.csv", pseudonymise=pseudonymise, min_n=None)
     for table in report.tables:
         bad = report.bad_rows(table)
         if len(bad):
-            bad.to_csv(rejects_dir / f"{table}.rejects.csv", index=False)
+            write_csv(bad, rejects_dir / f"{table}.rejects.csv", pseudonymise=pseudonymise, min_n=None)
 
 
 def _sha256(path: Path) -> str:
@@ -104,8 +105,13 @@ def _sha256(path: Path) -> str:
 
 
 def ingest(paths: list[str | Path] | dict[str, str | Path], workspace: str | Path,
-           rejects_dir: str | Path | None = None) -> IngestResult:
-    """Validate a batch of files and, only if all of it is valid, store it in one transaction."""
+           rejects_dir: str | Path | None = None, pseudonymise: bool = True) -> IngestResult:
+    """Validate a batch of files and, only if all of it is valid, store it in one transaction.
+
+    A batch with any problem writes nothing; its errors and rejected rows go to ``rejects_dir`` (default
+    ``WORKSPACE.rejects/``) through :func:`inspect_audit.export.write_csv`: person ids pseudonymised unless
+    ``pseudonymise=False``, formula-like cells neutralised, ``privacy.json`` beside them.
+    """
     workspace = Path(workspace)
     rejects_dir = Path(rejects_dir) if rejects_dir else workspace.with_name(workspace.stem + ".rejects")
     existing = load_tables(workspace) if workspace.is_file() else {}
@@ -113,7 +119,7 @@ def ingest(paths: list[str | Path] | dict[str, str | Path], workspace: str | Pat
     _key_collisions(report, existing)
     result = IngestResult(report=report)
     if not report.ok:
-        _write_rejects(report, rejects_dir)
+        _write_rejects(report, rejects_dir, pseudonymise)
         result.rejects_dir = rejects_dir
         return result
     con = connect(workspace)

@@ -11,6 +11,7 @@ from inspect_audit import schemas
 from inspect_audit.agreement.decisions import decision_consistency, paired_study_interval, rater_type_agreement
 from inspect_audit.agreement.gtheory import d_study, g_study, raters_needed
 from inspect_audit.agreement.table import agreement_table, to_wide
+from inspect_audit.export import write_csv
 from inspect_audit.plots import plot_d_study, plot_estimates
 
 HEADLINE = ["percent_agreement", "fleiss_kappa", "fleiss_kappa_quadratic", "gwet_ac1", "gwet_ac2_quadratic",
@@ -67,19 +68,19 @@ def demo_section(ratings: pd.DataFrame, out_dir: Path, seed: int = 0, n_boot: in
     scale = schemas.scale("legacy_4")
     wide = paired_matrix(ratings)
     table = agreement_table(wide, list(scale.codes), n_boot=n_boot, seed=seed)
-    table.to_csv(out_dir / "agreement_coefficients.csv", index=False)
+    write_csv(table, out_dir / "agreement_coefficients.csv", min_n=None)
     headline = table.set_index("statistic").loc[HEADLINE].reset_index()
 
     inspectors = ratings[(ratings["area"] == AREA) & (ratings["rater_type"] == "inspector")]
     decisions = decision_consistency(inspectors, scale, seed=seed)
-    decisions.to_csv(out_dir / "agreement_decision_consistency.csv", index=False)
+    write_csv(decisions, out_dir / "agreement_decision_consistency.csv", min_n=None)
     plot_estimates(decisions.assign(decision=decisions["statistic"].map(DECISION_LABELS)), "decision",
                    "Do two inspectors reach the same decision? (simulated, 90% intervals)",
                    "share of paired inspections agreeing", out_dir / "agreement_by_boundary.png")
 
     g = g_study(wide.to_numpy(), design="nested", n_boot=n_boot, seed=seed)
     d = d_study(g, range(1, 9))
-    d.to_csv(out_dir / "agreement_d_study.csv", index=False)
+    write_csv(d, out_dir / "agreement_d_study.csv", min_n=None)
     plot_d_study(d, "How many inspectors would make a grade reliable? (simulated)", out_dir / "agreement_d_study.png")
     needed = raters_needed(g, 0.8, "phi")
 

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from inspect_audit.export import write_csv  # noqa: E402
 from inspect_audit.plots import plot_estimates  # noqa: E402
 from inspect_audit.surveys.analysis import analyse  # noqa: E402
 from inspect_audit.surveys.perspectives import RATING  # noqa: E402
@@ -138,10 +139,9 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
     eng = analyse({k: v for k, v in england_tables.items()
                    if k in ("survey_items", "survey_aggregates", "judgements", "inspections", "schools")},
                   min_responses=min_responses, n_boot=n_boot, seed=seed)
-    for name, frame in sim.items():
-        frame.to_csv(out_dir / f"surveys_sim_{name}.csv", index=False)
-    for name, frame in eng.items():
-        frame.to_csv(out_dir / f"surveys_england_{name}.csv", index=False)
+    for prefix, results in (("sim", sim), ("england", eng)):  # small groups are withheld by the analysis
+        for name, frame in results.items():
+            write_csv(frame, out_dir / f"surveys_{prefix}_{name}.csv", min_n=None)
     truth = simulated.truth.get("survey", {})
 
     # --- reliability
