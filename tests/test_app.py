@@ -84,6 +84,7 @@ def test_inspector_page_labels_an_unconverged_fit_and_flags_nobody(app, quick_fi
     assert "UNUSABLE FIT" in app.error[0].value  # 2 x 300 draws cannot pass ESS >= 400
     table = next(d.value for d in app.dataframe if "p_severe" in d.value.columns)
     assert (table["flag"] == "").all() and table["inspector_id"].str.startswith("Inspector-").all()
+    assert len(table) and (table["n_inspections"] >= 10).all()  # fewer inspections: not shown, not downloadable
     assert (table["ci_low"] <= table["mean"]).all() and (table["mean"] <= table["ci_high"]).all()
 
 

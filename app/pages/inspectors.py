@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_state import SIMULATED, model_for, pseudonym_key, tables_with
-from inspect_audit.privacy import pseudonymise
+from app_state import SIMULATED, model_for, tables_with
+from inspect_audit.export import describe, protect
 
 st.title("Inspector effects and fairness")
 label, tables = tables_with("inspectors")
@@ -40,11 +40,11 @@ for col, (stat, name, fmt) in zip(cols, [("icc_inspector_total", "Share of grade
                     f"n = {diag['data']['n']['inspections']:,} inspections, {diag['data']['n']['inspectors']} inspectors")
 
 st.subheader("Each inspector's estimated severity")
-effects = model.inspector_effects()
 show_names = st.toggle("Show inspector identities (your own data only)", value=False, key="ins_names",
                        disabled=label == SIMULATED)
-if not show_names:
-    effects = effects.assign(inspector_id=pseudonymise(effects["inspector_id"], pseudonym_key()))
+# what is shown (and offered for download by the table) passes the one writer: pseudonyms unless switched off,
+# inspectors with fewer than privacy.MIN_N inspections left out
+effects, shown = protect(model.inspector_effects(), pseudonymise=not show_names, n_col="n_inspections")
 ordered = effects.sort_values("mean").reset_index(drop=True)
 chart = pd.DataFrame({"inspector (ordered by severity)": ordered.index, "severity": ordered["mean"],
                       "low": ordered["ci_low"], "high": ordered["ci_high"],
@@ -60,6 +60,7 @@ st.altair_chart(
      + base.mark_point(filled=True, size=18).encode(y="severity:Q", color="flag:N",
                                                      tooltip=["severity:Q", "low:Q", "high:Q", "flag:N"])),
     use_container_width=True)
+st.caption(describe(shown))
 st.caption("Caterpillar plot: each inspector's severity with its 90% interval. An inspector is flagged only when the "
            "probability of being beyond the practical threshold exceeds 0.9 and the set of flags passes a Bayesian "
            "false-discovery rule; rank intervals, not ranks, are in the table.")
