@@ -77,14 +77,14 @@ def fit_settings() -> dict:
     import os
 
     if os.environ.get("INSPECT_AUDIT_APP_FIT") == "quick":
-        return {"chains": 2, "tune": 300, "draws": 300, "seed": 1}
-    return {"chains": 4, "tune": 1000, "draws": 1000, "seed": 1}
+        return {"chains": 2, "tune": 300, "draws": 300, "seed": 1, "repair": False}
+    return {"chains": 4, "tune": 500, "draws": 1000, "seed": 1, "repair": True}
 
 
 @st.cache_resource(show_spinner="Fitting the inspector-effects model (about a minute the first time) ...",
                    max_entries=4)
 def fitted_model(tables: dict[str, pd.DataFrame], chains: int, tune: int, draws: int, seed: int,
-                 area: str = "overall_effectiveness", options: tuple = ()):
+                 area: str = "overall_effectiveness", options: tuple = (), repair: bool = True):
     """The inspector-effects model fitted to these tables (keyed on the data, so sessions never share fits
     of different data); ``options``: extra ``InspectorModel`` settings as (name, value) pairs."""
     import warnings
@@ -94,7 +94,7 @@ def fitted_model(tables: dict[str, pd.DataFrame], chains: int, tune: int, draws:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return InspectorModel(area=area, **dict(options)).fit(tables, chains=chains, tune=tune, draws=draws,
-                                                              seed=seed, progress=False)
+                                                              seed=seed, progress=False, repair=repair)
 
 
 def model_for(tables: dict[str, pd.DataFrame], options: tuple = ()):

@@ -31,7 +31,7 @@ def small_data():
 def tiny_fit(small_data):
     """2 chains x 20 draws: must fail the gates."""
     with pytest.warns(ConvergenceWarning, match="DID NOT CONVERGE"):
-        model = InspectorModel().fit(small_data, chains=2, tune=20, draws=20, seed=5, progress=False)
+        model = InspectorModel().fit(small_data, chains=2, tune=20, draws=20, seed=5, progress=False, repair=False)
     return model
 
 
@@ -96,26 +96,36 @@ def test_design_rejects_binary_area(small_data):
         build_design(small_data, area="safeguarding")
 
 
-def test_year_centring_chosen_by_cell_size(small_data):
+def test_year_effects_resolved_by_cells_and_information(small_data):
+    """Few cells (every real dataset) -> fixed effects; many thin cells -> hierarchical, non-centred;
+    many large cells -> fixed; one cell -> none. The threshold constants are the rule's boundaries."""
     from dataclasses import replace
 
-    from inspect_audit.inspectors.model import CENTRED_YEAR_MIN_ROWS, year_effects_centred
+    from inspect_audit.inspectors.model import (FIXED_YEAR_MIN_MEDIAN_ROWS, HIERARCHICAL_YEAR_MIN_CELLS,
+                                                resolve_year_effects)
 
     d = build_design(small_data)
-    counts = np.bincount(d.year_idx, minlength=len(d.year_cells))
-    assert counts.min() < CENTRED_YEAR_MIN_ROWS  # small data: some cell too thin to centre
-    assert year_effects_centred(d) is False
-    # the same cells weighted (weights count inspections) to just above and just below the threshold
-    at = replace(d, weights=(CENTRED_YEAR_MIN_ROWS + 0.5) / counts[d.year_idx])
-    assert year_effects_centred(at) is True
-    just_below = replace(d, weights=(CENTRED_YEAR_MIN_ROWS - 0.5) / counts[d.year_idx])
-    assert year_effects_centred(just_below) is False
-    assert year_effects_centred(d, True) is True and year_effects_centred(at, False) is False
-    with pytest.raises(ValueError, match="centered_year"):
-        InspectorModel(centered_year="yes")
+    assert 1 < len(d.year_cells) < HIERARCHICAL_YEAR_MIN_CELLS
+    assert resolve_year_effects(d)[0] == "fixed"
+    # spread the rows over many cells: thin cells are pooled, large ones are not
+    T = HIERARCHICAL_YEAR_MIN_CELLS
+    many = replace(d, year_cells=np.array([f"{2000 + k}/x" for k in range(T)]), year_idx=np.arange(d.n_obs) % T)
+    per_cell = d.n_obs / T
+    assert (resolve_year_effects(many)[0] == "fixed") == (per_cell >= FIXED_YEAR_MIN_MEDIAN_ROWS)
+    thin = replace(many, weights=np.full(d.n_obs, (FIXED_YEAR_MIN_MEDIAN_ROWS - 1) / per_cell))
+    assert resolve_year_effects(thin)[0] == "non_centred"
+    thick = replace(many, weights=np.full(d.n_obs, (FIXED_YEAR_MIN_MEDIAN_ROWS + 1) / per_cell))
+    assert resolve_year_effects(thick)[0] == "fixed"
+    one = replace(d, year_cells=np.array(["2019/eif_2019"]), year_idx=np.zeros(d.n_obs, dtype=int))
+    assert resolve_year_effects(one)[0] == "none" and resolve_year_effects(one, "centred")[0] == "none"
+    assert resolve_year_effects(d, "centred") == ("centred", "chosen by the user")
+    with pytest.raises(ValueError, match="year_effects"):
+        InspectorModel(year_effects="yes")
     # the estimator builds the resolved parameterisation
-    assert "year_raw" in InspectorModel(centered_year=True).build_model(d).named_vars
-    assert "z_year" in InspectorModel().build_model(d).named_vars
+    assert "year_raw" in InspectorModel(year_effects="centred").build_model(d).named_vars
+    assert "z_year" in InspectorModel(year_effects="non_centred").build_model(d).named_vars
+    fixed = InspectorModel().build_model(d)
+    assert "year_effect" in [v.name for v in fixed.free_RVs] and "z_year" not in fixed.named_vars
 
 
 # ---------------------------------------------------------------------- tiny fit (gate)
@@ -195,6 +205,12 @@ def test_save_and_load_round_trip(tiny_fit, tmp_path):
     assert diag["ok"] is False and diag["data"]["n"]["inspectors"] == 15
     vp = json.loads((tmp_path / "fit" / "variance_partition.json").read_text())
     assert vp["ci_prob"] == 0.9 and {r["statistic"] for r in vp["rows"]} >= {"icc_inspector", "sd_inspector"}
+    rows = {r["statistic"]: r for r in vp["rows"]}
+    for key in ("sd_inspector", "icc_inspector", "median_odds_ratio"):  # the documented contract (issue 4)
+        assert set(vp[key]) == {"mean", "ci_low", "ci_high"}
+        assert vp[key]["ci_low"] <= vp[key]["mean"] <= vp[key]["ci_high"]
+        assert vp[key]["mean"] == rows[key]["mean"]
+    assert vp["n_inspectors"] == 15 and vp["converged"] is False
     iid = tiny_fit.design_.inspection_id[7]
     a, b = tiny_fit.counterfactual(iid), loaded.counterfactual(iid)
     pd.testing.assert_frame_equal(a, b)

@@ -107,7 +107,8 @@ def test_draws_follow_the_model_probabilities():
     assert np.all(np.abs(share - p) < 4 * se)
 
 
-@pytest.mark.parametrize("options", [{}, {"consistency": True, "random_slope": True, "centered_year": True},
+@pytest.mark.parametrize("options", [{}, {"consistency": True, "random_slope": True, "year_effects": "centred"},
+                                     {"year_effects": "fixed"},
                                      {"weighted": True}])
 def test_fused_model_equals_ordered_logistic_model(options):
     """Whole-model logp and gradient, fused kernel vs pm.OrderedLogistic; ``weighted``: rows with weights

@@ -23,7 +23,7 @@ with st.form("fit_form"):
     seed = d.number_input("Seed", 0, 2**31 - 1, int(current["seed"]), key="me_seed")
     if st.form_submit_button("Fit with these settings"):
         st.session_state["fit_settings"] = {"chains": int(chains), "tune": int(tune), "draws": int(draws),
-                                            "seed": int(seed)}
+                                            "seed": int(seed), "repair": bool(current.get("repair", True))}
 
 model = model_for(tables)
 diag = model.diagnostics()
@@ -39,6 +39,11 @@ st.dataframe(pd.DataFrame(rows, columns=["check", "value", "gate", "passed"]), h
 (st.success if diag["ok"] else st.error)(
     "All gates passed: results may be reported." if diag["ok"] else
     "UNUSABLE FIT: at least one gate failed; nothing is flagged. Increase draws or chains.")
+if diag.get("repair"):
+    st.subheader("What the fit did to converge")
+    st.dataframe(pd.DataFrame([{"run": e["run"], "why": e["why"], "what was done": e["what"],
+                                "chains so far": e["chains_total"], "seconds": round(e["seconds"]),
+                                "gates passed": e["result"]["ok"]} for e in diag["repair"]]), hide_index=True)
 st.caption(f"Fit: {diag['fit']}; timing: {diag['timing']}.")
 with st.expander("Data used (connected component, dropped rows)"):
     st.json(diag["data"])

@@ -307,7 +307,8 @@ class ContextModel:
             t0 = time.perf_counter()
             padded, mask = _pad(d, cov_union, T_max)
             model = build_model(padded, marginalise_single=False, marginal_cutpoints=False, anchored=True,
-                                cutpoint_anchor=anchor, centered_year=True, year_mask=mask, zero_sum=True)
+                                cutpoint_anchor=anchor, year_effects="centred" if T_max > 1 else "none",
+                                year_mask=mask, zero_sum=True)
             if progress:
                 print(f"context model {phase}/{est}: {d.info['n']['inspections']} inspections "
                       f"({d.n_obs} distinct rows), {len(d.cov_names)} covariates, {len(d.year_cells)} year "
@@ -398,7 +399,8 @@ class ContextModel:
         """Effects on the chance of a better grade (positive = better), per phase and estimand.
 
         Rows: ``fsm_quintile`` on the logit scale (per quintile more deprived) and on the probability
-        scale (outcome ``outstanding`` and ``good_or_better``: average change in the probability when
+        scale (outcome ``outstanding`` and ``good_or_better``, on report cards ``exceptional`` and
+        ``expected_or_better``: the scale's best grade and boundary; average change in the probability when
         every inspection's school is moved from FSM quintile 1 to 5, other covariates and years as
         observed); ``progress`` (direct only; logit per SD and P(good or better) per +1 SD);
         ``size`` (per SD of log pupils), region levels vs the most common region, missing indicators,
@@ -419,8 +421,10 @@ class ContextModel:
             out.append(self._row("fsm_quintile", fit, "logit", "", beta[:, kf],
                                  f"log-odds of a better grade per FSM quintile more deprived ({est}; {adj})"))
             qs = self._quintile_shares(fit)
-            out.append(self._row("fsm_quintile", fit, "probability", "outstanding", qs[5][:, K - 1] - qs[1][:, K - 1],
-                                 f"change in P(Outstanding), FSM quintile 1 -> 5 ({est})"))
+            best = schemas.scale(d.scale).labels[0]  # Outstanding (legacy_4), Exceptional (report_card_5)
+            out.append(self._row("fsm_quintile", fit, "probability", best.lower().replace(" ", "_"),
+                                 qs[5][:, K - 1] - qs[1][:, K - 1],
+                                 f"change in P({best}), FSM quintile 1 -> 5 ({est})"))
             out.append(self._row("fsm_quintile", fit, "probability", good,
                                  qs[5][:, m:].sum(axis=1) - qs[1][:, m:].sum(axis=1),
                                  f"change in P({good.replace('_', ' ')}), FSM quintile 1 -> 5 ({est})"))

@@ -47,7 +47,8 @@ def compute(idata, gates: dict | None = None) -> dict:
     """Diagnostics of a DataTree from ``pm.sample``, with the gate verdict in ``ok``."""
     g = {**GATES, **(gates or {})}
     post = _ds(idata["posterior"])
-    names = [n for n in CHECKED if n in post.data_vars]
+    # constants (no year effect when there is one year cell) have no R-hat: nothing to check
+    names = [n for n in CHECKED if n in post.data_vars and float(np.ptp(np.asarray(post[n].values))) > 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rhat = _ds(az.rhat(idata, var_names=names))
@@ -108,9 +109,22 @@ def explain(diag: dict) -> str:
     return "; ".join(parts) if parts else "all gates passed"
 
 
-def warn_if_failed(diag: dict, stacklevel: int = 3) -> None:
+def explain_repair(repair: list[dict]) -> str:
+    """What the runs of a fit tried, one clause per run (``InspectorModel.repair_``)."""
+    return "; ".join(f"run {e['run']}: {e['what']} -> {'passed' if e['result']['ok'] else 'failed'}"
+                     for e in repair)
+
+
+#: what a user can change when the repair's budget is spent (the CLI options of ``inspect-audit inspectors``)
+ADVICE = ("what you can change: a longer budget (--max-refits, --max-draws-factor), more tuning (--tune), "
+          "a higher target acceptance (--target-accept 0.99), another parameterisation (--year-effects fixed, "
+          "--centred), or a simpler model (drop --random-slope / --consistency)")
+
+
+def warn_if_failed(diag: dict, stacklevel: int = 3, repair: list[dict] | None = None) -> None:
+    """A :class:`ConvergenceWarning` naming the failed gates, what the repair tried, and what to change."""
     if not diag["ok"]:
+        tried = f" Tried: {explain_repair(repair)}." if repair else ""
         warnings.warn(
-            "INSPECTOR MODEL DID NOT CONVERGE: " + explain(diag) + ". No inspector is flagged; "
-            "rerun with more tuning/draws (e.g. chains=4, tune=1000, draws=1000) before using any result.",
-            ConvergenceWarning, stacklevel=stacklevel)
+            "INSPECTOR MODEL DID NOT CONVERGE: " + explain(diag) + ". No inspector is flagged." + tried + " "
+            + ADVICE[0].upper() + ADVICE[1:] + ".", ConvergenceWarning, stacklevel=stacklevel)

@@ -75,9 +75,9 @@ class InspectorModel:
     fused_likelihood : the grade likelihood and random-effect gathers as one vectorised numba kernel
         (default; same values and gradients, about twice as fast); ``False`` uses PyMC's
         ``OrderedLogistic`` (a cross-check, and the peer in ``benchmarks/inspectors_bench.py``).
-    centered_year : ``"auto"`` (default) chooses by data size: centred academic-year x framework effects
-        when every cell holds at least ``CENTRED_YEAR_MIN_ROWS`` inspections (the data then pin each cell
-        down and the centred form mixes sd_year better), non-centred otherwise; ``True``/``False`` force it.
+    year_effects : academic-year x framework effects: ``"auto"`` (default; :func:`.model.resolve_year_effects`:
+        fixed effects for the few cells of real data, hierarchical non-centred for many thin cells),
+        ``"fixed"``, ``"non_centred"`` or ``"centred"``.
     threshold : practical threshold delta (logits) for flags: flag when P(|severity| > delta)
         in one direction exceeds ``prob_threshold``.
     prob_threshold, fdr : flag rule: P > prob_threshold, then keep the largest set whose mean
@@ -105,11 +105,13 @@ class InspectorModel:
                  fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.9,
                  max_draws_summary: int = 1000, adaptation: str = "diag", marginal_cutpoints: bool = True,
                  zero_sum: bool = True, consistency: bool = False, partial_odds_fsm: bool = False,
-                 fused_likelihood: bool = True, centered_year: bool | str = "auto", gates: dict | None = None):
+                 fused_likelihood: bool = True, year_effects: str = "auto", gates: dict | None = None):
         if centered and random_slope:
             raise ValueError("the centred parameterisation is available only without random slope")
-        if centered_year not in (True, False, "auto"):
-            raise ValueError(f"centered_year must be True, False or 'auto', not {centered_year!r}")
+        from inspect_audit.inspectors.model import YEAR_EFFECTS
+
+        if year_effects not in YEAR_EFFECTS:
+            raise ValueError(f"year_effects must be one of {', '.join(YEAR_EFFECTS)}, not {year_effects!r}")
         self.area = area
         self.random_slope = random_slope
         self.progress = progress
@@ -128,67 +130,125 @@ class InspectorModel:
         self.consistency = consistency
         self.partial_odds_fsm = partial_odds_fsm
         self.fused_likelihood = fused_likelihood
-        self.centered_year = centered_year
+        self.year_effects = year_effects
         self.gates = {**diag_mod.GATES, **(gates or {})}
 
     _OPTIONS = ("area", "random_slope", "progress", "school_effect", "marginalise_single", "centered",
                 "threshold", "prob_threshold", "fdr", "ci_prob", "target_accept", "max_draws_summary", "adaptation",
                 "marginal_cutpoints", "zero_sum", "consistency", "partial_odds_fsm", "fused_likelihood",
-                "centered_year", "gates")
+                "year_effects", "gates")
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in self._OPTIONS}
 
     # ================================================================== fitting
-    def fit(self, data, chains: int = 4, tune: int = 1000, draws: int = 1000, seed: int | None = None,
-            *, progress: bool = True, cores: int | None = None, sampler: str = "nutpie") -> "InspectorModel":
-        """Build the design from the tables, sample with nutpie and run the convergence gates.
+    def fit(self, data, chains: int = 4, tune: int = 500, draws: int = 1000, seed: int | None = None,
+            *, progress: bool = True, cores: int | None = None, sampler: str = "nutpie",
+            repair: "RepairBudget | bool" = True) -> "InspectorModel":
+        """Build the design from the tables, sample with nutpie, run the gates and repair a failed fit.
 
-        ``data``: mapping of tables, a ``ValidationReport`` or ``SimulatedData``.
-        Emits a :class:`ConvergenceWarning` when a gate fails (flags are then all empty).
-        ``sampler="pymc"`` uses PyMC's own NUTS instead of nutpie (benchmarks only).
+        ``data``: mapping of tables, a ``ValidationReport`` or ``SimulatedData``. ``chains``, ``tune`` and
+        ``draws`` are the first run's; when a gate fails, :mod:`.repair` appends chains until the ESS gate is
+        met or refits with another parameterisation, target acceptance or adaptation, within ``repair``
+        (a :class:`~.repair.RepairBudget`; ``False``: one run only). Every run is listed in ``repair_``.
+        Emits a :class:`ConvergenceWarning` when the gates still fail (flags are then all empty).
+        ``sampler="pymc"`` uses PyMC's own NUTS instead of nutpie (benchmarks only; no repair).
         """
-        from inspect_audit.inspectors.model import sample, year_effects_centred
+        from inspect_audit.inspectors import repair as rp
+        from inspect_audit.inspectors.model import NutpieCache, resolve_year_effects, sample
 
         t0 = time.perf_counter()
         design = build_design(data, self.area, progress=self.progress, school_effect=self.school_effect)
         n = design.info["n"]
-        if progress:
-            conn = design.info["connectivity"]
-            print(f"inspector model: {n['inspections']} inspections, {n['inspectors']} inspectors, "
-                  f"{n['schools']} schools in the largest connected component "
-                  f"({conn['n_components']} component(s)); school effects: {design.info['school_effect']} "
-                  f"({n['school_effects']}); compiling...", file=sys.stderr, flush=True)
-        model = self.build_model(design)
+        say = (lambda msg: print(f"inspector model: {msg}", file=sys.stderr, flush=True)) if progress else (
+            lambda msg: None)
+        conn = design.info["connectivity"]
+        say(f"{n['inspections']} inspections, {n['inspectors']} inspectors, {n['schools']} schools in the largest "
+            f"connected component ({conn['n_components']} component(s)); school effects: "
+            f"{design.info['school_effect']} ({n['school_effects']})")
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))
-        idata = sample(model, chains=chains, tune=tune, draws=draws, seed=seed, target_accept=self.target_accept,
-                       adaptation=self.adaptation, progress=progress, cores=cores, sampler=sampler)
+        budget = repair if isinstance(repair, rp.RepairBudget) else rp.RepairBudget(
+            max_refits=3 if repair else 0, max_draws_factor=4.0 if repair else 1.0)
+        year_form, year_why = resolve_year_effects(design, self.year_effects)
+        state = rp.SamplerState(chains=chains, tune=tune, draws=draws, target_accept=self.target_accept,
+                                year_effects=year_form, centered=self.centered)
+        cache = NutpieCache()
+        self.repair_ = []
+        refits, run, idata, draws_used = 0, 0, None, 0
+        step = rp.Step("refit", "first run", f"year effects {year_form} ({year_why})", state)
+        while step.action != "stop":
+            t_run = time.perf_counter()
+            run_seed = int(np.random.SeedSequence([int(seed), run]).generate_state(1)[0] % (2**31)) if run else int(seed)
+            if step.action == "refit":
+                state = step.state
+                model = self.build_model(design, year_effects=state.year_effects, centered=state.centered)
+                say(f"run {run + 1}: {step.what}; {state.chains} chains x ({state.tune} tuning + {state.draws}) "
+                    f"draws, target acceptance {state.target_accept}; compiling and sampling...")
+                idata = sample(model, chains=state.chains, tune=state.tune, draws=state.draws, seed=run_seed,
+                               target_accept=state.target_accept, adaptation=self.adaptation, progress=progress,
+                               cores=cores, sampler=sampler, cache=cache)
+                draws_used += state.chains * state.draws
+                refits += run > 0
+            else:
+                say(f"run {run + 1}: {step.what}...")
+                more = sample(model, chains=step.extra_chains, tune=state.tune, draws=state.draws, seed=run_seed,
+                              target_accept=state.target_accept, adaptation=self.adaptation, progress=progress,
+                              cores=cores, sampler=sampler, cache=cache)
+                run_sampling = float(more["posterior"].attrs.get("sampling_time", np.nan))
+                idata = rp.combine_chains(idata, more)
+                draws_used += step.extra_chains * state.draws
+            if step.action == "refit":
+                run_sampling = float(idata["posterior"].attrs.get("sampling_time", np.nan))
+            diag = diag_mod.compute(idata, self.gates)
+            entry = {"run": run + 1, "action": step.action, "why": step.reason, "what": step.what,
+                     "chains_total": int(idata["posterior"].sizes["chain"]), "tune": state.tune, "draws": state.draws,
+                     "target_accept": state.target_accept, "year_effects": state.year_effects,
+                     "inspector_effects": "centred" if state.centered else "non_centred",
+                     "seconds": round(time.perf_counter() - t_run, 2),
+                     "sampling_seconds": round(run_sampling, 2), "result": rp.summary(diag)}
+            self.repair_.append(entry)
+            say(f"run {run + 1}: {diag_mod.explain(diag)}")
+            run += 1
+            if sampler != "nutpie" or not budget.max_refits and budget.max_draws_factor <= 1:
+                break
+            # the predictive check is part of the gates but costs a pass over the data: run it once sampling passes
+            if diag["ok"]:
+                break
+            step = rp.next_step(diag, idata, state, budget, refits=refits, draws_used=draws_used,
+                                draws_first=chains * draws, random_slope=self.random_slope)
+            if step.action == "stop":
+                entry["next"] = step.what
         wall = time.perf_counter() - t0
-        post_attrs = dict(idata["posterior"].attrs)
-        self.timing_ = {"wall_seconds": round(wall, 2),
-                        "sampling_seconds": round(float(post_attrs.get("sampling_time", np.nan)), 2)}
-        self.fit_settings_ = {"chains": chains, "tune": tune, "draws": draws, "seed": int(seed),
-                              "sampler": sampler, "centered_year": year_effects_centred(design, self.centered_year)}
+        self.timing_ = {"wall_seconds": round(wall, 2), "sampling_seconds": round(sum(
+            float(e["sampling_seconds"]) for e in self.repair_), 2)}
+        self.fit_settings_ = {"chains": int(idata["posterior"].sizes["chain"]), "tune": state.tune,
+                              "draws": state.draws, "seed": int(seed), "sampler": sampler,
+                              "target_accept": state.target_accept, "year_effects": state.year_effects,
+                              "year_effects_reason": year_why if state.year_effects == year_form else "repair",
+                              "inspector_effects": "centred" if state.centered else "non_centred",
+                              "runs": len(self.repair_), "repair_budget": {
+                                  "max_refits": budget.max_refits, "max_draws_factor": budget.max_draws_factor,
+                                  "max_target_accept": budget.max_target_accept}}
         self._set_posterior(design, idata)
-        if progress:
-            d = self.diagnostics_
-            print(f"inspector model: done in {wall:.0f} s (sampling {self.timing_['sampling_seconds']} s); "
-                  f"max R-hat {d['max_rhat']:.3f}, min ESS bulk {d['min_ess_bulk']:.0f}, "
-                  f"divergences {d['divergences']}: {'OK' if d['ok'] else 'NOT OK'}", file=sys.stderr, flush=True)
-        diag_mod.warn_if_failed(self.diagnostics_)
+        d = self.diagnostics_
+        say(f"done in {wall:.0f} s after {len(self.repair_)} run(s); max R-hat {d['max_rhat']:.3f}, min ESS bulk "
+            f"{d['min_ess_bulk']:.0f}, divergences {d['divergences']}: {'OK' if d['ok'] else 'NOT OK'}")
+        diag_mod.warn_if_failed(self.diagnostics_, repair=self.repair_)
         return self
 
-    def build_model(self, design: Design):
-        """The PyMC model of ``design`` with this estimator's options (year centring resolved)."""
-        from inspect_audit.inspectors.model import build_model, year_effects_centred
+    def build_model(self, design: Design, *, year_effects: str | None = None, centered: bool | None = None):
+        """The PyMC model of ``design`` with this estimator's options (year effects resolved for ``design``;
+        ``year_effects`` and ``centered`` override the options, as the repair does)."""
+        from inspect_audit.inspectors.model import build_model, resolve_year_effects
 
-        return build_model(design, random_slope=self.random_slope, centered=self.centered,
+        return build_model(design, random_slope=self.random_slope,
+                           centered=self.centered if centered is None else centered,
                            marginalise_single=self.marginalise_single,
                            marginal_cutpoints=self.marginal_cutpoints, zero_sum=self.zero_sum,
                            consistency=self.consistency, partial_odds_fsm=self.partial_odds_fsm,
                            fused_likelihood=self.fused_likelihood,
-                           centered_year=year_effects_centred(design, self.centered_year))
+                           year_effects=year_effects or resolve_year_effects(design, self.year_effects)[0])
 
     def _set_posterior(self, design: Design, idata) -> None:
         self.design_ = design
@@ -297,14 +357,15 @@ class InspectorModel:
     def _severity(self) -> np.ndarray:
         return -self._draws["inspector_effect"]  # (S, J), positive = harsher
 
-    def inspector_effects(self, threshold: float | None = None) -> pd.DataFrame:
+    def inspector_effects(self, threshold: float | None = None, *, ignore_gates: bool = False) -> pd.DataFrame:
         """One row per inspector: total severity w'gamma + a (positive = harsher, latent logits).
 
         Columns: inspector_id, n_inspections, mean, sd, ci_low, ci_high (equal-tailed,
         ``ci_prob``), characteristics_mean (the w'gamma part), p_severe = P(severity > delta),
         p_lenient = P(severity < -delta), mcse_p (Monte Carlo error of the larger of the two),
         rank_median, rank_ci_low, rank_ci_high (1 = harshest), flag ("severe", "lenient" or "").
-        Flags are all empty when the diagnostics gates fail.
+        Flags are all empty when the diagnostics gates fail (``ignore_gates=True``: the flag rule alone, for
+        calibration studies only).
         """
         self._check_fitted()
         delta = self.threshold if threshold is None else threshold
@@ -339,30 +400,22 @@ class InspectorModel:
             c_lo, c_hi = _interval(cons, self.ci_prob)
             frame["consistency_mean"], frame["consistency_ci_low"], frame["consistency_ci_high"] = \
                 cons.mean(axis=0), c_lo, c_hi
-        frame["flag"] = self._flags(p_sev, p_len, mcse)
+        frame["flag"] = self._flags(p_sev, p_len, mcse, ignore_gates)
         return frame
 
-    def _flags(self, p_sev: np.ndarray, p_len: np.ndarray, mcse: np.ndarray) -> np.ndarray:
-        flags = np.full(len(p_sev), "", dtype=object)
+    def _flags(self, p_sev: np.ndarray, p_len: np.ndarray, mcse: np.ndarray, ignore_gates: bool = False) -> np.ndarray:
+        from inspect_audit.inspectors.flagging import flag_rule
+
         self.flag_summary_ = {"n_severe": 0, "n_lenient": 0, "expected_false_flags": 0.0,
                               "threshold": self.threshold, "prob_threshold": self.prob_threshold,
                               "fdr": self.fdr, "suppressed": False}
-        if not self.diagnostics_["ok"]:
-            diag_mod.warn_if_failed(self.diagnostics_, stacklevel=4)
+        if not self.diagnostics_["ok"] and not ignore_gates:
+            diag_mod.warn_if_failed(self.diagnostics_, stacklevel=4, repair=getattr(self, "repair_", None))
             self.flag_summary_["suppressed"] = True
-            return flags
-        p = np.maximum(p_sev, p_len)
-        cand = np.flatnonzero((p > self.prob_threshold) & (mcse < self.gates["mcse_p_max"]))
-        cand = cand[np.argsort(-p[cand], kind="stable")]
-        if len(cand):
-            running = np.cumsum(1 - p[cand]) / np.arange(1, len(cand) + 1)
-            ok = np.flatnonzero(running <= self.fdr)
-            chosen = cand[: ok.max() + 1] if len(ok) else cand[:0]
-            for j in chosen:
-                flags[j] = "severe" if p_sev[j] >= p_len[j] else "lenient"
-            self.flag_summary_.update(n_severe=int(sum(f == "severe" for f in flags)),
-                                      n_lenient=int(sum(f == "lenient" for f in flags)),
-                                      expected_false_flags=float(np.sum(1 - p[chosen])))
+            return np.full(len(p_sev), "", dtype=object)
+        flags, summary = flag_rule(p_sev, p_len, mcse, prob_threshold=self.prob_threshold, fdr=self.fdr,
+                                   mcse_max=self.gates["mcse_p_max"])
+        self.flag_summary_.update(summary)
         return flags
 
     # ================================================================== variance partition
@@ -564,6 +617,7 @@ class InspectorModel:
         out["data"] = self.design_.info
         out["fit"] = getattr(self, "fit_settings_", {})
         out["timing"] = getattr(self, "timing_", {})
+        out["repair"] = getattr(self, "repair_", [])
         out["model"] = self.get_params()
         return out
 
@@ -636,9 +690,13 @@ class InspectorModel:
             effects = self.inspector_effects()
         effects.to_csv(out / "inspector_effects.csv", index=False)
         vp = self.variance_partition()
+        # contract (issue 4): top-level sd_inspector, icc_inspector, median_odds_ratio as {mean, ci_low, ci_high}
+        top = {r["statistic"]: {"mean": r["mean"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
+               for r in vp.to_dict(orient="records")}
         (out / "variance_partition.json").write_text(
-            json.dumps({"ci_prob": self.ci_prob, "rows": vp.to_dict(orient="records")}, indent=1, allow_nan=False)
-            + "\n", encoding="utf-8")
+            json.dumps({**top, "ci_prob": self.ci_prob, "n_inspections": int(self.design_.n_obs),
+                        "n_inspectors": int(len(self.design_.inspector_ids)), "converged": bool(self.diagnostics_["ok"]),
+                        "rows": vp.to_dict(orient="records")}, indent=1, allow_nan=False) + "\n", encoding="utf-8")
         self.characteristic_effects().to_csv(out / "characteristic_effects.csv", index=False)
         self.context_effects().to_csv(out / "context_effects.csv", index=False)
         self.ppc_.to_csv(out / "posterior_predictive_checks.csv", index=False)
@@ -649,7 +707,7 @@ class InspectorModel:
         tree["design"] = xr.DataTree(self.design_.to_dataset())
         tree.attrs["inspect_audit_model"] = json.dumps(
             {"params": self.get_params(), "fit": getattr(self, "fit_settings_", {}),
-             "timing": getattr(self, "timing_", {})})
+             "timing": getattr(self, "timing_", {}), "repair": getattr(self, "repair_", [])})
         tmp = out / "posterior.nc.tmp"
         tree.to_netcdf(tmp, engine="h5netcdf")
         tmp.replace(out / "posterior.nc")
@@ -664,10 +722,15 @@ class InspectorModel:
             tree = tree.load()
         meta = json.loads(tree.attrs.get("inspect_audit_model", "{}"))
         params = dict(meta.get("params", {}))
+        legacy = params.pop("centered_year", None)  # fits saved before year_effects replaced it
+        if legacy is not None:
+            params["year_effects"] = meta.get("fit", {}).get("year_effects") or (
+                "centred" if legacy is True else "non_centred" if legacy is False else "auto")
         obj = cls(**params)
         design = Design.from_dataset(tree["design"].to_dataset())
         obj.fit_settings_ = meta.get("fit", {})
         obj.timing_ = meta.get("timing", {})
+        obj.repair_ = meta.get("repair", [])
         obj._set_posterior(design, tree)
         return obj
 

@@ -27,8 +27,10 @@ from inspect_audit.inspectors.estimator import InspectorModel  # noqa: E402
 from inspect_audit.plots import save_figure  # noqa: E402
 
 #: Sampler settings: production (gated) and quick (plumbing only: seconds of sampling, gates usually fail).
-FULL_FIT = {"chains": 4, "tune": 1000, "draws": 1000}
-QUICK_FIT = {"chains": 2, "tune": 300, "draws": 300}
+#: the library's default fit (first run; the repair appends chains or refits until the gates pass)
+FULL_FIT = {"chains": 4, "tune": 500, "draws": 1000}
+#: a plumbing check: one short run, no repair (its gates usually fail, so nothing is flagged)
+QUICK_FIT = {"chains": 2, "tune": 300, "draws": 300, "repair": False}
 QUICK_CONTEXT_ROWS = 4000
 SEVERE, LENIENT, NEUTRAL, TRUTH = "#b2182b", "#2166ac", "#7f7f7f", "#e08214"
 
@@ -154,7 +156,7 @@ def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int 
                  progress: bool = False) -> dict:
     """Inspector-effects section on simulated data (simulated inspectors, not real people).
 
-    Fits :class:`InspectorModel` (4 chains x 1000 + 1000; ``quick``: 2 x 300 + 300, a plumbing check
+    Fits :class:`InspectorModel` (4 chains x 500 + 1000, repaired until the gates pass; ``quick``: 2 x 300 + 300, a plumbing check
     whose gates usually fail, so nothing is flagged), writes ``inspector_severity.png`` (caterpillar
     plot, 90% intervals, flags marked, true severities as crosses), the fit's tables under
     ``inspector_model/`` and returns ``{"title", "markdown", "summary", "model"}``.

@@ -1,0 +1,195 @@
+"""Designs for testing the inspector model on data it was not tuned to (the calibration grid).
+
+A second, deliberately plain generator, written apart from :func:`inspect_audit.simulate.simulate`
+(the demo simulator): schools, inspectors and inspections are drawn from a short description
+(:class:`GridDesign`) and grades from a cumulative-logit truth with logistic errors. It varies what the
+demo simulator keeps fixed: size, number of inspectors, workload tails (many inspectors with a handful of
+inspections), academic years and frameworks, the 4- and 5-point scales, no inspector or year effect at all.
+The truth is returned beside the tables, so recovery and false flags can be scored.
+
+Latent scale: better-is-higher, as in the model; *severity* = -effect (positive = harsher).
+
+Examples
+--------
+>>> from inspect_audit.simulate.designs import GRID, simulate_design
+>>> data = simulate_design(GRID["tiny"], seed=1)
+>>> len(data["inspections"]), data["inspectors"]["inspector_id"].nunique()
+(400, 25)
+>>> round(float(data.truth["severity"].std()), 1) > 0
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from inspect_audit import schemas
+
+REGIONS = ("north_east", "north_west", "yorkshire_and_the_humber", "east_midlands", "west_midlands",
+           "east_of_england", "london", "south_east", "south_west")
+#: first and last academic year of each legacy framework the generator can use, and its report-card successor
+FRAMEWORK_YEARS = {"section5_2009": (2009, 2011), "section5_2012": (2012, 2014), "cif_2015": (2015, 2018),
+                   "eif_2019": (2019, 2024), "report_card_2025": (2025, 2026)}
+
+
+@dataclass(frozen=True)
+class GridDesign:
+    """A design of the calibration grid (sizes, effects, scale). Effects on the latent logit scale."""
+
+    name: str
+    n_inspections: int
+    n_inspectors: int
+    n_schools: int
+    frameworks: tuple[str, ...] = ("eif_2019",)
+    area: str = "overall_effectiveness"
+    sd_inspector: float = 0.5
+    sd_school: float = 0.8
+    sd_year: float = 0.0  #: SD of academic-year x framework effects (0 = none)
+    beta_fsm: float = -0.15  #: per FSM quintile more deprived (better-is-higher scale)
+    beta_progress: float = 0.5
+    n_planted: int = 0  #: extreme inspectors planted at +-planted_effect (half each way)
+    planted_effect: float = 1.5
+    workload: str = "even"  #: "even" (Poisson-like) or "long_tail" (Pareto: many inspectors with <= 5)
+    cut_shares: tuple[float, ...] | None = None  #: grade shares best first (default: a typical spread)
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def scale_name(self) -> str:
+        return schemas.framework_areas(self.frameworks[-1])[self.area]
+
+
+#: The grid the model card reports (``scripts/calibrate_inspector_grid.py``); test-suite cases use the small ones.
+GRID: dict[str, GridDesign] = {d.name: d for d in [
+    GridDesign("tiny", 400, 25, 300, notes="a union's dataset: 400 inspections, 25 inspectors"),
+    GridDesign("no_year_effect", 3000, 150, 1500, sd_year=0.0, n_planted=6,
+               notes="no true year effect, every cell large (the failure reported in the issue)"),
+    GridDesign("strong_years", 4000, 120, 2000, frameworks=("section5_2012", "cif_2015", "eif_2019"),
+               sd_year=0.6, n_planted=6, notes="strong year effects over 13 years and 3 frameworks"),
+    GridDesign("no_inspector_variation", 3000, 150, 1500, sd_inspector=0.0, sd_year=0.2,
+               notes="null: no inspector differences at all"),
+    GridDesign("long_tail", 3000, 400, 1500, workload="long_tail", n_planted=6,
+               notes="most inspectors lead <= 5 inspections"),
+    GridDesign("report_card_5", 2500, 100, 2500, frameworks=("report_card_2025",), area="achievement",
+               sd_school=0.0, n_planted=6, cut_shares=(0.05, 0.2, 0.45, 0.22, 0.08),
+               notes="report-card grades on the 5-point scale, one area, one inspection per school"),
+    GridDesign("medium_20k", 20000, 400, 10000, sd_year=0.15, n_planted=10, notes="20,000 / 400"),
+    GridDesign("national", 100000, 2000, 22000, frameworks=("cif_2015", "eif_2019"), sd_year=0.15,
+               n_planted=20, notes="national size: 100,000 inspections, 2,000 inspectors"),
+]}
+
+DEFAULT_SHARES = {4: (0.15, 0.6, 0.2, 0.05), 5: (0.05, 0.2, 0.45, 0.22, 0.08)}
+
+
+class DesignData(dict):
+    """The four tables (a dict, as the model takes) with the generating truth in ``truth``."""
+
+    truth: dict
+
+
+def _workloads(design: GridDesign, rng: np.random.Generator) -> np.ndarray:
+    """Number of inspections led by each inspector (sums to n_inspections, each >= 1)."""
+    J, n = design.n_inspectors, design.n_inspections
+    if design.workload == "long_tail":
+        w = rng.pareto(1.1, J) + 0.05
+    else:
+        w = rng.gamma(8.0, 1.0, J)
+    counts = np.maximum(1, np.floor(w / w.sum() * (n - J)).astype(int) + 1)
+    while counts.sum() != n:  # spread the rounding remainder
+        k = rng.integers(J)
+        step = 1 if counts.sum() < n else -1
+        if counts[k] + step >= 1:
+            counts[k] += step
+    return counts
+
+
+def _dates(design: GridDesign, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    years, fws = [], []
+    for fw in design.frameworks:
+        a, b = FRAMEWORK_YEARS[fw]
+        years += list(range(a, b + 1))
+        fws += [fw] * (b - a + 1)
+    k = rng.integers(len(years), size=n)
+    ay = np.asarray(years)[k]
+    # a school day between 1 October and 30 June of the academic year
+    offset = rng.integers(0, 270, size=n)
+    dates = pd.to_datetime([f"{y}-10-01" for y in ay]) + pd.to_timedelta(offset, unit="D")
+    return np.asarray(dates.strftime("%Y-%m-%d")), np.asarray(fws)[k]
+
+
+def simulate_design(design: GridDesign, seed: int) -> DesignData:
+    """Tables ``schools``, ``inspections``, ``judgements``, ``inspectors`` and the truth for ``design``.
+
+    Each inspection gets a school drawn at random (schools inspected 0, 1 or several times), a lead
+    inspector by workload, a date in one of the frameworks' academic years, and one grade of ``design.area``.
+    ``truth``: ``severity`` (per inspector id, centred: 0 = the average inspector; positive = harsher),
+    ``planted`` (ids planted as extreme), ``sd_inspector``, ``beta_fsm``, ``year_effects``.
+    """
+    rng = np.random.default_rng(seed)
+    n, J, M = design.n_inspections, design.n_inspectors, design.n_schools
+    # ------------------------------------------------------------ schools
+    urns = np.array([str(100000 + 7 * k) for k in range(M)])
+    phase = np.where(rng.random(M) < 0.8, "primary", "secondary")
+    fsm_q = rng.integers(1, 6, M)
+    progress = rng.normal(0.15 * (3 - fsm_q), 1.0)
+    schools = pd.DataFrame({
+        "urn": urns, "name": [f"Grid school {k}" for k in range(M)], "phase": phase,
+        "region": np.asarray(REGIONS)[rng.integers(len(REGIONS), size=M)],
+        "pupils": np.where(phase == "primary", rng.integers(80, 600, M), rng.integers(400, 1800, M)),
+        "fsm_quintile": fsm_q,
+        "ks2_progress": np.where(phase == "primary", np.round(progress * 2.0, 2), np.nan),
+        "progress8": np.where(phase == "secondary", np.round(progress * 0.4, 2), np.nan),
+    })
+    # ------------------------------------------------------------ inspectors
+    ids = np.array([f"G{k:04d}" for k in range(J)])
+    effect = rng.normal(0.0, design.sd_inspector, J)  # better-is-higher
+    order = rng.permutation(J)
+    planted = order[: design.n_planted]
+    half = design.n_planted // 2
+    effect[planted[:half]] = -design.planted_effect  # severe
+    effect[planted[half:]] = design.planted_effect  # lenient
+    inspectors = pd.DataFrame({"inspector_id": ids,
+                               "gender": np.where(rng.random(J) < 0.5, "female", "male"),
+                               "role": np.where(rng.random(J) < 0.3, "HMI", "OI"),
+                               "serving_leader": rng.random(J) < 0.4})
+    # ------------------------------------------------------------ inspections
+    lead = np.repeat(np.arange(J), _workloads(design, rng))
+    rng.shuffle(lead)
+    school = rng.integers(M, size=n)
+    dates, fws = _dates(design, n, rng)
+    cells, cell_idx = np.unique(np.char.add(np.char.add(dates.astype("U4"), "/"), fws), return_inverse=True)
+    year_eff = rng.normal(0.0, design.sd_year, len(cells)) if design.sd_year > 0 else np.zeros(len(cells))
+    school_eff = rng.normal(0.0, design.sd_school, M) if design.sd_school > 0 else np.zeros(M)
+    eta = (design.beta_fsm * (fsm_q[school] - 3) + design.beta_progress * progress[school]
+           + effect[lead] + school_eff[school] + year_eff[cell_idx])
+    scale = schemas.scale(design.scale_name())
+    K = len(scale.codes)
+    shares = np.asarray(design.cut_shares or DEFAULT_SHARES[K], dtype=float)
+    # cutpoints on the better-is-higher scale from the worst grade's cumulative share upwards
+    cum = np.cumsum(shares[::-1])[:-1]
+    cuts = np.log(cum / (1 - cum)) + 0.0
+    ystar = eta + rng.logistic(0.0, 1.0, n)
+    y = (ystar[:, None] > cuts[None, :]).sum(axis=1)  # 0 = worst
+    grade = K - y  # code 1 = best
+    inspection_id = np.array([f"GI{k:06d}" for k in range(n)])
+    inspection_type = "report_card" if design.frameworks[-1] == "report_card_2025" else "graded"
+    inspections = pd.DataFrame({"inspection_id": inspection_id, "urn": urns[school], "start_date": dates,
+                                "framework": fws, "inspection_type": inspection_type,
+                                "lead_inspector_id": ids[lead], "team_size": rng.integers(1, 5, n)})
+    judgements = pd.DataFrame({"inspection_id": inspection_id, "area": design.area, "grade": grade})
+    out = DesignData(schools=schools, inspections=inspections, judgements=judgements, inspectors=inspectors)
+    used = np.unique(lead)
+    out.truth = {"severity": pd.Series(-(effect - effect[used].mean()), index=ids),
+                 "planted": set(ids[planted]), "sd_inspector": design.sd_inspector,
+                 "beta_fsm": design.beta_fsm, "year_effects": pd.Series(year_eff, index=cells),
+                 "design": design, "seed": seed}
+    return out
+
+
+def with_size(design: GridDesign, factor: float) -> GridDesign:
+    """The same design with every count scaled by ``factor`` (for quick versions of the grid)."""
+    return replace(design, n_inspections=max(50, int(design.n_inspections * factor)),
+                   n_inspectors=max(5, int(design.n_inspectors * factor)),
+                   n_schools=max(30, int(design.n_schools * factor)))
