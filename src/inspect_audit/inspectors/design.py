@@ -28,6 +28,8 @@ from inspect_audit import schemas
 
 #: Inspector-level predictors of the inspector effect (0/1, reference = female or unknown, OI, not serving).
 INSPECTOR_PREDICTORS = ("male", "hmi", "serving_leader")
+#: Inspection types that grade areas (``ungraded`` and ``monitoring`` visits do not).
+GRADED_TYPES = ("graded", "report_card")
 #: Phases whose progress measure is Progress 8 (else KS2 progress).
 P8_PHASES = ("secondary", "all_through", "post_16")
 
@@ -319,9 +321,11 @@ def graded_rows(t: Mapping[str, pd.DataFrame], area: str, info: dict) -> tuple[p
         raise ValueError(f"no judgements for area {area!r}")
     ins = t["inspections"].copy()
     if "inspection_type" in ins:
-        ins = ins[ins["inspection_type"].isna() | (ins["inspection_type"].astype(str) == "graded")]
+        ins = ins[ins["inspection_type"].isna() | ins["inspection_type"].astype(str).isin(GRADED_TYPES)]
     cols = [c for c in ("inspection_id", "urn", "start_date", "framework", "lead_inspector_id") if c in ins]
     f = j.merge(ins[cols], on="inspection_id", how="inner")
+    if f.empty:
+        raise ValueError(f"no {area!r} judgements belong to an inspection of type {' or '.join(GRADED_TYPES)}")
     info["n_judgements"] = int(len(j))
     # scale: the area's scale in each framework; keep the most common one
     scale_of = {}
