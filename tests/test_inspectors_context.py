@@ -146,24 +146,28 @@ def test_diagnostics_save_and_load(fitted, tmp_path):
 
 
 def test_cli_registers_context():
-    from inspect_audit import inspectors_cli
+    from inspect_audit import context_cli
+    from inspect_audit.cli import build_parser
 
     parser = argparse.ArgumentParser()
-    inspectors_cli.register(parser.add_subparsers())
+    context_cli.register(parser.add_subparsers())
     args = parser.parse_args(["context", "--data", "bundled", "--out", "x", "--chains", "2", "--max-rows", "100"])
-    assert args.func is inspectors_cli.run_context and args.chains == 2 and args.max_rows == 100
+    assert args.func is context_cli.run_context and args.chains == 2 and args.max_rows == 100
+    assert args.framework is None and args.area == "overall_effectiveness"  # the legacy form by default
+    full = build_parser().parse_args(["context", "--data", "bundled", "--out", "x", "--framework", "report_card_2025"])
+    assert full.func is context_cli.run_context and full.framework == "report_card_2025"
 
 
 @pytest.mark.slow
 def test_cli_context_end_to_end(tmp_path, england):
-    from inspect_audit import inspectors_cli
+    from inspect_audit import context_cli
 
     folder = tmp_path / "data"
     folder.mkdir()
     for name in ("schools", "inspections", "judgements"):
         england[name].to_csv(folder / f"{name}.csv", index=False)
     parser = argparse.ArgumentParser()
-    inspectors_cli.register(parser.add_subparsers())
+    context_cli.register(parser.add_subparsers())
     args = parser.parse_args(["context", "--data", str(folder), "--out", str(tmp_path / "out"), "--chains", "2",
                               "--tune", "100", "--draws", "100", "--seed", "1", "--max-rows", "800", "--quiet",
                               "--phases", "secondary"])

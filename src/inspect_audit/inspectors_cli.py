@@ -1,4 +1,4 @@
-"""``inspect-audit inspectors``, ``counterfactual`` and ``context``: thin CLI over the inspector and context models."""
+"""``inspect-audit inspectors`` and ``counterfactual``: thin CLI over the inspector model (``context``: :mod:`inspect_audit.context_cli`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from inspect_audit.validation_cli import _print_report
 EXIT_INVALID = 1
 EXIT_NOT_CONVERGED = 3
 TABLES = ("schools", "inspections", "judgements", "inspectors")
-CONTEXT_TABLES = ("schools", "inspections", "judgements")
 
 
 def _data_paths(folder: Path, tables: tuple[str, ...] = TABLES) -> dict[str, Path]:
@@ -136,45 +135,6 @@ def run_counterfactual(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_context(args: argparse.Namespace) -> int:
-    from inspect_audit.inspectors import ConvergenceWarning
-    from inspect_audit.inspectors.context import ContextModel
-
-    if str(args.data) == "bundled":
-        from inspect_audit.bundled import load_england
-
-        tables = load_england()
-    else:
-        tables = _validated_tables(args.data, CONTEXT_TABLES)
-        if tables is None:
-            return EXIT_INVALID
-    model = ContextModel(area=args.area, phases=tuple(args.phases.split(",")))
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
-                  max_rows=args.max_rows, progress=not args.quiet)
-        model.save(args.out, posterior=not args.no_posterior)
-    diag = model.diagnostics()
-    comp = model.fsm_total_vs_direct().set_index(["phase", "statistic"])
-    print("FSM quintile, log-odds of a better grade per quintile more deprived (90% intervals):")
-    for phase in model.phases:
-        parts = []
-        for est in model.estimands:
-            if (phase, f"{est}_logit") in comp.index:
-                r = comp.loc[(phase, f"{est}_logit")]
-                parts.append(f"{est} {r['mean']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
-        line = f"  {phase}: " + "; ".join(parts)
-        if (phase, "share_remaining_probability") in comp.index:
-            r = comp.loc[(phase, "share_remaining_probability")]
-            line += (f"; direct/total on P(good or better): {r['mean']:.2f} "
-                     f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]")
-        print(line)
-    if not diag["ok"]:
-        print(f"NOT CONVERGED ({', '.join(diag['failed_fits'])}): see diagnostics.json", file=sys.stderr)
-    print(f"results written to {args.out}")
-    return 0 if diag["ok"] else EXIT_NOT_CONVERGED
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "inspectors", help="fit the Bayesian inspector-effects model (severity, variance share, context)",
@@ -206,24 +166,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--inspection", required=True, help="inspection_id")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run_counterfactual)
-    p = subparsers.add_parser(
-        "context", help="context fairness without inspector identities: FSM effect on grades, total vs direct",
-        description="Fit the context model (cumulative logit of the grade on FSM quintile, region, size and "
-                    "year of inspection; 'direct' adds progress) by phase with nutpie, and write "
-                    "context_effects.csv, adjusted_grade_shares.csv, observed_grade_shares.csv, "
-                    "fsm_total_vs_direct.csv, diagnostics.json and posterior_<phase>_<estimand>.nc to OUT. "
-                    "Exit 3 if the convergence gates fail.")
-    p.add_argument("--data", required=True,
-                   help="'bundled' (the England data shipped with the package) or a folder with schools.csv, "
-                        "inspections.csv, judgements.csv")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--area", default="overall_effectiveness", help="judgement area (default overall_effectiveness)")
-    p.add_argument("--phases", default="primary,secondary", help="comma-separated phases (default primary,secondary)")
-    p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--tune", type=int, default=1000)
-    p.add_argument("--draws", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--max-rows", type=int, default=None, help="seeded random subsample of each phase (quick runs)")
-    p.add_argument("--no-posterior", action="store_true", help="do not write the posterior_*.nc files")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
-    p.set_defaults(func=run_context)
