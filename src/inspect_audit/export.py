@@ -37,7 +37,6 @@ import re
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from inspect_audit import __version__, privacy
@@ -143,8 +142,8 @@ def protect(table: pd.DataFrame, *, pseudonymise: bool = True, key: str | None =
     --------
     >>> t = pd.DataFrame({"dimension": "lead_inspector", "group": ["A", "B", "C", "D"], "n": [30, 4, 12, 6]})
     >>> out, rec = protect(t, key="k")
-    >>> len(out), rec["suppression"]["person_rows_dropped"], out["group"].str.startswith("Inspector-").all()
-    (2, 2, np.True_)
+    >>> len(out), rec["suppression"]["person_rows_dropped"], bool(out["group"].str.startswith("Inspector-").all())
+    (2, 2, True)
     """
     if pseudonymise:
         out, done = privacy.pseudonymise_frame(table, key)

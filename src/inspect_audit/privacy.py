@@ -166,8 +166,8 @@ def pseudonymise_frame(table: pd.DataFrame, key: str | None = None) -> tuple[pd.
     column.
 
     >>> out, done = pseudonymise_frame(pd.DataFrame({"inspector_id": ["A"], "n": [3]}), key="k")
-    >>> done, out["inspector_id"].str.startswith("Inspector-").all()
-    (['inspector_id'], np.True_)
+    >>> done, bool(out["inspector_id"].str.startswith("Inspector-").all())
+    (['inspector_id'], True)
     """
     out, done = table.copy(), []
     for col, rows, prefix, label in _person_cells(table):
