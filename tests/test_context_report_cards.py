@@ -263,6 +263,11 @@ def test_cli_on_bundled_report_cards(tmp_path, capsys):
     shares = pd.read_csv(out / "grade_shares.csv")
     assert list(shares.columns) == [*CONTRACT, "suppressed"] and set(shares["area"]) == {"achievement"}
     assert len(shares) == 5 * 5
+    assert set(pd.read_csv(out / "legacy_comparison.csv")["area"]) == {"achievement"}
+    # the tables went through the package's one writer, which records the suppression done before it
+    record = json.loads((out / "privacy.json").read_text())["files"]
+    assert record["grade_shares.csv"]["suppression"]["min_n"] == 10
+    assert record["context_effects.csv"]["identities"] == "no person ids"
     # printed: the gradient with its interval, and what the data can and cannot say
     assert "achievement, secondary (259 inspections)" in printed
     assert "P(expected standard or better), quintile 5 minus quintile 1" in printed

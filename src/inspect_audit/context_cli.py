@@ -19,8 +19,9 @@ Two forms:
   - ``adjusted_grade_shares.csv``, ``fsm_total_vs_direct.csv`` (with ``area``), ``diagnostics.json``
     (gates over every fit, per area under ``areas``, areas or phases left out under ``skipped``, and
     what the data can and cannot say under ``caveats``), ``legacy_comparison.csv`` (the same schools'
-    previous graded inspection, where they have one) and ``areas/<area>/`` (each area's own fit as
-    :meth:`ContextModel.save` writes it, posteriors included unless ``--no-posterior``).
+    previous graded inspection, where they have one), ``privacy.json`` (the package's one writer's record
+    for these tables) and ``areas/<area>/`` (each area's own fit as :meth:`ContextModel.save` writes it,
+    posteriors included unless ``--no-posterior``).
 """
 
 from __future__ import annotations
@@ -171,11 +172,12 @@ def grade_shares(tables: dict[str, pd.DataFrame], framework: str, phases, areas=
     return out
 
 
-def legacy_comparison(all_tables: dict[str, pd.DataFrame], framework: str, phases, *,
+def legacy_comparison(all_tables: dict[str, pd.DataFrame], framework: str, phases, areas=None, *,
                       level: float = LEVEL, min_n: int = privacy.MIN_N) -> pd.DataFrame:
     """The same schools under the earlier framework: share good or better at each school's latest graded
     inspection before its ``framework`` inspection (overall effectiveness), beside the share at or above
-    each area's boundary on ``framework`` (e.g. expected standard or better), by phase and FSM quintile.
+    each area's boundary on ``framework`` (e.g. expected standard or better), by phase and FSM quintile
+    (``areas``: default every ordinal area of the framework in the data).
 
     Only schools with both (an earlier overall grade and the area) and an FSM quintile count. The two
     scales differ, so compare the gradients across quintiles, not the levels. Columns: ``measure, area,
@@ -201,6 +203,8 @@ def legacy_comparison(all_tables: dict[str, pd.DataFrame], framework: str, phase
     cur = cur[cur["fsm_quintile"].between(1, 5)]
     rows = []
     for area in framework_area_list(framework_tables(all_tables, framework), framework, ordinal_only=True):
+        if areas is not None and area not in areas:
+            continue
         sc = schemas.scale_for(framework, area)
         key = next((k for k in sc.boundaries if k.endswith("_or_better")), None)
         if key is None:
@@ -331,6 +335,22 @@ def print_caveats(file=None) -> None:
         print(f"  - {line}", file=file)
 
 
+def _write(table: pd.DataFrame, path: Path, float_format: str | None = None) -> None:
+    """Through the package's one writer (:func:`inspect_audit.export.write_csv`, recorded in privacy.json).
+
+    These tables hold schools' public grades, no person ids. Observed shares come suppressed already
+    (:func:`grade_shares` blanks share, interval and n, which the writer's default columns would not
+    cover), so the writer suppresses nothing more and the record states the suppression done here."""
+    from inspect_audit import export
+
+    export.write_csv(table, path, min_n=None, float_format=float_format)
+    if "suppressed" in table:
+        export.record(path, {**export.recorded(path), "suppression": {
+            "min_n": int(table.attrs.get("min_n", privacy.MIN_N)), "count_column": "n",
+            "rows_suppressed": int(table["suppressed"].sum()), "person_rows_dropped": 0,
+            "blanked": ["share", "ci_low", "ci_high", "n"]}})
+
+
 def run_framework(args: argparse.Namespace, tables: dict[str, pd.DataFrame]) -> int:
     """``context --framework F``: area by area on the framework's inspections."""
     from inspect_audit.inspectors import ConvergenceWarning
@@ -360,7 +380,7 @@ def run_framework(args: argparse.Namespace, tables: dict[str, pd.DataFrame]) -> 
     present = framework_area_list(fw_tables, framework)
     shares = grade_shares(fw_tables, framework, phases,
                           areas=[a for a in (areas if args.areas else present) if a in present])
-    shares.to_csv(out / "grade_shares.csv", index=False, float_format="%.6g")
+    _write(shares, out / "grade_shares.csv", float_format="%.6g")
 
     models, skipped, counts = {}, {}, {}
     for area in areas:
@@ -394,11 +414,11 @@ def run_framework(args: argparse.Namespace, tables: dict[str, pd.DataFrame]) -> 
     one_cell = {a for a, m in models.items() if all(len(f.design.year_cells) == 1 for f in m.fits_.values())}
     if len(effects):  # one academic year: no year effect is estimated (sd_year is 0 by construction)
         effects = effects[~((effects["term"] == "sd_year") & effects["area"].isin(one_cell))]
-    effects.to_csv(out / "context_effects.csv", index=False)
-    stack("adjusted_shares").to_csv(out / "adjusted_grade_shares.csv", index=False)
-    stack("fsm_total_vs_direct").to_csv(out / "fsm_total_vs_direct.csv", index=False)
-    comparison = legacy_comparison(tables, framework, phases)
-    comparison.to_csv(out / "legacy_comparison.csv", index=False, float_format="%.6g")
+    _write(effects, out / "context_effects.csv")
+    _write(stack("adjusted_shares"), out / "adjusted_grade_shares.csv")
+    _write(stack("fsm_total_vs_direct"), out / "fsm_total_vs_direct.csv")
+    comparison = legacy_comparison(tables, framework, phases, areas=areas)
+    _write(comparison, out / "legacy_comparison.csv", float_format="%.6g")
     diag = _combined_diagnostics(models, framework, skipped, counts)
     diag["year_effects"] = {a: "none: one academic year" if a in one_cell else "centred" for a in models}
     diag["grade_shares"] = {"method": shares.attrs["method"], "min_n": privacy.MIN_N,
