@@ -250,7 +250,12 @@ def test_cli_parser_options():
     parser = argparse.ArgumentParser()
     inspectors_cli.register(parser.add_subparsers())
     a = parser.parse_args(["inspectors", "--data", "D", "--out", "O"])
-    assert (a.area, a.chains, a.tune, a.draws, a.seed) == ("overall_effectiveness", 4, 1000, 1000, None)
+    assert (a.area, a.chains, a.tune, a.draws, a.seed) == ("overall_effectiveness", 4, 500, 1000, None)
+    assert (a.target_accept, a.year_effects, a.centred, a.max_refits, a.no_repair) == (0.9, "auto", False, 3, False)
+    a = parser.parse_args(["inspectors", "--data", "D", "--out", "O", "--target-accept", "0.95", "--year-effects",
+                           "fixed", "--centred", "--max-refits", "1", "--max-draws-factor", "2", "--no-repair"])
+    assert (a.target_accept, a.year_effects, a.centred, a.max_refits, a.max_draws_factor, a.no_repair) == (
+        0.95, "fixed", True, 1, 2.0, True)
     a = parser.parse_args(["counterfactual", "--fit", "O", "--inspection", "X", "--json"])
     assert a.json and a.inspection == "X"
 
@@ -261,10 +266,25 @@ def test_cli_inspectors_end_to_end(small_data, tmp_path, capsys):
     small_data.write(tmp_path / "data")
     with pytest.warns(ConvergenceWarning):
         rc = _cli(["inspectors", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
-                   "--chains", "2", "--tune", "20", "--draws", "20", "--seed", "1", "--quiet"])
+                   "--chains", "2", "--tune", "20", "--draws", "20", "--seed", "1", "--quiet", "--no-repair"])
     assert rc == 3
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([*FILES, "privacy.json"])
-    assert "analysed" in capsys.readouterr().out
+    out = capsys.readouterr()
+    assert "analysed" in out.out
+    # the message says what failed, what was tried and what the user can change
+    assert "NOT CONVERGED" in out.err and "Tried: run 1:" in out.err and "--target-accept" in out.err
+    diag = json.loads((tmp_path / "out" / "diagnostics.json").read_text())
+    assert len(diag["repair"]) == 1 and diag["repair"][0]["result"]["ok"] is False
+
+
+def test_cli_inspectors_incompatible_options_exit_cleanly(small_data, tmp_path, capsys):
+    """--centred with --random-slope: one line naming the problem, exit 1, no traceback, nothing written."""
+    small_data.write(tmp_path / "data")
+    rc = _cli(["inspectors", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--quiet",
+               "--centred", "--random-slope"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "centred" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_inspectors_rejects_invalid_data(small_data, tmp_path, capsys):

@@ -40,6 +40,7 @@ def _validated_tables(folder: str | Path, tables: tuple[str, ...]) -> dict | Non
 
 def run_inspectors(args: argparse.Namespace) -> int:
     from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
+    from inspect_audit.inspectors.repair import RepairBudget
 
     tables = _validated_tables(args.data, TABLES)
     if tables is None:
@@ -48,13 +49,20 @@ def run_inspectors(args: argparse.Namespace) -> int:
     people = privacy.person_columns(tables) if pseudonymise else None
     if pseudonymise:  # before fitting, so the posterior, tables and packs carry pseudonyms only
         tables = privacy.pseudonymise_tables(tables)
-    model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
-                           partial_odds_fsm=args.partial_odds_fsm)
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
-                  progress=not args.quiet)
-        model.save(args.out)
+    try:
+        model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
+                               partial_odds_fsm=args.partial_odds_fsm, target_accept=args.target_accept,
+                               year_effects=args.year_effects, centered=args.centred)
+        budget = RepairBudget(max_refits=args.max_refits, max_draws_factor=args.max_draws_factor,
+                              max_target_accept=max(args.target_accept, 0.99)) if not args.no_repair else False
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ConvergenceWarning)
+            model.fit(tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
+                      progress=not args.quiet, repair=budget)
+    except ValueError as err:  # options that do not fit together, or data the model cannot use
+        print(f"inspect-audit inspectors: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    model.save(args.out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the fit already warned; flags are then empty
         effects = model.inspector_effects()
@@ -73,7 +81,10 @@ def run_inspectors(args: argparse.Namespace) -> int:
         print(f"flagged: {n_sev} severe, {n_len} lenient (threshold {model.threshold} logit, "
               f"P > {model.prob_threshold}, Bayesian FDR <= {model.fdr})")
     else:
-        print("NOT CONVERGED: no inspector is flagged; see diagnostics.json", file=sys.stderr)
+        from inspect_audit.inspectors.diagnostics import ADVICE, explain, explain_repair
+
+        print(f"NOT CONVERGED: {explain(diag)}. No inspector is flagged. Tried: {explain_repair(model.repair_)}. "
+              f"{ADVICE[0].upper() + ADVICE[1:]}. Details in diagnostics.json (\"repair\").", file=sys.stderr)
     print(f"inspector ids: {protection['identities']}; inspector_effects.csv leaves out "
           f"{protection['suppression']['person_rows_dropped']} inspector(s) with fewer than {privacy.MIN_N} "
           "inspections (see privacy.json)")
@@ -146,10 +157,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", required=True, help="folder with schools.csv, inspections.csv, judgements.csv, inspectors.csv")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--area", default="overall_effectiveness", help="judgement area (default overall_effectiveness)")
-    p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--tune", type=int, default=1000)
-    p.add_argument("--draws", type=int, default=1000)
+    p.add_argument("--chains", type=int, default=4, help="chains of the first run (default 4)")
+    p.add_argument("--tune", type=int, default=500, help="tuning draws per chain of the first run (default 500)")
+    p.add_argument("--draws", type=int, default=1000, help="draws per chain of the first run (default 1000); "
+                   "the repair adds chains or lengthens them until the ESS and R-hat gates pass")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--target-accept", type=float, default=0.9,
+                   help="NUTS target acceptance of the first run (default 0.9; the repair raises it to 0.95, 0.99 "
+                        "after divergences)")
+    p.add_argument("--year-effects", choices=("auto", "fixed", "non_centred", "centred"), default="auto",
+                   help="academic-year x framework effects: auto (default: fixed for few cells, hierarchical for "
+                        "many thin ones), fixed, non_centred or centred (hierarchical)")
+    p.add_argument("--centred", action="store_true",
+                   help="centred inspector effects (default non-centred; the repair switches when divergences say so)")
+    p.add_argument("--max-refits", type=int, default=3,
+                   help="fresh runs the repair may make after the first (default 3)")
+    p.add_argument("--max-draws-factor", type=float, default=4.0,
+                   help="the repair's total draws at most this multiple of the first run's (default 4)")
+    p.add_argument("--no-repair", action="store_true", help="one run only: report the gates, repair nothing")
     p.add_argument("--random-slope", action="store_true", help="inspector-specific slope on FSM quintile")
     p.add_argument("--consistency", action="store_true",
                    help="inspector-specific consistency (how erratic each inspector's grades are)")

@@ -215,7 +215,8 @@ def grid_replicate(design, seed: int, *, fit: dict | None = None, model_options:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = InspectorModel(**(model_options or {})).fit(data, seed=seed, progress=False, **(fit or {}))
+        model = InspectorModel(**{"area": design.area, **(model_options or {})}).fit(
+            data, seed=seed, progress=False, **(fit or {}))
         deployed = model.inspector_effects()
         rule = _rule_flags(model)
     wall = time.perf_counter() - t0

@@ -210,6 +210,7 @@ def combine_chains(first, more):
         a = first[group].to_dataset() if hasattr(first[group], "to_dataset") else first[group]
         b = more[group].to_dataset() if hasattr(more[group], "to_dataset") else more[group]
         n = a.sizes["chain"]
+        a = a.assign_coords(chain=np.arange(n))
         b = b.assign_coords(chain=np.arange(n, n + b.sizes["chain"]))
         merged = xr.concat([a, b], dim="chain", combine_attrs="override")
         if "sampling_time" in a.attrs and "sampling_time" in b.attrs:

@@ -31,6 +31,9 @@ from inspect_audit.plots import save_figure  # noqa: E402
 FULL_FIT = {"chains": 4, "tune": 500, "draws": 1000}
 #: a plumbing check: one short run, no repair (its gates usually fail, so nothing is flagged)
 QUICK_FIT = {"chains": 2, "tune": 300, "draws": 300, "repair": False}
+#: the context model's settings (no repair loop there yet): production and quick
+CONTEXT_FIT = {"chains": 4, "tune": 1000, "draws": 1000}
+CONTEXT_QUICK_FIT = {"chains": 2, "tune": 300, "draws": 300}
 QUICK_CONTEXT_ROWS = 4000
 SEVERE, LENIENT, NEUTRAL, TRUTH = "#b2182b", "#2166ac", "#7f7f7f", "#e08214"
 
@@ -304,7 +307,7 @@ def context_section(england_tables: dict[str, pd.DataFrame], out_dir: str | Path
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    settings = QUICK_FIT if quick else FULL_FIT
+    settings = CONTEXT_QUICK_FIT if quick else CONTEXT_FIT
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         cm = ContextModel().fit(england_tables, seed=seed, progress=progress,
