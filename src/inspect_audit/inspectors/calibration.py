@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from inspect_audit.cumulative_logit import grades_from_latent
 from inspect_audit.inspectors.design import Design, build_design
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning
 from inspect_audit.inspectors.estimator import InspectorModel
@@ -104,8 +105,7 @@ def draw_truth(d: Design, scenario: dict, rng: np.random.Generator) -> dict:
 def simulate_grades(d: Design, truth: dict, cutpoints: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Grades (0 = worst) from y* = x'beta + a_j + s_m + t + Logistic(0, 1), cut at ``cutpoints``."""
     eta = d.X @ truth["beta"] + truth["a"][d.insp_idx] + truth["school"] + truth["year"][d.year_idx]
-    ystar = eta + rng.logistic(0.0, 1.0, d.n_obs)
-    return (ystar[:, None] > np.asarray(cutpoints)[None, :]).sum(axis=1)
+    return grades_from_latent(eta + rng.logistic(0.0, 1.0, d.n_obs), cutpoints)
 
 
 def _rule_flags(model: InspectorModel) -> pd.DataFrame:

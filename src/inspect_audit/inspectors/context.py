@@ -35,14 +35,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.special import expit
 
 from inspect_audit import schemas
+from inspect_audit.cumulative_logit import category_probs
 from inspect_audit.inspectors import diagnostics as diag_mod
 from inspect_audit.inspectors.design import (Design, as_tables, context_columns, covariate_matrix,
                                              graded_rows, merge_small_cells, year_framework_cells)
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning
-from inspect_audit.inspectors.estimator import _interval, _jsonable, _summ
+from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _summ
 
 PHASES = ("primary", "secondary")
 #: estimand -> progress in the model
@@ -376,9 +376,7 @@ class ContextModel:
             if shift is not None:
                 eta = eta + shift[start:start + chunk, None]
             cuts = fit.draws["cutpoints"][s]
-            cum = np.stack([(expit(cuts[:, [k]] - eta) @ w) for k in range(K - 1)], axis=1)  # (s, K-1)
-            cum = np.concatenate([np.zeros((len(s), 1)), cum, np.ones((len(s), 1))], axis=1)
-            out[start:start + chunk] = np.diff(cum, axis=1)
+            out[start:start + chunk] = np.einsum("snk,n->sk", category_probs(cuts[:, None, :], eta), w)
         return out
 
     def _quintile_shares(self, fit: _Fit) -> dict[int, np.ndarray]:

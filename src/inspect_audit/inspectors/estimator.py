@@ -24,33 +24,17 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from inspect_audit import schemas
+from inspect_audit.cumulative_logit import category_probs, cumulative_probs, grades_from_latent
 from inspect_audit.inspectors import diagnostics as diag_mod
 from inspect_audit.inspectors.design import Design, build_design
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning
+from inspect_audit.inspectors.model_checks import posterior_predictive_checks, ppc_summary
+from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _pick, _summ, thin
 
 PI2_3 = np.pi**2 / 3.0
 Z90 = norm.ppf(0.9)
 FILES = ("inspector_effects.csv", "variance_partition.json", "characteristic_effects.csv",
          "context_effects.csv", "posterior_predictive_checks.csv", "diagnostics.json", "posterior.nc")
-
-
-def thin(n_total: int, n_keep: int | None) -> np.ndarray:
-    """Indices of at most ``n_keep`` evenly spaced draws out of ``n_total`` (all when ``n_keep`` is None)."""
-    if n_keep is None or n_total <= n_keep:
-        return np.arange(n_total)
-    return np.linspace(0, n_total - 1, int(n_keep)).round().astype(int)
-
-
-def _interval(x: np.ndarray, prob: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    lo = (1 - prob) / 2
-    q = np.quantile(x, [lo, 1 - lo], axis=axis)
-    return q[0], q[1]
-
-
-def _summ(x: np.ndarray, prob: float) -> dict:
-    lo, hi = _interval(np.asarray(x, dtype=float), prob)
-    return {"mean": float(np.mean(x)), "median": float(np.median(x)), "sd": float(np.std(x, ddof=1)),
-            "ci_low": float(lo), "ci_high": float(hi)}
 
 
 class InspectorModel:
@@ -263,8 +247,6 @@ class InspectorModel:
         diag = diag_mod.compute(idata, self.gates)
         # posterior predictive check of the grade shares: the overall shares are a gate (a model that
         # cannot reproduce them is wrong); by-group misfit is reported, not gated
-        from inspect_audit.inspectors.model_checks import posterior_predictive_checks, ppc_summary
-
         self.ppc_ = posterior_predictive_checks(self, seed=int(getattr(self, "fit_settings_", {}).get("seed", 0)))
         diag["ppc"] = ppc_summary(self.ppc_)
         diag["checks"]["ppc"] = diag["ppc"]["ok"]
@@ -315,23 +297,23 @@ class InspectorModel:
         return {"xb": xb, "a": a, "slope": slope, "s": s, "t": t, "tau": tau, "tau_typical": tau_typ,
                 "fsm_x": fsm_x}
 
+    def _cuts(self, draws: np.ndarray, fsm_x: np.ndarray | None = None) -> np.ndarray:
+        """Cutpoints per draw (S', 1, K-1), or per draw and row (S', n, K-1) with partial proportional odds
+        (boundary-specific FSM effects; ``fsm_x``: the rows' centred FSM column)."""
+        c = self._draws["cutpoints"][draws][:, None, :]
+        if "fsm_boundary_deviation" in self._draws and fsm_x is not None:
+            c = c - self._draws["fsm_boundary_deviation"][draws][:, None, :] * np.asarray(fsm_x)[None, :, None]
+        return c
+
     def _cum(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray, k: int,
              fsm_x: np.ndarray | None = None) -> np.ndarray:
-        """P(y <= k) (better-is-higher y) for eta (S', n); ``fsm_x``: the rows' centred FSM column, needed
-        with partial proportional odds (boundary-specific FSM effects)."""
-        c = self._draws["cutpoints"][draws][:, k][:, None]
-        if "fsm_boundary_deviation" in self._draws and fsm_x is not None:
-            c = c - self._draws["fsm_boundary_deviation"][draws][:, k][:, None] * fsm_x[None, :]
-        return expit((c - eta) / tau)
+        """P(y <= k) (better-is-higher y) for eta (S', n)."""
+        return cumulative_probs(self._cuts(draws, fsm_x)[..., [k]], eta, 1.0 / tau)[..., 0]
 
     def _probs(self, eta: np.ndarray, tau: np.ndarray, draws: np.ndarray,
                fsm_x: np.ndarray | None = None) -> np.ndarray:
         """Category probabilities (S', n, K), better-is-higher order."""
-        K = self.design_.n_levels
-        cum = np.stack([self._cum(eta, tau, draws, k, fsm_x) for k in range(K - 1)], axis=-1)
-        zeros = np.zeros(cum.shape[:-1] + (1,))
-        cum = np.concatenate([zeros, cum, zeros + 1.0], axis=-1)
-        return np.diff(cum, axis=-1)
+        return category_probs(self._cuts(draws, fsm_x), eta, 1.0 / tau)
 
     def _boundary_labels(self) -> list[str]:
         """Label of each cutpoint k (better-is-higher), e.g. ``requires_improvement_or_worse|good_or_better``."""
@@ -658,7 +640,7 @@ class InspectorModel:
         u = np.random.default_rng(seed).uniform(lo, hi)
         u = np.clip(u, 1e-12, 1 - 1e-12)
         ystar = eta_typ[:, 0] + parts["tau_typical"][:, 0] * np.log(u / (1 - u))
-        y_cf = (ystar[:, None] > cuts).sum(axis=1)
+        y_cf = grades_from_latent(ystar, cuts)
         unit = np.bincount(y_cf, minlength=K) / self._S
         sc = schemas.scale(d.scale)
         rows = []
@@ -733,26 +715,6 @@ class InspectorModel:
         obj.repair_ = meta.get("repair", [])
         obj._set_posterior(design, tree)
         return obj
-
-
-def _pick(s: dict) -> dict:
-    return {k: s[k] for k in ("mean", "sd", "ci_low", "ci_high")}
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    return obj
 
 
 def severity_draws(model: InspectorModel, max_draws: int | None = 1000) -> pd.DataFrame:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import arviz as az
 import numpy as np
@@ -24,7 +25,10 @@ import xarray as xr
 from scipy import stats
 
 from inspect_audit import schemas
-from inspect_audit.inspectors.estimator import InspectorModel, thin
+from inspect_audit.inspectors.posterior_summary import thin
+
+if TYPE_CHECKING:  # the estimator imports this module: no import cycle at run time
+    from inspect_audit.inspectors.estimator import InspectorModel
 
 #: Groupings of the posterior predictive check.
 PPC_GROUPS = ("overall", "fsm_quintile", "phase", "region")
@@ -169,7 +173,7 @@ def compare(models: dict[str, InspectorModel]) -> pd.DataFrame:
     trees = {name: _tree_with_loglik(m) for name, m in models.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = az.compare(trees)
+        table = az.compare(trees, round_to="none")  # ArviZ rounds to 2 significant figures by default
     table = pd.DataFrame(table).copy()
     table["n"] = len(next(iter(ids.values())))
     return table

@@ -17,6 +17,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from inspect_audit.cumulative_logit import category_probs, grades_from_latent
+
 
 def rng_for(seed: int, component: str) -> np.random.Generator:
     """An independent random stream for one component (fixed by seed and component name).
@@ -34,9 +36,7 @@ def latent_from_eta(eta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return eta + rng.logistic(0.0, 1.0, size=eta.shape)
 
 
-def grade_from_latent(ystar: np.ndarray, cutpoints: np.ndarray) -> np.ndarray:
-    """Better-is-higher category (0 .. K-1) of latent values: k such that c_k < y* <= c_{k+1}."""
-    return np.searchsorted(np.asarray(cutpoints, dtype=float), np.asarray(ystar, dtype=float), side="left")
+grade_from_latent = grades_from_latent  # the shared maths (inspect_audit.cumulative_logit)
 
 
 def sample_ordinal(eta: np.ndarray, cutpoints: np.ndarray,
@@ -48,10 +48,7 @@ def sample_ordinal(eta: np.ndarray, cutpoints: np.ndarray,
 
 def category_probabilities(eta: np.ndarray, cutpoints: np.ndarray) -> np.ndarray:
     """P(grade = k | eta), shape (n, K), better-is-higher order (column 0 = worst)."""
-    eta = np.atleast_1d(np.asarray(eta, dtype=float))
-    cum = expit(np.asarray(cutpoints, dtype=float)[None, :] - eta[:, None])  # P(y <= k)
-    cum = np.hstack([np.zeros((len(eta), 1)), cum, np.ones((len(eta), 1))])
-    return np.diff(cum, axis=1)
+    return category_probs(cutpoints, np.atleast_1d(np.asarray(eta, dtype=float)))
 
 
 def to_ofsted(grade_bih: np.ndarray, n_levels: int = 4) -> np.ndarray:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit import schemas
+from inspect_audit.cumulative_logit import grades_from_latent
 
 REGIONS = ("north_east", "north_west", "yorkshire_and_the_humber", "east_midlands", "west_midlands",
            "east_of_england", "london", "south_east", "south_west")
@@ -170,8 +171,7 @@ def simulate_design(design: GridDesign, seed: int) -> DesignData:
     # cutpoints on the better-is-higher scale from the worst grade's cumulative share upwards
     cum = np.cumsum(shares[::-1])[:-1]
     cuts = np.log(cum / (1 - cum)) + 0.0
-    ystar = eta + rng.logistic(0.0, 1.0, n)
-    y = (ystar[:, None] > cuts[None, :]).sum(axis=1)  # 0 = worst
+    y = grades_from_latent(eta + rng.logistic(0.0, 1.0, n), cuts)  # 0 = worst
     grade = K - y  # code 1 = best
     inspection_id = np.array([f"GI{k:06d}" for k in range(n)])
     inspection_type = "report_card" if design.frameworks[-1] == "report_card_2025" else "graded"
