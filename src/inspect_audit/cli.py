@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "inspect_audit.agreement_cli",
     "inspect_audit.inspectors_cli",
     "inspect_audit.context_cli",
+    "inspect_audit.grade_patterns_cli",
     "inspect_audit.scorecard_cli",
     "inspect_audit.complaints_cli",
     "inspect_audit.surveys_cli",
