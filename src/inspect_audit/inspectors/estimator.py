@@ -139,7 +139,7 @@ class InspectorModel:
         ``sampler="pymc"`` uses PyMC's own NUTS instead of nutpie (benchmarks only; no repair).
         """
         from inspect_audit.inspectors import repair as rp
-        from inspect_audit.inspectors.model import NutpieCache, resolve_year_effects, sample
+        from inspect_audit.inspectors.model import resolve_year_effects
 
         t0 = time.perf_counter()
         design = build_design(data, self.area, progress=self.progress, school_effect=self.school_effect)
@@ -157,52 +157,11 @@ class InspectorModel:
         year_form, year_why = resolve_year_effects(design, self.year_effects)
         state = rp.SamplerState(chains=chains, tune=tune, draws=draws, target_accept=self.target_accept,
                                 year_effects=year_form, centered=self.centered)
-        cache = NutpieCache()
-        self.repair_ = []
-        refits, run, idata, draws_used = 0, 0, None, 0
-        step = rp.Step("refit", "first run", f"year effects {year_form} ({year_why})", state)
-        while step.action != "stop":
-            t_run = time.perf_counter()
-            run_seed = int(np.random.SeedSequence([int(seed), run]).generate_state(1)[0] % (2**31)) if run else int(seed)
-            if step.action == "refit":
-                state = step.state
-                model = self.build_model(design, year_effects=state.year_effects, centered=state.centered)
-                say(f"run {run + 1}: {step.what}; {state.chains} chains x ({state.tune} tuning + {state.draws}) "
-                    f"draws, target acceptance {state.target_accept}; compiling and sampling...")
-                idata = sample(model, chains=state.chains, tune=state.tune, draws=state.draws, seed=run_seed,
-                               target_accept=state.target_accept, adaptation=self.adaptation, progress=progress,
-                               cores=cores, sampler=sampler, cache=cache)
-                draws_used += state.chains * state.draws
-                refits += run > 0
-            else:
-                say(f"run {run + 1}: {step.what}...")
-                more = sample(model, chains=step.extra_chains, tune=state.tune, draws=state.draws, seed=run_seed,
-                              target_accept=state.target_accept, adaptation=self.adaptation, progress=progress,
-                              cores=cores, sampler=sampler, cache=cache)
-                run_sampling = float(more["posterior"].attrs.get("sampling_time", np.nan))
-                idata = rp.combine_chains(idata, more)
-                draws_used += step.extra_chains * state.draws
-            if step.action == "refit":
-                run_sampling = float(idata["posterior"].attrs.get("sampling_time", np.nan))
-            diag = diag_mod.compute(idata, self.gates)
-            entry = {"run": run + 1, "action": step.action, "why": step.reason, "what": step.what,
-                     "chains_total": int(idata["posterior"].sizes["chain"]), "tune": state.tune, "draws": state.draws,
-                     "target_accept": state.target_accept, "year_effects": state.year_effects,
-                     "inspector_effects": "centred" if state.centered else "non_centred",
-                     "seconds": round(time.perf_counter() - t_run, 2),
-                     "sampling_seconds": round(run_sampling, 2), "result": rp.summary(diag)}
-            self.repair_.append(entry)
-            say(f"run {run + 1}: {diag_mod.explain(diag)}")
-            run += 1
-            if sampler != "nutpie" or not budget.max_refits and budget.max_draws_factor <= 1:
-                break
-            # the predictive check is part of the gates but costs a pass over the data: run it once sampling passes
-            if diag["ok"]:
-                break
-            step = rp.next_step(diag, idata, state, budget, refits=refits, draws_used=draws_used,
-                                draws_first=chains * draws, random_slope=self.random_slope)
-            if step.action == "stop":
-                entry["next"] = step.what
+        idata, state, self.repair_ = rp.sample_until_converged(
+            lambda st: self.build_model(design, year_effects=st.year_effects, centered=st.centered), state,
+            first_what=f"year effects {year_form} ({year_why})", seed=int(seed), budget=budget, gates=self.gates,
+            say=say, random_slope=self.random_slope, adaptation=self.adaptation, progress=progress, cores=cores,
+            sampler=sampler)
         wall = time.perf_counter() - t0
         self.timing_ = {"wall_seconds": round(wall, 2), "sampling_seconds": round(sum(
             float(e["sampling_seconds"]) for e in self.repair_), 2)}

@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -199,6 +200,64 @@ def next_step(diag: dict, idata, state: SamplerState, budget: RepairBudget, *, r
         return Step("stop", reason, f"nothing: the draw budget ({budget.max_draws_factor:g}x the first run) is spent")
     return Step("append", reason, f"{extra} more chains of {state.draws} draws appended "
                 f"(measured ESS per chain says about {need:.1f}x the draws are needed)", state, extra)
+
+
+def sample_until_converged(build, state: SamplerState, *, seed: int, budget: RepairBudget, gates: dict,
+                           first_what: str = "first run", say=lambda msg: None, random_slope: bool = False,
+                           sampler: str = "nutpie", **sample_options) -> tuple[object, SamplerState, list[dict]]:
+    """Sample, check the gates and take :func:`next_step` until they pass or the budget is spent.
+
+    ``build(state)`` returns the PyMC model for a :class:`SamplerState` (its parameterisation);
+    ``sample_options`` go to :func:`.model.sample` (adaptation, progress, cores). Returns the draws of the
+    last run (appended chains included), its state, and one record per run (what was done and why, seconds,
+    the gates' figures). Sampler ``"pymc"`` (benchmarks) runs once. The predictive check is left to the
+    caller: it costs a pass over the data and sampling cannot mend it.
+    """
+    from inspect_audit.inspectors import diagnostics as diag_mod
+    from inspect_audit.inspectors.model import NutpieCache, sample
+
+    cache = NutpieCache()  # appended chains and refits of one parameterisation compile once
+    runs: list[dict] = []
+    refits, run, idata, model, draws_used = 0, 0, None, None, 0
+    draws_first = state.chains * state.draws
+    step = Step("refit", "first run", first_what, state)
+    while True:
+        t_run = time.perf_counter()
+        run_seed = int(np.random.SeedSequence([int(seed), run]).generate_state(1)[0] % (2**31)) if run else int(seed)
+        if step.action == "refit":
+            state = step.state
+            model = build(state)
+            say(f"run {run + 1}: {step.what}; {state.chains} chains x ({state.tune} tuning + {state.draws} draws), "
+                f"target acceptance {state.target_accept}; compiling and sampling...")
+            idata = sample(model, chains=state.chains, tune=state.tune, draws=state.draws, seed=run_seed,
+                           target_accept=state.target_accept, sampler=sampler, cache=cache, **sample_options)
+            run_sampling = float(idata["posterior"].attrs.get("sampling_time", np.nan))
+            draws_used += state.chains * state.draws
+            refits += run > 0
+        else:
+            say(f"run {run + 1}: {step.what}...")
+            more = sample(model, chains=step.extra_chains, tune=state.tune, draws=state.draws, seed=run_seed,
+                          target_accept=state.target_accept, sampler=sampler, cache=cache, **sample_options)
+            run_sampling = float(more["posterior"].attrs.get("sampling_time", np.nan))
+            idata = combine_chains(idata, more)
+            draws_used += step.extra_chains * state.draws
+        diag = diag_mod.compute(idata, gates)
+        entry = {"run": run + 1, "action": step.action, "why": step.reason, "what": step.what,
+                 "chains_total": int(idata["posterior"].sizes["chain"]), "tune": state.tune, "draws": state.draws,
+                 "target_accept": state.target_accept, "year_effects": state.year_effects,
+                 "inspector_effects": "centred" if state.centered else "non_centred",
+                 "seconds": round(time.perf_counter() - t_run, 2), "sampling_seconds": round(run_sampling, 2),
+                 "result": summary(diag)}
+        runs.append(entry)
+        say(f"run {run + 1}: {diag_mod.explain(diag)}")
+        run += 1
+        if diag["ok"] or sampler != "nutpie" or (not budget.max_refits and budget.max_draws_factor <= 1):
+            return idata, state, runs
+        step = next_step(diag, idata, state, budget, refits=refits, draws_used=draws_used, draws_first=draws_first,
+                         random_slope=random_slope)
+        if step.action == "stop":
+            entry["next"] = step.what
+            return idata, state, runs
 
 
 def combine_chains(first, more):
