@@ -118,6 +118,13 @@ def section_england_deprivation(ctx: DemoContext) -> Section:
     return {"title": "Grades and deprivation in England (real data)", "markdown": md, "summary": lines}
 
 
+def section_report_cards(ctx: DemoContext) -> Section:
+    from inspect_audit.grade_patterns.report import demo_section
+
+    _progress("report cards on the real data: areas, deprivation, previous grades, concentration")
+    return demo_section(ctx.england, ctx.out_dir, seed=ctx.seed, simulated=ctx.simulated)
+
+
 def section_agreement(ctx: DemoContext) -> Section:
     from inspect_audit.agreement.report import demo_section
 
@@ -176,6 +183,7 @@ def section_surveys(ctx: DemoContext) -> Section:
 SECTIONS: list[Callable[[DemoContext], Section]] = [
     section_data,
     section_england_deprivation,
+    section_report_cards,
     section_context,
     section_agreement,
     section_inspectors,

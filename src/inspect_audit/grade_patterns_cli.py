@@ -159,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
                                        "flagged_middle": int(flagged["pattern"].str.contains("middle").sum())}
         print(f"  {name}: {len(flagged)} of {len(shown)} {name[:-1]} x area cells more concentrated than chance "
               f"(q <= {conc.FDR}), {info['concentration'][name]['flagged_middle']} of them in the middle category; "
-              f"{int(groups['suppressed'].sum())} under {privacy.MIN_N} inspections not shown ({file})")
+              f"{int(groups['suppressed'].sum())} under {privacy.MIN_N} inspections not shown ({file}; "
+              f"Benjamini-Hochberg within each area, {args.permutations} permutations)")
         if column == "lead_inspector_id":  # the figure names no one: points only
             report.plot_groups(shown, out / "inspector_concentration.png")
     has_ids = isinstance(info["concentration"].get("lead inspectors"), dict)
@@ -192,7 +193,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="comma-separated frameworks for the concentration tables (default every framework in the data)")
     p.add_argument("--stuck-run", type=int, default=2,
                    help="'stuck' = the last N graded inspections all below good (default 2)")
-    p.add_argument("--permutations", type=int, default=2000, help="permutations of the chance reference (default 2000)")
+    p.add_argument("--permutations", type=int, default=2000,
+                   help="permutations of the chance reference (default 2000; a q-value near the 0.10 threshold can "
+                        "move across it between seeds: use 10000 for a borderline call)")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples of the concentration index")
     p.add_argument("--seed", type=int, default=2026)
     from inspect_audit.export import add_pseudonymise_option

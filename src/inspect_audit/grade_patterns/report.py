@@ -222,16 +222,23 @@ def transition_lines(summary: pd.DataFrame, framework: str, phase: str = "all") 
 
 
 def demo_section(england: dict[str, pd.DataFrame], out_dir: str | Path, seed: int = 2024, simulated=None,
-                 framework: str = FRAMEWORK) -> dict:
+                 framework: str = FRAMEWORK, n_perm: int = 10_000) -> dict:
     """The demo report's report-card section on the real bundled report cards: grades by area, below
     expected by deprivation, where each previous overall grade went, and how concentrated grades are in
     the middle; 'stuck' schools on the simulated data (labelled) since the bundled data hold one graded
-    inspection per school. Returns ``{"title", "markdown", "summary"}``; writes two figures and two tables."""
+    inspection per school. Returns ``{"title", "markdown", "summary"}``; writes two figures and two tables.
+    ``n_perm`` permutations for the regions' chance reference (10,000: a q-value near 0.10 then moves by
+    about 0.01 between seeds)."""
     from inspect_audit.export import write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     fw_label = schemas.scales()["frameworks"][framework]["label"]
+    rc_scale = schemas.scale(schemas.framework_areas(framework)["achievement"])
+    prev_scale = schemas.scale(trans.PREVIOUS_SCALE)
+    ins = england["inspections"]
+    dates = pd.to_datetime(ins.loc[ins["framework"].astype(str) == framework, "start_date"])
+    first, last = dates.min(), dates.max()
     areas = [a for a in _ordinal_areas(framework)]
     # ---- grades by area and concentration
     area_t = conc.suppressed(conc.area_concentration(england, [framework], seed=seed), conc.AREA_VALUES,
@@ -271,7 +278,7 @@ def demo_section(england: dict[str, pd.DataFrame], out_dir: str | Path, seed: in
     gap = trans.years_between_summary(england, framework)
     ach = summary[(summary["phase"] == "all") & (summary["area"] == "achievement")].set_index("previous_label")
     # ---- regions against chance
-    regions = conc.groups_by_area(england, "region", [framework], seed=seed)
+    regions = conc.groups_by_area(england, "region", [framework], seed=seed, n_perm=n_perm)
     regions = conc.suppressed(regions, conc.GROUP_VALUES, by=["scale", "area"], group="region")
     shown = regions[~regions["suppressed"]]
     flagged = shown[shown["flag"].fillna(False).astype(bool)]
@@ -282,22 +289,24 @@ def demo_section(england: dict[str, pd.DataFrame], out_dir: str | Path, seed: in
         sim_tables = simulated.tables() if hasattr(simulated, "tables") else simulated
         rates = hist.suppressed(hist.stuck_rates(hist.stuck_schools(sim_tables)))
         rr = rates.set_index(["statistic", "dimension", "group"])
-        a, q1, q5 = rr.loc[("stuck", "all", "all")], rr.loc[("stuck", "fsm_quintile", "1")], rr.loc[("stuck", "fsm_quintile", "5")]
+        a = rr.loc[("stuck", "all", "all")]
+        q1, q5 = rr.loc[("stuck", "fsm_quintile", "1")], rr.loc[("stuck", "fsm_quintile", "5")]
         stay = rr.loc[("stayed_below_good", "all", "all")]
-        sim_line = (f" On the demo's **simulated** data (simulated schools, not real), {_cell_r(a)} of schools with two "
-                    f"or more graded inspections were stuck: {_cell_r(q1)} in FSM quintile 1 against {_cell_r(q5)} in "
-                    f"quintile 5; of schools below good at one inspection, {_cell_r(stay)} were below good again at the next.")
+        sim_line = (f" On the demo's **simulated** data (simulated schools, not real), {_cell_r(a)} of schools with "
+                    f"two or more graded inspections were stuck: {_cell_r(q1)} in FSM quintile 1 against "
+                    f"{_cell_r(q5)} in quintile 5; of schools below good at one inspection, {_cell_r(stay)} were "
+                    "below good again at the next.")
 
     def dep_cell(phase, q):
         r = dep.loc[(phase, q)]
         return "suppressed (n<10)" if r["suppressed"] else pct(r["share"], r["ci_low"], r["ci_high"], r["n"])
 
     sentences = [
-        f"These are the **{n_cards:,} real report cards** bundled with the package (the {fw_label.lower()}, "
-        "inspections from November 2025 to May 2026): up to eight areas, each on the five-point scale Exceptional, Strong standard, Expected standard, "
-        "Needs attention, Urgent improvement, and no overall grade. Previous grades are on the legacy four-point "
-        "scale (Outstanding, Good, Requires improvement, Inadequate); the two scales are shown side by side and "
-        "never converted into each other. Intervals are 90%; n counts schools.",
+        f"These are the **{n_cards:,} real report cards** bundled with the package ({fw_label}; inspections "
+        f"from {first:%B %Y} to {last:%B %Y}): up to {len(areas)} areas, each on the {len(rc_scale.codes)}-point scale "
+        f"{', '.join(rc_scale.labels)}, and no overall grade. Previous grades are on the legacy "
+        f"{len(prev_scale.codes)}-point scale ({', '.join(prev_scale.labels)}); the two scales are shown side by side "
+        "and never converted into each other. Intervals are 90%; n counts schools.",
         f"{lead} {pct(r_lo.middle_share, r_lo.middle_low, r_lo.middle_high, r_lo.n)} "
         f"of cards on {human(lo_area).lower()} to {pct(r_hi.middle_share, r_hi.middle_low, r_hi.middle_high, r_hi.n)} on "
         f"{human(hi_area).lower()}. Below expected standard (Needs attention or Urgent improvement) ranges from "
@@ -321,10 +330,12 @@ def demo_section(england: dict[str, pd.DataFrame], out_dir: str | Path, seed: in
         f"on {human(c_hi).lower()}. Public data name no inspectors, so the per-inspector comparison with chance "
         "cannot be made on these cards; by region, against the area's own grades permuted among regions within "
         f"phase, {len(flagged)} of {len(shown)} region x area cells are more concentrated than chance at a 10% false "
-        "discovery rate" + (": " + "; ".join(f"{human(r.region)} on {human(r.area).lower()}, {pct(r.middle_share, r.middle_low, r.middle_high, r.n)} "
+        "discovery rate (regions differ in their schools as well as their inspection teams)" + (": " + "; ".join(f"{human(r.region)} on {human(r.area).lower()}, {pct(r.middle_share, r.middle_low, r.middle_high, r.n)} "
                                              f"at Expected standard against {r.chance_middle:.0%} by chance (central 90% "
-                                             f"of chance allocations {100 * r.chance_middle_low:.0f}-{100 * r.chance_middle_high:.0f}%)"
-                                             for r in flagged.itertuples()) if len(flagged) else "") + ".",
+                                             f"of chance allocations {100 * r.chance_middle_low:.0f}-{100 * r.chance_middle_high:.0f}%; "
+                                             f"q = {r.q_concentration:.3f})"
+                                             for r in flagged.itertuples()) if len(flagged) else "") + "."
+        + (" A q-value near 0.10 is borderline: another random seed can move it across." if len(flagged) else ""),
         f"**'Stuck' schools** (the last two graded inspections both below good) cannot be counted on the bundled "
         f"data, which hold {counts['graded_inspections']:,} graded inspections for {counts['schools']:,} schools: one "
         "per school. `inspect-audit grade-patterns --data DIR` counts them on a folder or workspace with repeat "
