@@ -291,7 +291,7 @@ def fixture_folder(tmp_path_factory):
     older = [("Jane Doe", "Her Majesty's Inspector", True), ("Tomos Prŷs", "Additional Inspector", False)]
     pdf(report_html("10010004", "123459", "2016-03-01", "cif_2015", cif, older, "lines"), folder / "d_original.pdf")
     pdf(report_html("10010004", "123459", "2016-03-01", "cif_2015", {**cif, "outcomes_for_pupils": 2}, older, "lines",
-                    amended_on="2016-04-20"), folder / "d_amended.pdf")
+                    amended_on="2016-04-20"), folder / "d_version2.pdf")
     # a monitoring letter: no grades
     pdf(letter_html("123460", "2023-05-10", "Jane Doe", "His Majesty\u2019s Inspector"), folder / "e_monitoring.pdf")
     # names and roles in separate columns
@@ -333,12 +333,12 @@ def test_every_file_is_in_the_parse_report_with_its_fate(fixture_out):
     assert code == 0  # some reports were read; failures are listed, not fatal
     report = _by_file(out)
     assert report["status"].to_dict() == {
-        "a_narrow.pdf": "parsed", "b_two.pdf": "parsed", "c_noteam.pdf": "partial", "d_amended.pdf": "parsed",
+        "a_narrow.pdf": "parsed", "b_two.pdf": "parsed", "c_noteam.pdf": "partial", "d_version2.pdf": "parsed",
         "d_original.pdf": "superseded", "e_monitoring.pdf": "not_graded", "f_columns.pdf": "parsed",
         "g_card.html": "parsed", "h_notes.pdf": "failed", "i_broken.pdf": "failed", "j_scan.pdf": "failed",
         "k_empty.pdf": "failed", "l_reports.pdf": "failed", "readme.txt": "skipped"}
     assert report.at["c_noteam.pdf", "issues"] == "no inspection team listed"
-    assert "d_amended.pdf" in report.at["d_original.pdf", "issues"]
+    assert "d_version2.pdf" in report.at["d_original.pdf", "issues"]
     assert report.at["e_monitoring.pdf", "issues"] == ""  # a letter without grades is not an error
     assert "not a PDF" in report.at["h_notes.pdf", "issues"]
     assert "damaged PDF" in report.at["i_broken.pdf", "issues"]
@@ -431,9 +431,11 @@ def test_unusable_options_are_one_line_errors(tmp_path, capsys):
     assert main(["adapt", "ofsted-reports", str(tmp_path), "--out", str(tmp_path / "o"),
                  "--same-person", str(tmp_path / "same.csv")]) == 1
     assert main(["adapt", "ofsted-mi", "a.csv", "b.csv", "--out", str(tmp_path / "o")]) == 1
+    assert main(["adapt", "ofsted-reports", str(tmp_path / "same.csv"), "--out", str(tmp_path / "o"),
+                 "--names-key", str(tmp_path)]) == 1  # a folder
     err = capsys.readouterr().err
-    assert err.count("\n") == 3 and "Traceback" not in err
-    assert "is a file" in err and "name_a" in err and "reads one file" in err
+    assert err.count("\n") == 4 and "Traceback" not in err
+    assert "is a file" in err and "name_a" in err and "reads one file" in err and "cannot write" in err
 
 
 # --------------------------------------------------------------------------- wording, on text alone

@@ -28,7 +28,10 @@ def run_reports(args: argparse.Namespace) -> int:
     for line in result.summary():
         print(line)
     pseudonymise = not args.no_pseudonymise
-    paths = result.write(args.out, names_key=args.names_key, pseudonymise=pseudonymise)
+    try:
+        paths = result.write(args.out, names_key=args.names_key, pseudonymise=pseudonymise)
+    except OSError as err:  # e.g. --names-key names a folder, or a place that cannot be written
+        return _fail(f"cannot write {err.filename or args.out}: {err.strerror or err}")
     tables = ", ".join(f"{t} ({len(f):,} rows)" for t, f in result.tables.items())
     print(f"wrote {tables} to {args.out}" + ("" if pseudonymise else " (names as ids: --no-pseudonymise)"))
     print(f"parse report, provenance (file, page of every row) and teams: {Path(args.out) / 'parse'}")
