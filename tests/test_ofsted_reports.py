@@ -28,8 +28,9 @@ logging.getLogger("weasyprint").setLevel(logging.ERROR)  # font-subsetting advic
 
 # Published wording of each framework's grade table (area -> label); safeguarding is a sentence (EIF).
 LABELS = {
-    "section5_2012": {"overall_effectiveness": "Overall effectiveness", "achievement_of_pupils": "Achievement of pupils",
-                      "quality_of_teaching": "Quality of teaching", "behaviour_and_safety": "Behaviour and safety of pupils",
+    "section5_2012": {"overall_effectiveness": "Overall effectiveness",
+                      "achievement_of_pupils": "Achievement of pupils", "quality_of_teaching": "Quality of teaching",
+                      "behaviour_and_safety": "Behaviour and safety of pupils",
                       "leadership_and_management": "Leadership and management",
                       "early_years": "Early years provision", "sixth_form": "Sixth form provision"},
     "cif_2015": {"overall_effectiveness": "Overall effectiveness",
@@ -101,7 +102,8 @@ def report_html(inspection_id: str, urn: str, start: str, framework: str, grades
                 team: list[tuple[str, str, bool]] | None, layout: str = "table", amended_on: str | None = None) -> str:
     """A legacy (2012-2025) inspection report in the published layout."""
     if framework == "section5_2012":
-        rows = "".join(f"<tr><td>{LABELS[framework][a]}</td><td>This inspection:</td><td>{WORDS[g]}</td><td>{g}</td></tr>"
+        rows = "".join(f"<tr><td>{LABELS[framework][a]}</td><td>This inspection:</td><td>{WORDS[g]}</td>"
+                       f"<td>{g}</td></tr>"
                        + ("<tr><td></td><td>Previous inspection:</td><td>Satisfactory</td><td>3</td></tr>"
                           if a == "overall_effectiveness" else "")
                        for a, g in grades.items() if a != "safeguarding")
@@ -229,7 +231,8 @@ def test_round_trip_recovers_the_simulated_tables(simulated_reports, tmp_path):
             first_seen[m] = min(first_seen.get(m, 9999), int(start[:4]))
     got_people = inspectors.assign(sim=inspectors["inspector_id"].map(to_sim)).set_index("sim").sort_index()
     assert got_people.index.tolist() == sorted(first_seen)
-    assert got_people["role"].tolist() == data.inspectors.set_index("inspector_id").loc[got_people.index, "role"].tolist()
+    sim_roles = data.inspectors.set_index("inspector_id")["role"]
+    assert got_people["role"].tolist() == sim_roles.loc[got_people.index].tolist()
     assert got_people["first_year_active"].astype(int).tolist() == [first_seen[m] for m in got_people.index]
     # never inferred: gender (above all), serving leader, phase background are not in reports
     assert (inspectors[["gender", "serving_leader", "phase_background"]] == "").all().all()

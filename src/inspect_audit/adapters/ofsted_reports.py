@@ -98,7 +98,8 @@ AREA_LABELS: dict[str, str] = {
     "personal_development": r"personal development",
     "leadership_and_management": r"(?:effectiveness of )?leadership and management",
     "early_years": r"early years(?: provision)?(?: \(where applicable\))?",
-    "sixth_form": r"(?:sixth[- ]form(?: provision)?(?: \(where applicable\))?|16 ?(?:to|-|\u2013) ?19 study programmes)",
+    "sixth_form": (r"(?:sixth[- ]form(?: provision)?(?: \(where applicable\))?"
+                   r"|16 ?(?:to|-|\u2013) ?19 study programmes)"),
     "quality_of_teaching_learning_and_assessment": r"quality of teaching, learning and assessment",
     "personal_development_behaviour_and_welfare": r"personal development, behaviour and welfare",
     "outcomes_for_pupils": r"outcomes for pupils",
@@ -119,8 +120,9 @@ SATISFACTORY_FRAMEWORKS = ("section5_2005", "section5_2009")
 _GRADE_WORDS = sorted({lab for name in schemas.scales()["scales"] for lab in schemas.scale(name).labels}
                       | {"Satisfactory"}, key=len, reverse=True)
 _GRADE = "(?P<grade>" + "|".join(re.escape(w) for w in _GRADE_WORDS) + ")"
-_AREA_RES = {area: re.compile(rf"(?im)^[ \t]*(?:the[ \t]+)?(?:{label})[ \t]*:?[ \t]*\n?[ \t]*(?:this inspection:?[ \t]*)?"
-                              rf"{_GRADE}[ \t]*(?:\(?[1-5]\)?)?[ \t]*(?=$|previous inspection)")
+_AREA_RES = {area: re.compile(rf"(?im)^[ \t]*(?:the[ \t]+)?(?:{label})[ \t]*:?[ \t]*\n?[ \t]*"
+                              rf"(?:this inspection:?[ \t]*)?{_GRADE}[ \t]*(?:\(?[1-5]\)?)?[ \t]*"
+                              r"(?=$|previous inspection)")
              for area, label in AREA_LABELS.items()}
 _SAFEGUARDING_SENTENCE = re.compile(r"(?i)arrangements for safeguarding (?:are|were) (not )?effective")
 #: Areas a report card always grades.
@@ -140,8 +142,8 @@ _STOP = re.compile(r"(?i)^(?:school details|information about this (?:inspection
                    r"the office for standards.*|if you would like.*|any complaints.*|parent view.*|"
                    r"further information.*|what does the school need to do.*|headteacher.*|background.*|"
                    r"what happens next.*|\u00a9.*|crown copyright.*|piccadilly gate.*)$")
-_PARTICLES = {"lead", "inspector", "de", "van", "von", "der", "den", "da", "du", "le", "la", "ap", "ab", "y", "bin", "binti", "al", "el",
-              "di", "dos", "das", "del", "della", "st", "of"}
+_PARTICLES = {"lead", "inspector", "de", "van", "von", "der", "den", "da", "du", "le", "la", "ap", "ab", "y", "bin",
+              "binti", "al", "el", "di", "dos", "das", "del", "della", "st", "of"}
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
                             "\u00a0": " ", "\u00ad": ""})
 
@@ -460,7 +462,8 @@ def _members(lines: list[str], page: int, report: Report, what: str) -> list[Mem
     kept = []
     for i, member in enumerate(members, 1):
         words = member.name.split(" ")
-        if not member.name or len(words) > 6 or re.search(r"\d", member.name) or not re.search(r"[^\W\d_]", member.name):
+        letters = re.search(r"[^\W\d_]", member.name)
+        if not member.name or len(words) > 6 or re.search(r"\d", member.name) or not letters:
             report.issues.append(f"{what}: entry {i} not read as a name: left out")
         elif member.name in {m.name for m in kept}:
             report.issues.append(f"{what}: entry {i} names a member already listed: counted once")
@@ -725,7 +728,8 @@ class ReportTables:
         return lines + [f"note: {n}" for n in self.notes]
 
 
-def _tables(kept: list[Report], book: NameBook) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, list[str]]:
+def _tables(kept: list[Report], book: NameBook
+            ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, list[str]]:
     inspections, judgements, team, provenance = [], [], [], []
     for r in kept:
         lead = r.lead
@@ -746,7 +750,8 @@ def _tables(kept: list[Report], book: NameBook) -> tuple[dict[str, pd.DataFrame]
     team_frame = pd.DataFrame(team, columns=["inspection_id", "inspector_id", "spelling", "lead", "role_wording",
                                              "role", "start_date", "file", "page"])
     people, notes = [], []
-    for person, rows in team_frame.sort_values(["start_date", "file"], kind="stable").groupby("inspector_id", sort=True):
+    in_time = team_frame.sort_values(["start_date", "file"], kind="stable")
+    for person, rows in in_time.groupby("inspector_id", sort=True):
         roles = rows["role"].dropna()
         if roles.nunique() > 1:
             notes.append("role")
