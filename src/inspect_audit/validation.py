@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +25,14 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from inspect_audit import schemas
+from inspect_audit import files, schemas
 
 ISSUE_COLUMNS = ["file", "table", "row", "column", "value", "rule"]
 HEADER_ROW = 1
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
+_CONTROL_CHARS = r"[\x00-\x08\x0b\x0e-\x1f\x7f]"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]00:00:00(\.0+)?)?$")
 
 
@@ -51,6 +54,7 @@ class ValidationReport:
     issues: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     flagged: set[tuple[str, int, str]] = field(default_factory=set)
+    grade_labels: dict[str, dict] = field(default_factory=dict)  # table -> {row index: (label, scale)}
 
     @property
     def ok(self) -> bool:
@@ -141,24 +145,27 @@ def _record_lines(text: str, sep: str) -> tuple[list[int], list[bool]] | None:
 
 def _read_text_table(path: Path, report: ValidationReport, table: str):
     """The table as text, the header's line and each row's line; None if unreadable."""
-    raw = path.read_bytes()
-    if path.name.endswith(".gz"):
-        import gzip
-
-        raw = gzip.decompress(raw)
     try:
-        text = raw.decode("utf-8-sig")
+        text = files.read_text(path)
     except UnicodeDecodeError as exc:
+        raw = exc.object
         line = raw[: exc.start].count(b"\n") + 1
         report.add(table, line, "(file)", raw[exc.start : exc.start + 4].hex(" "),
                    "encoding: the file must be UTF-8 (this byte is not; the file looks like "
                    "Windows-1252/latin-1: re-save as UTF-8, or use an adapter for Ofsted files)")
         return None
     sep = "\t" if ".tsv" in path.name else ","
-    if not text.strip():
-        report.add(table, HEADER_ROW, "(file)", "(empty)", "empty file: a header row naming the columns is required")
-        return None
     records = _record_lines(text, sep)
+    quote_line = _unclosed_quote_line(text)
+    if quote_line is not None:
+        report.add(table, quote_line, "(file)", "\"", f"not a readable CSV file: a quote opened on line {quote_line} "
+                   "is never closed (a cell starting with \" must end with \"; write a \" inside a cell as \"\")")
+        return None
+    duplicated = _duplicate_header_names(text, sep)
+    if duplicated:
+        for name in duplicated:
+            report.add(table, HEADER_ROW, name, name, "header: duplicate column name (each column must appear once)")
+        return None
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
                             skip_blank_lines=True)
@@ -181,6 +188,28 @@ def _read_text_table(path: Path, report: ValidationReport, table: str):
     return frame, lines[0], np.asarray(lines[1:], dtype=int)
 
 
+def _unclosed_quote_line(text: str) -> int | None:
+    """The line on which a quote opens and is never closed, or None (quotes are paired)."""
+    if text.count('"') % 2 == 0:
+        return None
+    inside, opened = False, None
+    for number, line in enumerate(io.StringIO(text, newline=None), start=1):
+        for _ in range(line.count('"')):
+            inside = not inside
+            if inside:
+                opened = number
+    return opened if inside else None
+
+
+def _duplicate_header_names(text: str, sep: str) -> list[str]:
+    """Names that appear more than once in the first non-blank record (pandas would rename them ``name.1``)."""
+    for record in csv.reader(io.StringIO(text, newline=None), delimiter=sep):
+        names = [cell.strip() for cell in record]
+        if any(names):
+            return sorted({n for n in names if n and names.count(n) > 1})
+    return []
+
+
 def _keep_fields_beyond_header(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo pandas' implicit index, so no field is lost when the rows are wider than line 1.
 
@@ -199,13 +228,29 @@ def _keep_fields_beyond_header(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _read_any(path: Path, report: ValidationReport, table: str):
     """The table as text, the header's row number and each row's; None if unreadable."""
-    name = path.name.lower()
-    if name.endswith((".xlsx", ".xlsm", ".xls")):
-        frame = pd.read_excel(path, dtype=object, header=0)
-    elif name.endswith(".parquet"):
-        frame = pd.read_parquet(path)
-    else:
-        return _read_text_table(path, report, table)
+    try:
+        kind = files.check_kind(path)
+        if kind == "text":
+            return _read_text_table(path, report, table)
+        if kind == "parquet":
+            frame = files.read_parquet(path)
+            frame.columns = [str(c) for c in frame.columns]
+        else:
+            grid = files.read_excel_grid(path)
+            if grid.empty:
+                raise files.InputError(f"{path}: an empty workbook; a header row naming the columns is expected")
+            frame = grid.iloc[1:].reset_index(drop=True)
+            frame.columns = [str(c).strip() for c in grid.iloc[0]]
+            duplicated = sorted({c for c in frame.columns if c and list(frame.columns).count(c) > 1})
+            for name in duplicated:
+                report.add(table, HEADER_ROW, name, name, "header: duplicate column name (each column must appear once)")
+            if duplicated:
+                return None
+    except files.InputError as exc:
+        rule = "empty file: a header row naming the columns is required" if exc.kind == "empty" else \
+            f"unreadable file: {exc}"
+        report.add(table, HEADER_ROW, "(file)", "(empty)" if exc.kind == "empty" else path.name, rule)
+        return None
     frame = frame.astype(object).where(frame.notna(), "")
     frame = frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v))
     return frame, HEADER_ROW, np.arange(len(frame)) + HEADER_ROW + 1  # empty rows are kept
@@ -241,12 +286,11 @@ def read_table(path: str | Path, table: str | None = None,
                    "unknown table: name the file after its table (" + ", ".join(
                        schemas.table_names()) + ") or pass --table")
         return report
-    if table in report.tables:
-        raise ValueError(f"two files given for table {table!r}")
-    report.sources[table] = str(path)
-    if not path.is_file():
-        report.add(table, HEADER_ROW, "(file)", str(path), "file not found")
+    if table in report.sources:
+        report.add(table, HEADER_ROW, "(file)", str(path),
+                   f"table {table} given twice (also {report.sources[table]}): give one file per table")
         return report
+    report.sources[table] = str(path)
     read = _read_any(path, report, table)
     if read is None:
         return report
@@ -271,35 +315,57 @@ def read_table(path: str | Path, table: str | None = None,
 
 # --------------------------------------------------------------------------- single-table rules
 
+def _whole_number(text: str) -> int | str:
+    """The integer written in ``text``, or the rule it breaks."""
+    try:
+        value = int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            return _TYPE_RULE["integer"]
+        if not math.isfinite(number) or not number.is_integer():
+            return _TYPE_RULE["integer"]
+        value = int(number)
+    if not INT64_MIN <= value <= INT64_MAX:
+        return f"range: beyond the 64-bit whole numbers the store holds ({INT64_MIN} to {INT64_MAX})"
+    return value
+
+
 def _parse_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
-    """Typed column and a mask of cells that could not be parsed."""
+    """Typed column and, per cell, the rule it breaks (None where it parsed)."""
     text = values.astype("string").str.strip()
     empty = text.isna() | (text == "")
+    rules = pd.Series(None, index=values.index, dtype=object)
     if kind == "string":
-        return text.mask(empty), pd.Series(False, index=values.index)
+        return text.mask(empty), rules
     if kind == "integer":
-        numbers = pd.to_numeric(text.mask(empty), errors="coerce")
-        bad = (~empty & numbers.isna()) | (numbers.notna() & (numbers % 1 != 0))
-        return numbers.where(~bad).round().astype("Int64"), bad
+        parsed = text[~empty].map(_whole_number)
+        bad = parsed.map(lambda v: isinstance(v, str))
+        rules[bad[bad].index] = parsed[bad]
+        ints = pd.Series(pd.NA, index=values.index, dtype="Int64")
+        ints[bad[~bad].index] = parsed[~bad].astype("int64")
+        return ints, rules
     if kind == "number":
         numbers = pd.to_numeric(text.mask(empty), errors="coerce").astype("float64")
-        return numbers, ~empty & numbers.isna()
+        bad = ~empty & ~np.isfinite(numbers)
+        return numbers.where(~bad), rules.mask(bad, _TYPE_RULE[kind])
     if kind == "boolean":
         lower = text.str.lower()
         parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
         parsed[lower.isin(_TRUE).fillna(False)] = True
         parsed[lower.isin(_FALSE).fillna(False)] = False
-        return parsed, ~empty & parsed.isna()
+        return parsed, rules.mask(~empty & parsed.isna(), _TYPE_RULE[kind])
     if kind == "date":
         shaped = text.str.match(_DATE).fillna(False)
         dates = pd.to_datetime(text.where(shaped).str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
-        return dates.astype("datetime64[ns]"), ~empty & dates.isna()
+        return dates.astype("datetime64[ns]"), rules.mask(~empty & dates.isna(), _TYPE_RULE[kind])
     raise ValueError(f"unsupported field type {kind!r}")
 
 
 _TYPE_RULE = {
     "integer": "type: must be a whole number",
-    "number": "type: must be a number",
+    "number": "type: must be a finite number",
     "boolean": "type: must be true or false",
     "date": "type: must be a real date written YYYY-MM-DD",
 }
@@ -329,11 +395,54 @@ def _check_columns_and_types(frame: pd.DataFrame, table: str, report: Validation
         name = f["name"]
         raw = frame[name] if name in frame.columns else pd.Series("", index=frame.index)
         raw = raw.where(~raw.astype("string").str.strip().isin(missing_values).fillna(True), "")
-        values, bad = _parse_column(raw, f["type"])
-        for i in np.flatnonzero(bad.to_numpy()):
-            report.add(table, rows[i], name, raw.iloc[i], _TYPE_RULE[f["type"]])
+        control = raw.astype("string").str.contains(_CONTROL_CHARS, regex=True).fillna(False)
+        for i in np.flatnonzero(control.to_numpy()):
+            report.add(table, rows[i], name, repr(raw.iloc[i]), "text: contains a NUL byte or another control "
+                       "character (often a sign of a damaged or binary file)")
+        raw = raw.where(~control, "")
+        raw, labels = _map_labels(raw, f)
+        for label, code in sorted({(label, raw[i]) for i, (label, _) in labels.items()}):
+            report.notes.append(f"{table}.{name}: {label!r} -> {code} (label mapped to its code)")
+        if f.get("labels") == "scales":
+            report.grade_labels[table] = labels
+        values, rules = _parse_column(raw, f["type"])
+        for i in np.flatnonzero(rules.notna().to_numpy()):
+            report.add(table, rows[i], name, raw.iloc[i], rules.iloc[i])
         typed[name] = values
     return typed, rows
+
+
+def _normalise(text: str) -> str:
+    """A label compared without case, with spaces, hyphens and underscores alike: 'East of England'."""
+    return re.sub(r"[ _-]+", "_", text.strip().lower())
+
+
+def _grade_labels() -> dict[str, tuple[str, int]]:
+    """Every grade label of ``scales.json``, normalised -> (scale, code)."""
+    return {_normalise(level["label"]): (name, level["code"])
+            for name, spec in schemas.scales()["scales"].items() for level in spec["levels"]}
+
+
+def _map_labels(raw: pd.Series, spec: dict) -> tuple[pd.Series, dict]:
+    """Codes for labels as people write them: an enum code in any case or spacing (``East of England``), and,
+    for a field with ``"labels": "scales"``, a grade label of ``scales.json`` (``Outstanding``). Returns the
+    mapped column and, per mapped cell's index, (label as written, its scale or None)."""
+    codes = spec.get("constraints", {}).get("enum")
+    table: dict[str, tuple[str | None, object]] = {}
+    if codes:
+        table = {_normalise(str(c)): (None, c) for c in codes}
+    elif spec.get("labels") == "scales":
+        table = dict(_grade_labels())
+    if not table:
+        return raw, {}
+    text = raw.astype("string").str.strip().fillna("")
+    labels, out = {}, raw.copy()
+    for i, value in text.items():
+        hit = table.get(_normalise(value)) if value and not value.lstrip("+-").replace(".", "", 1).isdigit() else None
+        if hit is not None and value != str(hit[1]):
+            labels[i] = (value, hit[0])
+            out[i] = str(hit[1])
+    return out, labels
 
 
 def _pandera_schema(table: str) -> pa.DataFrameSchema:
@@ -412,28 +521,35 @@ def _check_foreign_keys(report: ValidationReport, existing: dict[str, pd.DataFra
 
 
 def _check_grades_on_scale(report: ValidationReport, existing: dict[str, pd.DataFrame]) -> None:
-    judgements = report.tables.get("judgements")
-    inspections = _reference(report, existing, "inspections")
-    if judgements is None:
-        return
-    if inspections is None:
-        report.notes.append("judgements: grades not checked against framework scales (no inspections table)")
-        return
-    framework = judgements["inspection_id"].map(_by_key(inspections, "inspection_id")["framework"])
-    for i, (fw, area, grade) in enumerate(zip(framework, judgements["area"], judgements["grade"])):
-        if pd.isna(fw) or pd.isna(area) or pd.isna(grade) or fw not in schemas.scales()["frameworks"]:
+    """Judgements' and ratings' grades on the scale their framework uses for the area."""
+    for table in ("judgements", "ratings"):
+        frame = report.tables.get(table)
+        if frame is None:
             continue
-        areas = schemas.framework_areas(fw)
-        row = report.row_numbers["judgements"][i]
-        if area not in areas:
-            report.add("judgements", row, "area", area,
-                       f"scale: framework {fw} does not grade this area (it grades: {', '.join(areas)})")
-            continue
-        sc = schemas.scale(areas[area])
-        if int(grade) not in sc.codes:
-            labels = ", ".join(f"{c} {lab}" for c, lab in zip(sc.codes, sc.labels))
-            report.add("judgements", row, "grade", grade,
-                       f"scale: not a grade on the {sc.name} scale used by {fw} for {area} ({labels})")
+        if table == "ratings":
+            framework = frame["framework"]
+        else:
+            inspections = _reference(report, existing, "inspections")
+            if inspections is None:
+                report.notes.append("judgements: grades not checked against framework scales (no inspections table)")
+                continue
+            framework = frame["inspection_id"].map(_by_key(inspections, "inspection_id")["framework"])
+        labels = report.grade_labels.get(table, {})
+        for i, (fw, area, grade) in enumerate(zip(framework, frame["area"], frame["grade"])):
+            if pd.isna(fw) or pd.isna(area) or pd.isna(grade) or fw not in schemas.scales()["frameworks"]:
+                continue
+            areas = schemas.framework_areas(fw)
+            row = report.row_numbers[table][i]
+            if area not in areas:
+                report.add(table, row, "area", area,
+                           f"scale: framework {fw} does not grade this area (it grades: {', '.join(areas)})")
+                continue
+            sc = schemas.scale(areas[area])
+            label, label_scale = labels.get(frame.index[i], (None, None))
+            if int(grade) not in sc.codes or (label is not None and label_scale != sc.name):
+                shown = ", ".join(f"{c} {lab}" for c, lab in zip(sc.codes, sc.labels))
+                report.add(table, row, "grade", label or grade,
+                           f"scale: not a grade on the {sc.name} scale used by {fw} for {area} ({shown})")
 
 
 def _check_dates(report: ValidationReport) -> None:
@@ -466,6 +582,24 @@ def _check_dates(report: ValidationReport) -> None:
                            "consistency: a closed complaint needs both outcome and closed_date; an open one neither")
 
 
+def _check_row_rules(report: ValidationReport) -> None:
+    """Rules across a row's columns: percentages that cannot add up, ids that become file names."""
+    agg = report.tables.get("survey_aggregates")
+    if agg is not None:
+        total = agg["pct_positive"] + agg["pct_negative"]
+        for i in np.flatnonzero((total > 100 + 1e-9).fillna(False).to_numpy()):
+            report.add("survey_aggregates", report.row_numbers["survey_aggregates"][i], "pct_negative",
+                       agg["pct_negative"].iloc[i],
+                       f"range: pct_positive + pct_negative is {total.iloc[i]:g}, more than 100")
+    insp = report.tables.get("inspections")
+    if insp is not None:
+        unsafe = insp["inspection_id"].str.contains(r"[/\\:*?\"<>|]|^\.", regex=True).fillna(False)
+        for i in np.flatnonzero(unsafe.to_numpy()):
+            report.add("inspections", report.row_numbers["inspections"][i], "inspection_id",
+                       insp["inspection_id"].iloc[i], "format: an inspection id becomes part of a file name (evidence "
+                       "packs): no / \\ : * ? \" < > | and no leading dot")
+
+
 def _check_survey_ranges(report: ValidationReport, existing: dict[str, pd.DataFrame]) -> None:
     items = _reference(report, existing, "survey_items")
     if items is None:
@@ -481,6 +615,11 @@ def _check_survey_ranges(report: ValidationReport, existing: dict[str, pd.DataFr
     bounds = _by_key(items, "item_id")
     lo = resp["item_id"].map(bounds["scale_min"]).astype("Float64")
     hi = resp["item_id"].map(bounds["scale_max"]).astype("Float64")
+    fraction = resp["response"].notna() & lo.notna() & (resp["response"] % 1 != 0)
+    for i in np.flatnonzero(fraction.fillna(False).to_numpy()):
+        report.add("survey_responses", report.row_numbers["survey_responses"][i], "response",
+                   resp["response"].iloc[i],
+                   f"scale: must be a whole number on the item's scale {int(lo.iloc[i])}-{int(hi.iloc[i])}")
     outside = resp["response"].notna() & lo.notna() & ((resp["response"] < lo) | (resp["response"] > hi))
     for i in np.flatnonzero(outside.fillna(False).to_numpy()):
         report.add("survey_responses", report.row_numbers["survey_responses"][i], "response",
@@ -505,6 +644,7 @@ def validate(paths: list[str | Path] | dict[str, str | Path],
     _check_grades_on_scale(report, existing)
     _check_dates(report)
     _check_survey_ranges(report, existing)
+    _check_row_rules(report)
     return report
 
 
