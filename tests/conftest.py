@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data" / "raw"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def pseudonym_key_file(tmp_path_factory):
-    """The pseudonym key of every test run lives in a temporary folder, never in the real home."""
-    path = tmp_path_factory.mktemp("config") / "inspect_audit" / "pseudonym.key"
-    before = os.environ.get("INSPECT_AUDIT_KEY_FILE")
-    os.environ["INSPECT_AUDIT_KEY_FILE"] = str(path)
-    yield path
-    if before is None:
-        os.environ.pop("INSPECT_AUDIT_KEY_FILE", None)
-    else:
-        os.environ["INSPECT_AUDIT_KEY_FILE"] = before
+# The session's pseudonym key file (fixture ``pseudonym_key_file``) is set up in the root conftest.py,
+# so that it applies to the docstring Examples in src/inspect_audit as well.
 
 
 @pytest.fixture

@@ -60,6 +60,25 @@ def read_wide(path: str | Path, categories: Sequence[float], id_column: str | No
     return out
 
 
+def _long_to_wide(data, targets: str | None, raters: str | None, ratings: str | None) -> pd.DataFrame:
+    """Long data (one row per unit x rater) to the units x raters matrix, with errors that name the column."""
+    names = {"targets": targets, "raters": raters, "ratings": ratings}
+    absent = [arg for arg, column in names.items() if column is None]
+    if absent:
+        raise AgreementInputError(f"long data need targets, raters and ratings (columns); missing: {', '.join(absent)}")
+    if not isinstance(data, pd.DataFrame):
+        raise AgreementInputError("long data (targets, raters, ratings given) must be a DataFrame")
+    unknown = [f"{arg}={column!r}" for arg, column in names.items() if column not in data.columns]
+    if unknown:
+        raise AgreementInputError(f"no such column: {', '.join(unknown)} (columns: {', '.join(map(str, data.columns))})")
+    grades = pd.to_numeric(data[ratings], errors="coerce")
+    bad = grades.isna() & data[ratings].notna()
+    if bad.any():
+        raise AgreementInputError(f"column {ratings!r}: value {data.loc[bad, ratings].iloc[0]!r} is not a number")
+    rated = data[[targets, raters]].assign(_grade=grades)[grades.notna()]
+    return to_wide(rated, unit=targets, rater=raters, grade="_grade")
+
+
 def _finite(*values) -> bool:
     return all(v is not None and np.isfinite(v) for v in values)
 
@@ -90,12 +109,14 @@ def _icc_rows(matrix: np.ndarray, ci_level: float, n_boot: int, seed: int | None
 
 def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], level: str = "ordinal",
                     n_boot: int = 2000, seed: int | None = 0, ci_level: float = 0.90,
-                    weights: np.ndarray | Sequence[Sequence[float]] | None = None) -> pd.DataFrame:
-    """Every agreement coefficient for a units x raters matrix (NaN = missing).
+                    weights: np.ndarray | Sequence[Sequence[float]] | None = None, *, targets: str | None = None,
+                    raters: str | None = None, ratings: str | None = None) -> pd.DataFrame:
+    """Every agreement coefficient for wide data (units x raters, NaN = missing) or long data.
 
     Parameters
     ----------
-    x : units x raters grades.
+    x : units x raters grades (wide); or, with ``targets``, ``raters`` and ``ratings``, a long
+        DataFrame with one row per unit x rater (e.g. the ``ratings`` table filtered to one area).
     categories : the full category set (grades never given still count), e.g. ``[1, 2, 3, 4]``.
     level : measurement level: ``nominal`` drops weighted coefficients.
     n_boot : unit-level bootstrap replicates (0 = analytic only). Categorical coefficients get
@@ -105,6 +126,9 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
     ci_level : interval level (default 90%).
     weights : optional custom q x q agreement-weight matrix; adds the ``*_custom`` weighted
         coefficients (see :func:`~inspect_audit.agreement.coefficients.coefficient_estimates`).
+    targets, raters, ratings : long data: the columns holding the unit (what is rated), the rater
+        and the grade, as in ``pingouin.intraclass_corr``. All three or none. The data are made wide
+        with :func:`to_wide` (one column per rater; a rater who rated a unit twice is an error).
 
     Returns
     -------
@@ -123,7 +147,18 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
     >>> table = agreement_table(wide, [1, 2, 3, 4], n_boot=200, seed=1)
     >>> "gwet_ac1" in set(table["statistic"])
     True
+
+    The same ratings in long form, one column per inspector (units rated by different pairs):
+
+    >>> long = agreement_table(paired, [1, 2, 3, 4], n_boot=0, targets="unit_id", raters="rater_id",
+    ...                        ratings="grade")
+    >>> long.attrs
+    {'n_units': 150, 'n_raters': 20}
+    >>> print(f'{long.set_index("statistic").loc["krippendorff_alpha_ordinal", "estimate"]:.3f}')
+    0.189
     """
+    if (targets, raters, ratings) != (None, None, None):
+        x = _long_to_wide(x, targets, raters, ratings)
     matrix = np.asarray(x, dtype=float)
     pairable = int((np.sum(~np.isnan(matrix), axis=1) >= 2).sum())
     estimates = coefficient_estimates(matrix, categories, level=level, weights=weights)

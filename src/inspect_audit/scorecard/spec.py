@@ -239,7 +239,16 @@ def parse_spec(spec: dict[str, Any], source: str = "scorecard spec") -> Spec:
 
 
 def load_spec(path: str | Path | dict[str, Any] | Spec) -> Spec:
-    """Read and validate a scorecard spec (a JSON file path, a dictionary, or a :class:`Spec`).
+    """Read and validate a scorecard spec (a JSON file path, a bundled example's name, a dictionary, or a :class:`Spec`).
+
+    A string that is not an existing file but names a bundled example (:func:`example_spec_paths`, e.g.
+    ``"primary_balanced"``) loads that example, as ``inspect-audit scorecard --spec`` does.
+
+    Examples
+    --------
+    >>> spec = load_spec("primary_balanced")
+    >>> spec.ids[:2], len(spec.ids) == len(spec.weights)
+    (['quality_of_education', 'behaviour_and_attitudes'], True)
 
     Raises
     ------
@@ -253,6 +262,8 @@ def load_spec(path: str | Path | dict[str, Any] | Spec) -> Spec:
         return path
     if isinstance(path, dict):
         return parse_spec(path)
+    if isinstance(path, str) and not Path(path).exists() and path in example_spec_paths():
+        path = example_spec_paths()[path]
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     try:
