@@ -8,7 +8,7 @@ from pathlib import Path
 
 from inspect_audit.adapters import adapt_ofsted_mi, adapt_ofsted_reports, adapt_parent_view
 from inspect_audit.validation import validate
-from inspect_audit.validation_cli import EXIT_INVALID, _print_report
+from inspect_audit.validation_cli import EXIT_INVALID, _print_report, count
 
 #: Tables of the report adapter that the validator checks.
 REPORT_TABLES = ("inspections", "inspectors", "judgements")
@@ -93,5 +93,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "e.g. ambiguous_names.csv with its decision column filled in")
     p.add_argument("--no-pseudonymise", action="store_true",
                    help="ofsted-reports: names as ids in the tables (your own data only; stated in privacy.json)")
-    p.add_argument("--max-errors", type=int, default=50)
+    p.add_argument("--max-errors", type=count, default=50, help="errors to print (default 50)")
     p.set_defaults(func=run)

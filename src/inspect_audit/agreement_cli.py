@@ -31,6 +31,17 @@ def _load(args: argparse.Namespace, categories: list[float]) -> pd.DataFrame | N
     return to_wide(ratings)
 
 
+def category_list(text: str) -> str:
+    """An argparse type: a comma-separated list of numbers (kept as written, for the report)."""
+    for part in text.split(","):
+        try:
+            float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part.strip()!r} is not a number; give the full category set as "
+                                             "numbers, e.g. 1,2,3,4") from None
+    return text
+
+
 def run(args: argparse.Namespace) -> int:
     categories = [float(c) for c in args.categories.split(",")]
     try:
@@ -59,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "= missing) or the long `ratings` table.")
     p.add_argument("file")
     p.add_argument("--layout", choices=["wide", "long"], default="wide")
-    p.add_argument("--categories", required=True, help="the full category set, e.g. 1,2,3,4")
+    p.add_argument("--categories", required=True, type=category_list, help="the full category set, e.g. 1,2,3,4")
     p.add_argument("--level", choices=["nominal", "ordinal", "interval", "ratio"], default="ordinal")
     p.add_argument("--boot", type=int, default=2000, help="bootstrap replicates (0 = analytic intervals only)")
     p.add_argument("--seed", type=int, default=0)

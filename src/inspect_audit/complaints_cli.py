@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from inspect_audit import export, privacy
+from inspect_audit import export, files, privacy
+from inspect_audit.files import InputError
 from inspect_audit.validation import validate
 from inspect_audit.validation_cli import EXIT_INVALID, _print_report
 
@@ -28,10 +29,31 @@ def find_tables(directory: Path) -> dict[str, Path]:
 
 
 def _read_draws(path: str) -> pd.DataFrame:
-    draws = pd.read_csv(path, dtype={"inspector_id": str})
-    if "inspector_id" not in draws:
-        raise ValueError(f"{path}: needs an inspector_id column and one column per draw")
-    return draws.set_index("inspector_id")
+    """Severity draws: ``inspector_id`` and one numeric column per draw; :class:`InputError` names a bad cell."""
+    import io
+
+    draws = pd.read_csv(io.StringIO(files.read_text(path)), dtype=str, keep_default_na=False)
+    if "inspector_id" not in draws or draws.shape[1] < 2:
+        raise InputError(f"{path}: needs an inspector_id column and one column per draw "
+                         f"(columns: {', '.join(draws.columns)})")
+    if draws.empty:
+        raise InputError(f"{path}: has a header and no rows; one row of draws per inspector is expected")
+    draws = draws.set_index("inspector_id")
+    numbers = draws.apply(lambda c: pd.to_numeric(c.str.strip(), errors="coerce"))
+    bad = numbers.isna().to_numpy()
+    if bad.any():
+        row, col = (int(v[0]) for v in bad.nonzero())
+        raise InputError(f"{path}: row {row + 2}, column {draws.columns[col]!r}: value {draws.iat[row, col]!r} is "
+                         "not a number (every draw of severity must be a number)")
+    return numbers
+
+
+def snapshot_date(text: str) -> str:
+    """An argparse type: a real date written YYYY-MM-DD."""
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d")).date().isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,9 +71,11 @@ def run(args: argparse.Namespace) -> int:
     if not report.ok:
         _print_report(report, False, 50)
         return EXIT_INVALID
+    if report.tables["complaints"].empty:
+        raise InputError(f"{paths['complaints']}: has a header and no rows; at least one complaint is needed")
     try:
         draws = _read_draws(args.severity_draws) if args.severity_draws else None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     pseudonymise = not args.no_pseudonymise
@@ -82,7 +106,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output folder for the report, plots and CSVs")
     p.add_argument("--min-group", type=int, default=10,
                    help="suppress groups with fewer complaints than this (default 10)")
-    p.add_argument("--snapshot", default=None,
+    p.add_argument("--snapshot", default=None, type=snapshot_date,
                    help="extraction date YYYY-MM-DD; open complaints are censored there (default: latest date "
                         "in complaints.csv)")
     p.add_argument("--severity-draws", default=None,

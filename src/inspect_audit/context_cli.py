@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit import privacy, schemas
+from inspect_audit.files import InputError
 from inspect_audit.validation import validate
 from inspect_audit.validation_cli import _print_report
 
@@ -488,10 +489,24 @@ def run_legacy(args: argparse.Namespace, tables: dict[str, pd.DataFrame]) -> int
     return 0 if diag["ok"] else EXIT_NOT_CONVERGED
 
 
+def check_fsm(tables: dict[str, pd.DataFrame], data: str | Path) -> None:
+    """:class:`~inspect_audit.files.InputError` unless some school has an FSM quintile (checked before fitting)."""
+    fsm = tables["schools"]["fsm_quintile"] if "fsm_quintile" in tables["schools"] else pd.Series(dtype=float)
+    if fsm.notna().any():
+        return
+    path = Path(data)
+    source = _data_paths(path)["schools"] if path.is_dir() else f"{data} (schools)"
+    idaci = "idaci_quintile" in tables["schools"] and tables["schools"]["idaci_quintile"].notna().any()
+    raise InputError(f"{source}: column fsm_quintile is empty in every row; `context` needs each school's FSM "
+                     "quintile" + (" (these data carry IDACI quintiles only, as Ofsted's MI does: add fsm_quintile "
+                                   "from DfE's school census)" if idaci else ""))
+
+
 def run_context(args: argparse.Namespace) -> int:
     tables = load_tables(args.data)
     if tables is None:
         return EXIT_INVALID
+    check_fsm(tables, args.data)
     if args.framework:
         return run_framework(args, tables)
     return run_legacy(args, tables)

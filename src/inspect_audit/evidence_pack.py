@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,10 +73,11 @@ class EvidencePack:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         html = self.to_html()
-        paths = {"html": directory / f"evidence_pack_{self.inspection_id}.html"}
+        stem = "evidence_pack_" + (re.sub(r"[^A-Za-z0-9_-]+", "_", str(self.inspection_id)).strip("_") or "id")
+        paths = {"html": directory / f"{stem}.html"}  # an id is data: never a path, whatever it holds
         paths["html"].write_text(html, encoding="utf-8")
         if pdf:
-            paths["pdf"] = directory / f"evidence_pack_{self.inspection_id}.pdf"
+            paths["pdf"] = directory / f"{stem}.pdf"
             paths["pdf"].write_bytes(html_to_pdf(html))
         return paths
 

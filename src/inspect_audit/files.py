@@ -43,6 +43,16 @@ class InputError(ValueError):
         self.kind = kind
 
 
+class NotUTF8Error(InputError):
+    """A text file with bytes that are not UTF-8: ``line`` (1-based) and ``byte`` (hex) of the first."""
+
+    def __init__(self, path: Path, raw: bytes, start: int):
+        self.line = raw[:start].count(b"\n") + 1
+        self.byte = raw[start:start + 4].hex(" ")
+        super().__init__(f"{path}: line {self.line} is not UTF-8 (bytes {self.byte}; the file looks like "
+                         "Windows-1252/latin-1): re-save it as UTF-8", "text")
+
+
 def sniff(raw: bytes) -> str:
     """The kind of file these bytes start (a key of :data:`KINDS`)."""
     head = raw[:4096]
@@ -120,7 +130,7 @@ def read_text(path: str | Path, cp1252_fallback: list[str] | None = None) -> str
     """The text of a CSV/TSV file (gunzipped if named ``.gz``), decoded as UTF-8.
 
     A file that is not text (binary, zip, Excel, UTF-16, empty ...) raises :class:`InputError`. Bytes that
-    are not UTF-8 raise ``UnicodeDecodeError``, unless ``cp1252_fallback`` is a list: then the text is read as
+    are not UTF-8 raise :class:`NotUTF8Error`, unless ``cp1252_fallback`` is a list: then the text is read as
     Windows-1252 (as Ofsted publishes) and a note is appended to it.
     """
     path = Path(path)
@@ -136,9 +146,9 @@ def read_text(path: str | Path, cp1252_fallback: list[str] | None = None) -> str
             raise InputError(f"{path}: holds {KINDS[kind]} once unzipped, not CSV text; {_advice(kind)}", kind)
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         if cp1252_fallback is None:
-            raise
+            raise NotUTF8Error(path, raw, exc.start) from None
         cp1252_fallback.append("file is not UTF-8: read as Windows-1252 (cp1252), as Ofsted publishes")
         return raw.decode("cp1252", errors="replace")
 

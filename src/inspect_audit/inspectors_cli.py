@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from inspect_audit import export, privacy
+from inspect_audit import export, privacy, schemas
+from inspect_audit.files import InputError
 from inspect_audit.validation import validate
 from inspect_audit.validation_cli import _print_report
 
@@ -38,6 +39,32 @@ def _validated_tables(folder: str | Path, tables: tuple[str, ...]) -> dict | Non
     return report.tables
 
 
+def check_area_and_leads(tables: dict[str, pd.DataFrame], area: str, source: str | Path = "inspections") -> None:
+    """Checks before any sampling: ``area`` is graded on an ordinal scale and in the data, and some lead
+    inspector leads more than one of its inspections. Raises :class:`~inspect_audit.files.InputError`."""
+    scale_of = {a: s for fw in schemas.scales()["frameworks"] for a, s in schemas.framework_areas(fw).items()}
+    ordinal = [a for a, s in scale_of.items() if len(schemas.scale(s).codes) > 2]
+    if area not in scale_of:
+        raise InputError(f"--area {area}: no framework grades this area; choose one of: {', '.join(ordinal)}")
+    if area not in ordinal:
+        levels = "/".join(label.lower() for label in schemas.scale(scale_of[area]).labels)
+        raise InputError(f"--area {area}: graded {levels}, not on an ordinal scale of grades the model needs; "
+                         f"choose one of: {', '.join(ordinal)}")
+    judged = tables["judgements"].loc[tables["judgements"]["area"] == area, "inspection_id"]
+    if judged.empty:
+        present = ", ".join(sorted(tables["judgements"]["area"].dropna().unique()))
+        raise InputError(f"--area {area}: no judgements of this area in the data (areas present: {present})")
+    inspections = tables["inspections"]
+    leads = inspections.loc[inspections["inspection_id"].isin(set(judged)), "lead_inspector_id"].dropna()
+    if leads.empty:
+        raise InputError(f"{source}, column lead_inspector_id: empty for every inspection graded on {area}; "
+                         "the model needs each inspection's lead inspector")
+    if leads.value_counts().max() < 2:
+        raise InputError(f"{source}, column lead_inspector_id: every inspector leads only one inspection graded on "
+                         f"{area} ({len(leads)} inspections), so an inspector's effect cannot be told apart from "
+                         "the school's; the model needs inspectors who each lead several inspections")
+
+
 def run_inspectors(args: argparse.Namespace) -> int:
     from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
     from inspect_audit.inspectors.repair import RepairBudget
@@ -45,6 +72,8 @@ def run_inspectors(args: argparse.Namespace) -> int:
     tables = _validated_tables(args.data, TABLES)
     if tables is None:
         return EXIT_INVALID
+    if not getattr(args, "framework", None):
+        check_area_and_leads(tables, args.area, _data_paths(Path(args.data), ("inspections",))["inspections"])
     pseudonymise = not getattr(args, "no_pseudonymise", False)
     people = privacy.person_columns(tables) if pseudonymise else None
     if pseudonymise:  # before fitting, so the posterior, tables and packs carry pseudonyms only
@@ -119,6 +148,9 @@ def protect_fit_outputs(out: Path, people: list[str] | None, n_inspectors: int) 
 def run_counterfactual(args: argparse.Namespace) -> int:
     from inspect_audit.inspectors import InspectorModel
 
+    if not (Path(args.fit) / "posterior.nc").is_file():
+        raise InputError(f"--fit {args.fit}: no fit here (no posterior.nc); give the --out folder of "
+                         "`inspect-audit inspectors`")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = InspectorModel.load(args.fit)

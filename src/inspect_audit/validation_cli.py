@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -43,11 +44,36 @@ def _print_report(report: ValidationReport, as_json: bool, limit: int) -> None:
               file=sys.stderr)
 
 
+def count(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give 0 or more")
+    return value
+
+
+def output_file(text: str) -> str:
+    """An argparse type: a file to write, in a folder that exists (checked before any work is done)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; name a file in it")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: the folder {path.parent} does not exist; create it first")
+    return text
+
+
+def _write_errors(report: ValidationReport, args: argparse.Namespace) -> None:
+    if args.errors_csv:
+        write_csv(report.errors(), args.errors_csv, pseudonymise=not args.no_pseudonymise, min_n=None)
+
+
 def run_validate(args: argparse.Namespace) -> int:
     report = validate(_paths(args))
     _print_report(report, args.json, args.max_errors)
-    if args.errors_csv:
-        write_csv(report.errors(), args.errors_csv, pseudonymise=not args.no_pseudonymise, min_n=None)
+    _write_errors(report, args)
     return 0 if report.ok else EXIT_INVALID
 
 
@@ -55,6 +81,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     result = workspace.ingest(_paths(args), args.workspace, rejects_dir=args.rejects,
                               pseudonymise=not args.no_pseudonymise)
     _print_report(result.report, args.json, args.max_errors)
+    _write_errors(result.report, args)
     if not result.ok:
         print(f"Nothing was written to {args.workspace}. Rejected rows and reasons: "
               f"{result.rejects_dir}", file=sys.stderr)
@@ -71,8 +98,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "(e.g. inspections.csv); files given together are checked against each other")
     parser.add_argument("--table", help="the table of a single file whose name does not say it")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--max-errors", type=int, default=50, help="errors to print (default 50)")
-    parser.add_argument("--errors-csv", help="also write every error to this CSV file")
+    parser.add_argument("--max-errors", type=count, default=50, help="errors to print (default 50)")
+    parser.add_argument("--errors-csv", type=output_file, help="also write every error to this CSV file")
     add_pseudonymise_option(parser)
 
 

@@ -16,8 +16,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from inspect_audit import schemas
+from inspect_audit import files, schemas
 from inspect_audit.export import write_csv
+from inspect_audit.files import InputError
 from inspect_audit.validation import ValidationReport, validate
 
 _SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
@@ -50,29 +51,55 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
                 "source VARCHAR, table_name VARCHAR, n_rows BIGINT, sha256 VARCHAR)")
 
 
+def _check_workspace_file(path: Path) -> None:
+    """:class:`~inspect_audit.files.InputError` unless ``path`` is a DuckDB file or nothing yet."""
+    if path.is_dir():
+        raise InputError(f"workspace {path}: is a folder; name a workspace file, e.g. {path / 'audit.duckdb'}")
+    if path.is_file():
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+        if head[8:12] != b"DUCK":
+            raise InputError(f"workspace {path}: is not a DuckDB workspace ({files.KINDS[files.sniff(head)]}); "
+                             "name a new file, or one that `inspect-audit ingest` made")
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a workspace file with every schema table present."""
+    """Open (creating if needed) a workspace file with every schema table present.
+
+    A folder, a file that is not DuckDB's, or a workspace that another program holds (DuckDB locks it)
+    raises :class:`~inspect_audit.files.InputError`.
+    """
     path = Path(path)
-    if read_only:
-        if not path.is_file():
-            raise FileNotFoundError(f"no workspace at {path}; create one with 'inspect-audit ingest'")
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    _create_tables(con)
+    _check_workspace_file(path)
+    if read_only and not path.is_file():
+        raise InputError(f"no workspace at {path}; create one with 'inspect-audit ingest'")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        raise InputError(f"workspace {path}: cannot be opened, it is in use by another program or session "
+                         f"(DuckDB: {reason}); close that program and try again") from None
+    if not read_only:
+        _create_tables(con)
     return con
+
+
+def _read_tables(con: duckdb.DuckDBPyConnection, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    out = {}
+    for table in tables or schemas.table_names():
+        frame = con.execute(f'SELECT * FROM "{table}"').df()
+        if tables or len(frame):
+            out[table] = frame
+    return out
 
 
 def load_tables(path: str | Path, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """Read tables from a workspace (every non-empty schema table by default)."""
     con = connect(path, read_only=True)
     try:
-        out = {}
-        for table in tables or schemas.table_names():
-            frame = con.execute(f'SELECT * FROM "{table}"').df()
-            if tables or len(frame):
-                out[table] = frame
-        return out
+        return _read_tables(con, tables)
     finally:
         con.close()
 
@@ -89,6 +116,13 @@ def _key_collisions(report: ValidationReport, existing: dict[str, pd.DataFrame])
             if k in old_keys:
                 report.add(table, report.row_numbers[table][i], "+".join(key), ", ".join(k),
                            "key: already in the workspace (ingest adds rows; it never overwrites)")
+
+
+def _clear_rejects(rejects_dir: Path) -> None:
+    """Remove what an earlier batch left in the rejects folder (only the files ingest writes there)."""
+    if rejects_dir.is_dir():
+        for old in [rejects_dir / "errors.csv", rejects_dir / "privacy.json", *rejects_dir.glob("*.rejects.csv")]:
+            old.unlink(missing_ok=True)
 
 
 def _write_rejects(report: ValidationReport, rejects_dir: Path, pseudonymise: bool = True) -> None:
@@ -114,15 +148,28 @@ def ingest(paths: list[str | Path] | dict[str, str | Path], workspace: str | Pat
     """
     workspace = Path(workspace)
     rejects_dir = Path(rejects_dir) if rejects_dir else workspace.with_name(workspace.stem + ".rejects")
-    existing = load_tables(workspace) if workspace.is_file() else {}
-    report = validate(paths, existing=existing)
-    _key_collisions(report, existing)
-    result = IngestResult(report=report)
-    if not report.ok:
-        _write_rejects(report, rejects_dir, pseudonymise)
-        result.rejects_dir = rejects_dir
-        return result
-    con = connect(workspace)
+    # opened for writing before validation, so a locked or foreign file stops the batch before any work
+    con = connect(workspace) if workspace.exists() else None
+    try:
+        existing = _read_tables(con) if con is not None else {}
+        report = validate(paths, existing=existing)
+        _key_collisions(report, existing)
+        result = IngestResult(report=report)
+        _clear_rejects(rejects_dir)
+        if not report.ok:
+            _write_rejects(report, rejects_dir, pseudonymise)
+            result.rejects_dir = rejects_dir
+            return result
+        con = con if con is not None else connect(workspace)
+        _insert(con, report, result)
+    finally:
+        if con is not None:
+            con.close()
+    return result
+
+
+def _insert(con: duckdb.DuckDBPyConnection, report: ValidationReport, result: IngestResult) -> None:
+    """Store a valid batch in one transaction (nothing on failure) and log it."""
     batch_id = hashlib.sha256(json.dumps(sorted(report.sources.values())).encode()
                               + str(pd.Timestamp.now()).encode()).hexdigest()[:12]
     try:
@@ -141,9 +188,6 @@ def ingest(paths: list[str | Path] | dict[str, str | Path], workspace: str | Pat
         con.execute("ROLLBACK")
         result.written = {}
         raise
-    finally:
-        con.close()
-    return result
 
 
 def data_version(path: str | Path) -> str:

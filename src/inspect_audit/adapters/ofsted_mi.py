@@ -20,6 +20,7 @@ import pandas as pd
 
 from inspect_audit import schemas
 from inspect_audit.adapters.reading import AdaptedTables, normalise, read_delimited
+from inspect_audit.files import InputError
 
 # Our column -> official MI header names (any release), before normalisation.
 SCHOOL_COLUMNS = {
@@ -147,7 +148,7 @@ def adapt_ofsted_mi(path: str | Path) -> AdaptedTables:
 
     urn = take(SCHOOL_COLUMNS["urn"])
     if urn is None:
-        raise ValueError(f"{path}: no URN column; is this an Ofsted management-information file?")
+        raise InputError(f"{path}: no URN column; is this an Ofsted management-information file?")
     schools = pd.DataFrame({"urn": urn})
     for column, names in SCHOOL_COLUMNS.items():
         values = take(names) if column != "urn" else None
@@ -163,7 +164,7 @@ def adapt_ofsted_mi(path: str | Path) -> AdaptedTables:
     start, published = take(INSPECTION_COLUMNS["start_date"]), take(INSPECTION_COLUMNS["publication_date"])
     if start is None:
         if published is None:
-            raise ValueError(f"{path}: neither an inspection start date nor a publication date column")
+            raise InputError(f"{path}: neither an inspection start date nor a publication date column")
         start = published
         notes.append("no inspection start date column: the publication date is used as start_date "
                      "(framework assigned from it; inspections published early in a framework may belong "
@@ -186,7 +187,7 @@ def adapt_ofsted_mi(path: str | Path) -> AdaptedTables:
         keep = grades.notna()
         parts.append(pd.DataFrame({"inspection_id": inspection_id[keep], "area": area, "grade": grades[keep]}))
     if not parts:
-        raise ValueError(f"{path}: no judgement columns (e.g. 'Overall effectiveness') found")
+        raise InputError(f"{path}: no judgement columns (e.g. 'Overall effectiveness') found")
     judgements = pd.concat(parts).sort_index(kind="stable").reset_index(drop=True)
     prev_date, prev_grade = take(PREVIOUS_COLUMNS[0]), take(PREVIOUS_COLUMNS[1])
     if prev_date is not None and prev_grade is not None:

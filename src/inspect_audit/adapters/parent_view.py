@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from inspect_audit.adapters.reading import AdaptedTables, normalise, read_delimited
+from inspect_audit.files import InputError
 
 #: The Parent View question set (2019 onwards): (question, text, dimension). Question 7 is asked
 #: of parents who say their child has SEND (7a); the item here is the support question (7b).
@@ -67,7 +68,7 @@ def adapt_parent_view(path: str | Path, wave: str) -> AdaptedTables:
     urn_col = by_norm["urn"]
     sub_col = next((by_norm[k] for k in SUBMISSIONS if k in by_norm), None)
     if sub_col is None:
-        raise ValueError(f"{path}: no submissions column (one of: Submissions, Number of submissions, Responses)")
+        raise InputError(f"{path}: no submissions column (one of: Submissions, Number of submissions, Responses)")
     answers: dict[str, dict[str, list[str]]] = {}
     for column in raw.columns:
         match = _HEADER.match(str(column).strip())
@@ -82,7 +83,7 @@ def adapt_parent_view(path: str | Path, wave: str) -> AdaptedTables:
     if unknown:
         notes.append("questions not in the Parent View item set, not used: " + ", ".join(unknown))
     if not set(answers) & known:
-        raise ValueError(f"{path}: no question columns like 'Q1 Strongly agree' found")
+        raise InputError(f"{path}: no question columns like 'Q1 Strongly agree' found")
     values = raw.drop(columns=[urn_col, sub_col]).apply(pd.to_numeric, errors="coerce")
     scale = 100.0 if values.max().max() <= 1.0 else 1.0
     if scale == 100.0:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from inspect_audit import files
+from inspect_audit.files import InputError
 
 def normalise(text: object) -> str:
     """Lower-case letters and digits only: 'Overall effectiveness' == 'Overalleffectiveness'."""
@@ -35,14 +37,6 @@ class AdaptedTables:
         return paths
 
 
-def _decode(raw: bytes, notes: list[str]) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        notes.append("file is not UTF-8: read as Windows-1252 (cp1252), as Ofsted publishes")
-        return raw.decode("cp1252", errors="replace")
-
-
 def read_delimited(path: str | Path, must_contain: str) -> tuple[pd.DataFrame, list[str]]:
     """Read a CSV/TSV/Excel file as text cells, with the header found by a column it must contain.
 
@@ -50,10 +44,10 @@ def read_delimited(path: str | Path, must_contain: str) -> tuple[pd.DataFrame, l
     """
     path = Path(path)
     notes: list[str] = []
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        grid = pd.read_excel(path, header=None, dtype=object).fillna("").astype(str)
+    if files.check_kind(path) in ("xlsx", "xls"):
+        grid = files.read_excel_grid(path).astype(str)
     else:
-        text = _decode(path.read_bytes(), notes)
+        text = files.read_text(path, cp1252_fallback=notes)
         rows = list(csv.reader(io.StringIO(text), delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
         width = max((len(r) for r in rows), default=1)
         grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows if any(c.strip() for c in r)])
@@ -61,7 +55,7 @@ def read_delimited(path: str | Path, must_contain: str) -> tuple[pd.DataFrame, l
     header_at = next((i for i in range(min(15, len(grid)))
                       if key in {normalise(v) for v in grid.iloc[i].tolist()}), None)
     if header_at is None:
-        raise ValueError(f"{path}: no header row with a {must_contain!r} column in the first 15 rows")
+        raise InputError(f"{path}: no header row with a {must_contain!r} column in the first 15 rows")
     if header_at > 0:
         notes.append(f"{header_at} title row(s) above the header skipped")
     frame = grid.iloc[header_at + 1:].reset_index(drop=True)

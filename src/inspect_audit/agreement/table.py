@@ -9,6 +9,7 @@ interval is added to ``method``, and given instead where no F-based interval exi
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Sequence
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from inspect_audit import files
 from inspect_audit.agreement.coefficients import bootstrap, coefficient_estimates
 from inspect_audit.agreement.icc import bootstrap_note, cronbach_alpha, icc_estimates
 
@@ -40,7 +42,7 @@ def to_wide(ratings: pd.DataFrame, unit: str = "unit_id", rater: str = "rater_id
 def read_wide(path: str | Path, categories: Sequence[float], id_column: str | None = None) -> pd.DataFrame:
     """Read a wide CSV (one row per unit, one column per rater, blank = missing)."""
     path = Path(path)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(io.StringIO(files.read_text(path)), dtype=str, keep_default_na=False)
     if id_column:
         if id_column not in frame.columns:
             raise AgreementInputError(f"{path.name}: no column {id_column!r} (columns: {', '.join(frame.columns)})")
