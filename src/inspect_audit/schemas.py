@@ -119,7 +119,10 @@ def data_dictionary_markdown() -> str:
     out = ["# Data dictionary", "",
            "Generated from `data_schemas/` by `python scripts/make_data_dictionary.py`; do not edit by hand.",
            "Each table is a CSV (or CSV.GZ, Parquet, Excel) file named after the table, e.g. `inspections.csv`.",
-           "Empty cells (and `NA`, `NULL`) are missing values. Dates are written `YYYY-MM-DD`.", ""]
+           "Empty cells (and `NA`, `NULL`) are missing values. Dates are written `YYYY-MM-DD`.",
+           "Codes may be written as people write them, in any case and with spaces for underscores (`Primary`, "
+           "`East of England`), and a grade (a field marked *labels: scales*) as its label on the scales below "
+           "(`Outstanding`): the validator maps them to the codes and says what it mapped.", ""]
     for table in table_names():
         spec = table_schema(table)
         out += [f"## `{table}`", "", spec["description"], "",
@@ -137,6 +140,8 @@ def data_dictionary_markdown() -> str:
                 rules.append(f"{cons.get('minimum', '')}..{cons.get('maximum', '')}")
             if "pattern" in cons:
                 rules.append(f"pattern `{cons['pattern']}`".replace("|", "\\|"))
+            if f.get("labels") == "scales":
+                rules.append("or its label (*labels: scales*)")
             out.append(f"| `{f['name']}` | {f['type']} | {'yes' if cons.get('required') else 'no'} | "
                        f"{'; '.join(rules)} | {f['description']} |")
         out.append("")

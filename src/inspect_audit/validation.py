@@ -159,10 +159,7 @@ def _read_text_table(path: Path, report: ValidationReport, table: str):
         report.add(table, quote_line, "(file)", "\"", f"not a readable CSV file: a quote opened on line {quote_line} "
                    "is never closed (a cell starting with \" must end with \"; write a \" inside a cell as \"\")")
         return None
-    duplicated = _duplicate_header_names(text, sep)
-    if duplicated:
-        for name in duplicated:
-            report.add(table, HEADER_ROW, name, name, "header: duplicate column name (each column must appear once)")
+    if _duplicate_header(_first_record(text, sep), report, table):
         return None
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
@@ -199,13 +196,21 @@ def _unclosed_quote_line(text: str) -> int | None:
     return opened if inside else None
 
 
-def _duplicate_header_names(text: str, sep: str) -> list[str]:
-    """Names that appear more than once in the first non-blank record (pandas would rename them ``name.1``)."""
+def _first_record(text: str, sep: str) -> list[str]:
+    """The first non-blank record: the header as written (pandas would rename a repeated name ``name.1``)."""
     for record in csv.reader(io.StringIO(text, newline=None), delimiter=sep):
-        names = [cell.strip() for cell in record]
-        if any(names):
-            return sorted({n for n in names if n and names.count(n) > 1})
+        if any(cell.strip() for cell in record):
+            return record
     return []
+
+
+def _duplicate_header(names: list, report: ValidationReport, table: str) -> bool:
+    """Report each column name the header repeats; True if any (the file's checks then stop)."""
+    names = [str(n).strip() for n in names]
+    duplicated = sorted({n for n in names if n and names.count(n) > 1})
+    for name in duplicated:
+        report.add(table, HEADER_ROW, name, name, "header: duplicate column name (each column must appear once)")
+    return bool(duplicated)
 
 
 def _keep_fields_beyond_header(frame: pd.DataFrame) -> pd.DataFrame:
@@ -239,10 +244,7 @@ def _read_any(path: Path, report: ValidationReport, table: str):
                 raise files.InputError(f"{path}: an empty workbook; a header row naming the columns is expected")
             frame = grid.iloc[1:].reset_index(drop=True)
             frame.columns = [str(c).strip() for c in grid.iloc[0]]
-            duplicated = sorted({c for c in frame.columns if c and list(frame.columns).count(c) > 1})
-            for name in duplicated:
-                report.add(table, HEADER_ROW, name, name, "header: duplicate column name (each column must appear once)")
-            if duplicated:
+            if _duplicate_header(list(frame.columns), report, table):
                 return None
     except files.InputError as exc:
         rule = "empty file: a header row naming the columns is required" if exc.kind == "empty" else \
