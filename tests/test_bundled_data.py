@@ -33,6 +33,19 @@ def test_bundle_is_complete_and_compact(england):
     assert size < 5_000_000, f"bundle is {size / 1e6:.1f} MB; keep it a few MB"
 
 
+def test_loading_again_is_quick_and_gives_fresh_copies(england):  # the fixture has validated once already
+    import time
+
+    t0 = time.perf_counter()
+    first, again = load_england(), load_england()
+    assert time.perf_counter() - t0 < 2.0  # validated once per session, not per call
+    for name, table in first.items():
+        pd.testing.assert_frame_equal(again[name], table)
+        assert again[name] is not table
+    again["schools"].loc[again["schools"].index[0], "name"] = "changed"
+    assert load_england()["schools"]["name"].iloc[0] != "changed"
+
+
 def test_outstanding_share_falls_with_deprivation_within_phase(england):
     """Known fact (SOURCE.md of the raw extract; Ofsted MI as at 31 Aug 2024 joined to 2022/23 census):
     % Outstanding falls from about 19% (least disadvantaged FSM quintile) to about 8% (most) for

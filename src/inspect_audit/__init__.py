@@ -30,7 +30,7 @@ imported on first use, so ``import inspect_audit`` itself is quick. A guided tou
 Examples
 --------
 >>> import inspect_audit as ia
->>> data = ia.simulate_data(ia.SimulationConfig(n_schools=300, n_inspectors=20), seed=1)
+>>> data = ia.simulate_data(ia.SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1)
 >>> paired = data.ratings.query("area == 'overall_effectiveness' and rater_type == 'inspector'")
 >>> table = ia.agreement_table(paired, categories=[1, 2, 3, 4], targets="unit_id", raters="rater_id",
 ...                            ratings="grade", n_boot=200, seed=1)

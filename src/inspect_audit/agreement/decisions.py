@@ -54,6 +54,21 @@ def decision_consistency(ratings: pd.DataFrame, scale: Scale, level: float = CI_
     Returns one row per statistic: statistic, estimate, ci_low, ci_high, n (units), n_pairs, method.
     ``same_grade``, ``within_one_grade`` and ``same_side_<boundary>`` for each boundary in
     ``scales.json`` (e.g. ``good_or_better``: both Good or better, or both not).
+
+    Examples
+    --------
+    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.schemas import scale
+    >>> from inspect_audit.agreement.decisions import decision_consistency
+    >>> r = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1).ratings
+    >>> paired = r[(r["area"] == "overall_effectiveness") & (r["rater_type"] == "inspector")]
+    >>> table = decision_consistency(paired, scale("legacy_4"), seed=1)
+    >>> table[["statistic", "estimate", "ci_low", "ci_high", "n"]].round(2)
+                      statistic  estimate  ci_low  ci_high    n
+    0                same_grade      0.63    0.57     0.70  150
+    1          within_one_grade      0.97    0.94     0.99  150
+    2  same_side_good_or_better      0.83    0.78     0.88  150
+    3      same_side_inadequate      0.98    0.95     0.99  150
     """
     pairs = rating_pairs(ratings)
     if pairs.empty:

@@ -74,6 +74,24 @@ def g_study(x, design: str = "crossed", *, clip_negative: bool = True, n_boot: i
     over units (used by :func:`d_study` for intervals).  Raters are held fixed in that
     bootstrap, so intervals for ``Phi`` (which involves the rater variance) are too
     narrow when there are few raters.
+
+    Examples
+    --------
+    Shrout & Fleiss (1979): six targets, four judges, every judge rating every target.
+
+    >>> import numpy as np
+    >>> from inspect_audit.agreement.gtheory import d_study, g_study
+    >>> x = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
+    >>> g = g_study(x)
+    >>> g.round(3)
+      component  variance  share
+    0         p     2.556  0.290
+    1         r     5.244  0.595
+    2      pr,e     1.019  0.116
+    >>> d_study(g, n_raters=[1, 4]).round(2)
+       n_raters  g_coefficient  phi_coefficient
+    0         1           0.71             0.29
+    1         4           0.91             0.62
     """
     if design not in COMPONENTS:
         raise ValueError(f"design must be one of {sorted(COMPONENTS)}, got {design!r}")
@@ -145,6 +163,18 @@ def d_study(components, n_raters: Iterable[int] = range(1, 11), *,
     ``phi_coefficient`` (absolute: the grade a unit gets); when the G study was
     bootstrapped, also percentile intervals ``g_low``, ``g_high``, ``phi_low``,
     ``phi_high`` at ``ci_level``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from inspect_audit.agreement.gtheory import d_study, g_study
+    >>> x = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
+    >>> d_study(g_study(x), n_raters=[1, 2, 4, 8])[["n_raters", "g_coefficient", "phi_coefficient"]].round(2)
+       n_raters  g_coefficient  phi_coefficient
+    0         1           0.71             0.29
+    1         2           0.83             0.45
+    2         4           0.91             0.62
+    3         8           0.95             0.77
     """
     design, v, reps = _as_components(components)
     n = np.asarray(list(n_raters), float)

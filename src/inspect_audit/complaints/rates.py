@@ -285,6 +285,22 @@ def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = No
         (raw_rate | pooled_rate), estimate, ci_low, ci_high, n`` (decided complaints), ``k``
         (upheld or partially upheld) and ``method``. ``attrs["hyperparameters"]`` holds the fitted
         ``mu`` and ``kappa`` per dimension.
+
+    Examples
+    --------
+    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.complaints import upheld_rates
+    >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1)
+    >>> rates = upheld_rates(data.complaints, by="stage")
+    >>> rates[["dimension", "group", "statistic", "estimate", "ci_low", "ci_high", "n"]].round(2)
+      dimension            group    statistic  estimate  ci_low  ci_high   n
+    0   overall              all     raw_rate      0.23    0.12     0.40  22
+    1     stage         informal     raw_rate      0.25    0.06     0.64   4
+    2     stage           formal     raw_rate      0.18    0.07     0.37  17
+    3     stage  internal_review     raw_rate      1.00    0.27     1.00   1
+    4     stage         informal  pooled_rate      0.28    0.10     0.50   4
+    5     stage           formal  pooled_rate      0.24    0.10     0.40  17
+    6     stage  internal_review  pooled_rate      0.33    0.12     0.67   1
     """
     given = {"complaints": complaints, "inspections": inspections, "judgements": judgements, "schools": schools}
     available = [d for d in DIMENSIONS if all(given[t] is not None for t in NEEDS.get(d, ()))]
@@ -340,6 +356,19 @@ def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgeme
         Tidy rows ``dimension, group, statistic (complaint_rate), estimate, ci_low, ci_high, n``
         (inspections), ``k`` (inspections complained about), ``method``. ``attrs["count_column"]``
         is ``"k"``, so :func:`suppress` blanks groups with fewer than ``min_n`` complaints.
+
+    Examples
+    --------
+    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.complaints import complaint_rates
+    >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1)
+    >>> rates = complaint_rates(data.complaints, data.inspections, data.judgements, by="grade")
+    >>> rates[["group", "estimate", "ci_low", "ci_high", "n", "k"]].round(3)
+                        group  estimate  ci_low  ci_high    n   k
+    0           1 Outstanding     0.000   0.000    0.047   55   0
+    1                  2 Good     0.038   0.024    0.061  313  12
+    2  3 Requires improvement     0.290   0.177    0.437   31   9
+    3            4 Inadequate     0.429   0.186    0.711    7   3
     """
     dims = _as_dimensions(by)
     bad = [d for d in dims if d in ("stage", "ground")]

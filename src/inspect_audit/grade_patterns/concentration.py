@@ -107,6 +107,18 @@ def area_concentration(tables: dict[str, pd.DataFrame], frameworks: list[str] | 
 
     Only areas on a scale with a middle category (:data:`MIDDLE`); each row on its framework's own scale
     and labels. Columns :data:`AREA_COLUMNS`; not suppressed (see :func:`suppressed`).
+
+    Examples
+    --------
+    >>> from inspect_audit.bundled import load_england
+    >>> from inspect_audit.grade_patterns import area_concentration
+    >>> table = area_concentration(load_england(), ["report_card_2025"], n_boot=200)
+    >>> everyone = table.query("phase == 'all'")
+    >>> everyone[["area", "n", "middle_share", "concentration"]].head(3).round(2)
+                           area     n  middle_share  concentration
+    0                 inclusion  1313          0.54           0.35
+    7   curriculum_and_teaching  1313          0.60           0.35
+    14              achievement  1313          0.53           0.29
     """
     rng = np.random.default_rng(seed)
     present = set(tables["inspections"]["framework"].dropna().astype(str))

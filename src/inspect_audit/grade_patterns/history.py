@@ -57,7 +57,23 @@ def stuck_schools(tables: dict[str, pd.DataFrame], run: int = 2) -> pd.DataFrame
     """One row per school with at least ``run`` graded inspections: ``urn, n_graded, last_grade,
     previous_grade`` (the one before the last), ``stuck`` (the last ``run`` all below good),
     ``previous_below`` (the ``run - 1`` before the last all below good) and the school's ``phase,
-    fsm_quintile, region``."""
+    fsm_quintile, region``.
+
+    Examples
+    --------
+    The bundled data hold one graded inspection per school, so no school can be stuck there; simulated data
+    (with repeat inspections) can:
+
+    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.grade_patterns import stuck_rates, stuck_schools
+    >>> data = simulate(SimulationConfig(n_schools=600, n_inspectors=20, survey_n_schools=10), seed=1)
+    >>> schools = stuck_schools(data.tables())
+    >>> stuck_rates(schools).head(3).round(3)
+      statistic dimension      group  k    n  estimate  ci_low  ci_high
+    0     stuck       all        all  3  177     0.017   0.007    0.042
+    1     stuck     phase    primary  2  142     0.014   0.005    0.042
+    2     stuck     phase  secondary  1   35     0.029   0.006    0.118
+    """
     if run < 2:
         raise ValueError("run must be 2 or more (repeatedly below good)")
     below, _ = adverse(schemas.scale(SCALE))

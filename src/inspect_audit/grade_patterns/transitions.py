@@ -69,6 +69,22 @@ def transition_table(tables: dict[str, pd.DataFrame], framework: str = FRAMEWORK
     combination included (``k`` = 0 where none): ``k`` schools of the ``n`` with that previous grade (and
     graded on the area) got ``grade``; ``share`` = k / n with a Wilson interval. Not suppressed: pass it to
     :func:`suppressed` (cells whose ``n`` is under :data:`~inspect_audit.privacy.MIN_N`) before showing it.
+
+    Examples
+    --------
+    On the bundled England data: where schools' previous overall grade went on their report card.
+
+    >>> from inspect_audit.bundled import load_england
+    >>> from inspect_audit.grade_patterns import transition_table
+    >>> table = transition_table(load_england(), areas=["leadership_and_governance"])
+    >>> was_good = table.query("phase == 'all' and previous_grade == 2")
+    >>> was_good[["grade", "k", "n", "share", "ci_low", "ci_high"]].round(2)
+       grade    k    n  share  ci_low  ci_high
+    5      1    7  982   0.01    0.00     0.01
+    6      2  212  982   0.22    0.20     0.24
+    7      3  636  982   0.65    0.62     0.67
+    8      4  111  982   0.11    0.10     0.13
+    9      5   16  982   0.02    0.01     0.02
     """
     prev_scale = schemas.scale(PREVIOUS_SCALE)
     rows = []

@@ -165,6 +165,15 @@ def indicator_table(tables: dict[str, pd.DataFrame], spec: Spec | dict | str,
         indicator ``ID`` (in its own units and direction) and ``ID_se``. Schools with fewer than
         the spec's ``min_indicators`` are left out. ``attrs["se_methods"]`` says how each SE
         was obtained; ``attrs["spec_name"]`` names the spec.
+
+    Examples
+    --------
+    >>> from inspect_audit.bundled import load_england
+    >>> from inspect_audit.scorecard import indicator_table, load_spec
+    >>> spec = load_spec("primary_balanced")
+    >>> indicators = indicator_table(load_england(), spec)
+    >>> len(indicators), list(indicators.columns[:4])
+    (7697, ['urn', 'name', 'phase', 'n_indicators'])
     """
     spec = load_spec(spec)
     pop = _population(tables, spec)

@@ -239,7 +239,7 @@ def parse_spec(spec: dict[str, Any], source: str = "scorecard spec") -> Spec:
 
 
 def load_spec(path: str | Path | dict[str, Any] | Spec) -> Spec:
-    """Read and validate a scorecard spec (a JSON file path, a bundled example's name, a dictionary, or a :class:`Spec`).
+    """Read and validate a scorecard spec (a JSON file, a bundled example's name, a dictionary, or a :class:`Spec`).
 
     A string that is not an existing file but names a bundled example (:func:`example_spec_paths`, e.g.
     ``"primary_balanced"``) loads that example, as ``inspect-audit scorecard --spec`` does.

@@ -80,6 +80,21 @@ def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RE
         ``wave_changes``, ``similar_schools``, ``subgroup_differences``,
         ``perspective_correlations``, ``divergence``, ``parent_view_by_grade``,
         ``parent_view_correlations``.
+
+    Examples
+    --------
+    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.surveys import analyse
+    >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=20), seed=1)
+    >>> results = analyse(data.tables(), n_boot=50, seed=1)
+    >>> sorted(results)[:4]
+    ['aggregation_by_school', 'aggregation_summary', 'divergence', 'item_statistics']
+    >>> alpha = results["scale_reliability"].query("statistic == 'alpha'")
+    >>> alpha[["respondent_group", "dimension", "estimate", "ci_low", "ci_high", "n"]].round(2).head(3)
+      respondent_group    dimension  estimate  ci_low  ci_high    n
+    0            staff  listened_to      0.80    0.76     0.82  485
+    2            staff      capable      0.79    0.77     0.81  485
+    4            staff      enabled      0.70    0.66     0.73  485
     """
     out: dict[str, pd.DataFrame] = {}
     scores_parts = []

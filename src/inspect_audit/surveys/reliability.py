@@ -181,6 +181,19 @@ def scale_reliability(recoded: pd.DataFrame, items: pd.DataFrame, n_boot: int = 
         ``estimate, ci_low, ci_high, n`` (respondents), ``n_items``, ``n_schools`` and
         (alpha) Feldt's interval; ``items``: one row per item with the item-rest correlation as
         ``estimate`` (and its interval) and the alpha-if-deleted diagnostics and flags.
+
+    Examples
+    --------
+    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.surveys import recode, scale_reliability
+    >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=20), seed=1)
+    >>> rel = scale_reliability(recode(data.survey_responses, data.survey_items), data.survey_items, n_boot=0)
+    >>> alpha = rel.scales.query("statistic == 'alpha'")
+    >>> alpha[["respondent_group", "dimension", "estimate", "ci_low", "ci_high", "n"]].round(2).head(3)
+      respondent_group    dimension  estimate  ci_low  ci_high    n
+    0            staff  listened_to      0.80    0.77     0.82  485
+    2            staff      capable      0.79    0.77     0.82  485
+    4            staff      enabled      0.70    0.66     0.73  485
     """
     rng = np.random.default_rng(seed)
     rev_of = dict(zip(items["item_id"].astype(str), items["reverse_coded"].astype(bool)))
