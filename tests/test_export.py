@@ -123,3 +123,12 @@ def test_tables_are_pseudonymised_consistently_across_columns():
     assert out["inspections"]["inspection_id"].tolist() == ["i1", "i2"]
     assert tables["inspectors"]["inspector_id"].tolist() == ["A", "B"]  # inputs untouched
 
+
+def test_inspector_tables_are_suppressed_by_their_inspection_counts_without_being_told(tmp_path):
+    """ia.write_csv(model.inspector_effects(), ...) from Python: the CLI names n_inspections; the default must too."""
+    effects = pd.DataFrame({"inspector_id": ["A", "B", "C"], "n_inspections": [52, 9, 10], "mean": [0.1, 0.7, -0.2]})
+    path = export.write_csv(effects, tmp_path / "inspector_effects.csv", key="k")
+    written = pd.read_csv(path)
+    assert written["n_inspections"].tolist() == [52, 10]
+    assert export.recorded(path)["suppression"]["count_column"] == "n_inspections"
+

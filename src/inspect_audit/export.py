@@ -106,13 +106,20 @@ def identities(columns: list[str] | None, key: str | None = None) -> dict:
                           f"with this installation's secret key (key id {kid}; the key itself is never written out)"}
 
 
+#: Count columns looked for, in order, when neither ``n_col`` nor ``attrs["count_column"]`` names one.
+COUNT_COLUMNS = ("n", "n_inspections")
+
+
 def _count_column(table: pd.DataFrame, n_col: str | None) -> str | None:
     if n_col is not None:
         if n_col not in table:
             raise KeyError(f"table has no count column {n_col!r}")
         return n_col
-    col = table.attrs.get("count_column", "n")
-    return col if col in table else None
+    if "count_column" in table.attrs:
+        col = table.attrs["count_column"]
+        return col if col in table else None
+    # an inspector table (InspectorModel.inspector_effects) counts each person's inspections
+    return next((col for col in COUNT_COLUMNS if col in table), None)
 
 
 def protect(table: pd.DataFrame, *, pseudonymise: bool = True, key: str | None = None,
@@ -130,7 +137,8 @@ def protect(table: pd.DataFrame, *, pseudonymise: bool = True, key: str | None =
     min_n : int or None
         Suppression threshold; ``None`` for tables whose counts are not of people or complaints.
     n_col : str, optional
-        Count column; default ``attrs["count_column"]``, else ``n``. A table with neither is not suppressed.
+        Count column; default ``attrs["count_column"]``, else ``n``, else ``n_inspections`` (an inspector table).
+        A table with none of them is not suppressed.
 
     Returns
     -------
