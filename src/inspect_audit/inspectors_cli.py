@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from inspect_audit import export, privacy, schemas
+from inspect_audit import export, privacy
 from inspect_audit.files import InputError
 from inspect_audit.validation import validate
 from inspect_audit.validation_cli import _print_report
@@ -39,27 +39,14 @@ def _validated_tables(folder: str | Path, tables: tuple[str, ...]) -> dict | Non
     return report.tables
 
 
-def check_area_and_leads(tables: dict[str, pd.DataFrame], area: str, source: str | Path = "inspections") -> None:
-    """Checks before any sampling: ``area`` is graded on an ordinal scale and in the data, and some lead
-    inspector leads more than one of its inspections. Raises :class:`~inspect_audit.files.InputError`."""
-    scale_of = {a: s for fw in schemas.scales()["frameworks"] for a, s in schemas.framework_areas(fw).items()}
-    ordinal = [a for a, s in scale_of.items() if len(schemas.scale(s).codes) > 2]
-    if area not in scale_of:
-        raise InputError(f"--area {area}: no framework grades this area; choose one of: {', '.join(ordinal)}")
-    if area not in ordinal:
-        levels = "/".join(label.lower() for label in schemas.scale(scale_of[area]).labels)
-        raise InputError(f"--area {area}: graded {levels}, not on an ordinal scale of grades the model needs; "
-                         f"choose one of: {', '.join(ordinal)}")
+def check_leads(tables: dict[str, pd.DataFrame], area: str, source: str | Path = "inspections") -> None:
+    """Before any sampling: some lead inspector leads more than one inspection graded on ``area`` (else no
+    inspector effect can be told apart from the school's). Raises :class:`~inspect_audit.files.InputError`;
+    an area absent from the data is left to the model's own message."""
     judged = tables["judgements"].loc[tables["judgements"]["area"] == area, "inspection_id"]
-    if judged.empty:
-        present = ", ".join(sorted(tables["judgements"]["area"].dropna().unique()))
-        raise InputError(f"--area {area}: no judgements of this area in the data (areas present: {present})")
     inspections = tables["inspections"]
     leads = inspections.loc[inspections["inspection_id"].isin(set(judged)), "lead_inspector_id"].dropna()
-    if leads.empty:
-        raise InputError(f"{source}, column lead_inspector_id: empty for every inspection graded on {area}; "
-                         "the model needs each inspection's lead inspector")
-    if leads.value_counts().max() < 2:
+    if len(leads) and leads.value_counts().max() < 2:
         raise InputError(f"{source}, column lead_inspector_id: every inspector leads only one inspection graded on "
                          f"{area} ({len(leads)} inspections), so an inspector's effect cannot be told apart from "
                          "the school's; the model needs inspectors who each lead several inspections")
@@ -73,15 +60,20 @@ def run_inspectors(args: argparse.Namespace) -> int:
     if tables is None:
         return EXIT_INVALID
     if not getattr(args, "framework", None):
-        check_area_and_leads(tables, args.area, _data_paths(Path(args.data), ("inspections",))["inspections"])
+        check_leads(tables, args.area, _data_paths(Path(args.data), ("inspections",))["inspections"])
     pseudonymise = not getattr(args, "no_pseudonymise", False)
     people = privacy.person_columns(tables) if pseudonymise else None
     if pseudonymise:  # before fitting, so the posterior, tables and packs carry pseudonyms only
         tables = privacy.pseudonymise_tables(tables)
     try:
-        model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
-                               partial_odds_fsm=args.partial_odds_fsm, target_accept=args.target_accept,
-                               year_effects=args.year_effects, centered=args.centred)
+        if args.framework:  # every area of the framework's inspections together (report cards)
+            from inspect_audit.inspectors.multi_area import MultiAreaModel
+
+            model = MultiAreaModel(framework=args.framework, target_accept=args.target_accept, centered=args.centred)
+        else:
+            model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
+                                   partial_odds_fsm=args.partial_odds_fsm, target_accept=args.target_accept,
+                                   year_effects=args.year_effects, centered=args.centred)
         budget = RepairBudget(max_refits=args.max_refits, max_draws_factor=args.max_draws_factor,
                               max_target_accept=max(args.target_accept, 0.99)) if not args.no_repair else False
         with warnings.catch_warnings():
@@ -99,8 +91,12 @@ def run_inspectors(args: argparse.Namespace) -> int:
     diag = model.diagnostics()
     vp = model.variance_partition().set_index("statistic")
     conn = diag["data"]["n"]
-    print(f"analysed {conn['inspections']} inspections by {conn['inspectors']} inspectors at "
-          f"{conn['schools']} schools (largest connected component)")
+    if "schools" in conn:
+        print(f"analysed {conn['inspections']} inspections by {conn['inspectors']} inspectors at "
+              f"{conn['schools']} schools (largest connected component)")
+    else:
+        print(f"analysed {conn['judgements']} judgements in {conn['areas']} areas of {conn['inspections']} "
+              f"inspections by {conn['inspectors']} lead inspectors (all areas together)")
     icc = vp.loc["icc_inspector"]
     print(f"inspector share of latent grade variance: {icc['mean']:.3f} "
           f"[{icc['ci_low']:.3f}, {icc['ci_high']:.3f}] (90% interval)")
@@ -140,7 +136,8 @@ def protect_fit_outputs(out: Path, people: list[str] | None, n_inspectors: int) 
              "note": f"inspector_effects.csv lists inspectors with at least {privacy.MIN_N} inspections; posterior.nc "
                      f"holds all {n_inspectors} modelled inspectors under {ids}, because `inspect-audit counterfactual` "
                      "and reloading the fit need them: keep it with the data owner and do not publish it."}
-    export.record(out / "posterior.nc", {**entry, "suppression": None})
+    if (out / "posterior.nc").exists():
+        export.record(out / "posterior.nc", {**entry, "suppression": None})
     export.add_to_json(out / "diagnostics.json", entry)
     return entry
 
@@ -207,6 +204,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-draws-factor", type=float, default=4.0,
                    help="the repair's total draws at most this multiple of the first run's (default 4)")
     p.add_argument("--no-repair", action="store_true", help="one run only: report the gates, repair nothing")
+    p.add_argument("--framework", default=None, choices=("report_card_2025",),
+                   help="fit every area of this framework's inspections together (multi-area model: one report "
+                        "card per school still informs inspector effects); --area is then ignored")
     p.add_argument("--random-slope", action="store_true", help="inspector-specific slope on FSM quintile")
     p.add_argument("--consistency", action="store_true",
                    help="inspector-specific consistency (how erratic each inspector's grades are)")

@@ -257,7 +257,7 @@ def summarise_grid(reps: pd.DataFrame) -> pd.DataFrame:
     out = []
     for name, part in reps.groupby("design", sort=False):
         n, k = len(part), int(part["ok"].sum())
-        lo, hi = wilson_interval(k, n, 0.95)
+        lo, hi = (float(v[0]) for v in wilson_interval(k, n, 0.95))
         flags, false = int(part["flags_deployed"].sum()), int(part["false_deployed"].sum())
         inside = (part["sd_inspector_ci_low"] <= part["sd_inspector_realised"]) & \
             (part["sd_inspector_realised"] <= part["sd_inspector_ci_high"])

@@ -19,7 +19,8 @@ GATES = {"rhat_max": 1.01, "ess_min": 400.0, "divergences_max": 0, "bfmi_min": 0
 #: Parameters whose convergence is checked (school effects are not reported, so only their SD is).
 CHECKED = ("cutpoints", "cutpoints_marginal", "beta", "gamma", "sd_inspector", "sd_school", "sd_year", "inspector_effect",
            "year_effect", "inspector_residual", "sd_slope", "corr_intercept_slope", "inspector_slope",
-           "sd_consistency", "inspector_consistency", "fsm_boundary_deviation")
+           "sd_consistency", "inspector_consistency", "fsm_boundary_deviation", "sd_inspection", "sd_area_inspector",
+           "area_inspector_deviation")
 
 
 class ConvergenceWarning(UserWarning):

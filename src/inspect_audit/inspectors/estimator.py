@@ -28,6 +28,7 @@ from inspect_audit.cumulative_logit import category_probs, cumulative_probs, gra
 from inspect_audit.inspectors import diagnostics as diag_mod
 from inspect_audit.inspectors.design import Design, build_design
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning
+from inspect_audit.inspectors.flagging import exceedance_probabilities
 from inspect_audit.inspectors.model_checks import posterior_predictive_checks, ppc_summary
 from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _pick, _summ, thin
 
@@ -314,17 +315,8 @@ class InspectorModel:
         sev = self._severity()
         S, J = sev.shape
         lo, hi = _interval(sev, self.ci_prob)
-        p_sev = (sev > delta).mean(axis=0)
-        p_len = (sev < -delta).mean(axis=0)
-        p_max = np.maximum(p_sev, p_len)
-        ind = np.where((p_sev >= p_len)[None, :], sev > delta, sev < -delta).astype(float)
-        ind = ind.reshape(self.n_chains_, self.n_draws_, J)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            import arviz as az
-            ess = np.asarray(az.ess(ind, method="mean"), dtype=float) if self.n_chains_ > 1 else np.full(J, float(S))
-        ess = np.where(np.isfinite(ess) & (ess > 0), ess, float(S))
-        mcse = np.sqrt(p_max * (1 - p_max) / ess)
+        ex = exceedance_probabilities(sev, self.n_chains_, delta)
+        p_sev, p_len, mcse = ex["p_severe"], ex["p_lenient"], ex["mcse"]
         ranks = J - np.argsort(np.argsort(sev, axis=1), axis=1)  # 1 = harshest
         r_lo, r_hi = _interval(ranks, self.ci_prob)
         wg = self._draws["gamma"] @ d.W.T if d.W.shape[1] else np.zeros_like(sev)

@@ -39,3 +39,25 @@ def flag_rule(p_severe: np.ndarray, p_lenient: np.ndarray, mcse: np.ndarray, *, 
                        n_lenient=int(sum(f == "lenient" for f in flags)),
                        expected_false_flags=float(np.sum(1 - p[chosen])))
     return flags, summary
+
+
+def exceedance_probabilities(severity: np.ndarray, n_chains: int, delta: float) -> dict[str, np.ndarray]:
+    """P(severity > delta), P(severity < -delta) and the Monte Carlo error of the larger, per inspector.
+
+    ``severity``: draws (chains x draws, J), chain-major. The error uses the ESS of the indicator (ArviZ
+    ``ess(method="mean")``), so autocorrelated draws are not counted as independent.
+    """
+    import warnings
+
+    import arviz as az
+
+    S, J = severity.shape
+    p_sev, p_len = (severity > delta).mean(axis=0), (severity < -delta).mean(axis=0)
+    p_max = np.maximum(p_sev, p_len)
+    ind = np.where((p_sev >= p_len)[None, :], severity > delta, severity < -delta).astype(float)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        ess = (np.asarray(az.ess(ind.reshape(n_chains, S // n_chains, J), method="mean"), dtype=float)
+               if n_chains > 1 else np.full(J, float(S)))
+    ess = np.where(np.isfinite(ess) & (ess > 0), ess, float(S))
+    return {"p_severe": p_sev, "p_lenient": p_len, "mcse": np.sqrt(p_max * (1 - p_max) / ess)}

@@ -39,7 +39,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 #: hierarchical SDs whose funnels divergences can sit in, with the option that reparameterises each
-FUNNEL_PARAMETERS = ("sd_year", "sd_inspector", "sd_school", "sd_slope", "sd_consistency")
+FUNNEL_PARAMETERS = ("sd_year", "sd_inspector", "sd_school", "sd_slope", "sd_consistency", "sd_inspection",
+                     "sd_area_inspector")
 #: how far (in posterior SDs of log SD) divergent draws must sit from the others to name a funnel
 LOCATE_MIN_Z = 0.5
 TARGET_ACCEPT_STEPS = (0.95, 0.99)

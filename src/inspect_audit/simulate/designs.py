@@ -33,7 +33,7 @@ REGIONS = ("north_east", "north_west", "yorkshire_and_the_humber", "east_midland
            "east_of_england", "london", "south_east", "south_west")
 #: first and last academic year of each legacy framework the generator can use, and its report-card successor
 FRAMEWORK_YEARS = {"section5_2009": (2009, 2011), "section5_2012": (2012, 2014), "cif_2015": (2015, 2018),
-                   "eif_2019": (2019, 2024), "report_card_2025": (2025, 2026)}
+                   "eif_2019": (2019, 2024), "report_card_2025": (2025, 2025)}
 
 
 @dataclass(frozen=True)
@@ -107,17 +107,21 @@ def _workloads(design: GridDesign, rng: np.random.Generator) -> np.ndarray:
 
 
 def _dates(design: GridDesign, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A school day between 1 October and 30 June of one of the frameworks' academic years, kept inside the
+    framework's period (``scales.json``) and before today, as the validator requires."""
     years, fws = [], []
     for fw in design.frameworks:
         a, b = FRAMEWORK_YEARS[fw]
         years += list(range(a, b + 1))
         fws += [fw] * (b - a + 1)
     k = rng.integers(len(years), size=n)
-    ay = np.asarray(years)[k]
-    # a school day between 1 October and 30 June of the academic year
-    offset = rng.integers(0, 270, size=n)
-    dates = pd.to_datetime([f"{y}-10-01" for y in ay]) + pd.to_timedelta(offset, unit="D")
-    return np.asarray(dates.strftime("%Y-%m-%d")), np.asarray(fws)[k]
+    ay, fw = np.asarray(years)[k], np.asarray(fws)[k]
+    dates = pd.to_datetime([f"{y}-10-01" for y in ay]) + pd.to_timedelta(rng.integers(0, 270, size=n), unit="D")
+    period = schemas.scales()["frameworks"]
+    first = pd.to_datetime([period[f]["from"] for f in fw])
+    last = pd.to_datetime([period[f]["to"] or pd.Timestamp.today().normalize() - pd.Timedelta(days=1) for f in fw])
+    dates = pd.DatetimeIndex(np.minimum(np.maximum(dates.values, first.values), last.values))
+    return np.asarray(dates.strftime("%Y-%m-%d")), fw
 
 
 def simulate_design(design: GridDesign, seed: int) -> DesignData:
@@ -193,3 +197,45 @@ def with_size(design: GridDesign, factor: float) -> GridDesign:
     return replace(design, n_inspections=max(50, int(design.n_inspections * factor)),
                    n_inspectors=max(5, int(design.n_inspectors * factor)),
                    n_schools=max(30, int(design.n_schools * factor)))
+
+
+#: report-card areas every school is graded on (early years and post-16 depend on the school)
+REPORT_CARD_AREAS = ("inclusion", "curriculum_and_teaching", "achievement", "attendance_and_behaviour",
+                     "personal_development_and_well_being", "leadership_and_governance")
+
+
+def simulate_report_cards(n_inspections: int = 1000, n_inspectors: int = 60, *, sd_inspector: float = 0.4,
+                          sd_inspection: float = 1.0, beta_fsm: dict | None = None, n_planted: int = 0,
+                          planted_effect: float = 1.2, seed: int = 0) -> DesignData:
+    """Report cards with known truth for the multi-area model: one inspection per school, every area of
+    :data:`REPORT_CARD_AREAS` graded on the 5-point scale, a lead inspector effect shared by the areas, an
+    inspection effect shared by the areas, area-specific cutpoints and FSM effects (``beta_fsm``: area ->
+    per-quintile effect, better-is-higher; default achievement -0.4, the others -0.1).
+
+    ``truth``: ``severity`` (centred, positive = harsher), ``planted``, ``sd_inspector``, ``sd_inspection``,
+    ``beta_fsm``.
+    """
+    rng = np.random.default_rng(seed)
+    design = GridDesign("report_cards", n_inspections, n_inspectors, n_inspections, frameworks=("report_card_2025",),
+                        area="achievement", sd_inspector=sd_inspector, sd_school=0.0, n_planted=n_planted,
+                        planted_effect=planted_effect)
+    one = simulate_design(design, seed)  # schools, inspectors, lead inspectors and dates of the grid generator
+    ins = one["inspections"]
+    schools = one["schools"].set_index("urn").loc[ins["urn"]]
+    fsm = schools["fsm_quintile"].to_numpy(float) - 3.0
+    severity = one.truth["severity"]
+    effect = -severity.reindex(ins["lead_inspector_id"]).to_numpy()  # better-is-higher
+    u = rng.normal(0.0, sd_inspection, len(ins))
+    betas = {a: -0.1 for a in REPORT_CARD_AREAS} | {"achievement": -0.4} | (beta_fsm or {})
+    shares = {a: DEFAULT_SHARES[5] for a in REPORT_CARD_AREAS}
+    rows = []
+    for k, area in enumerate(REPORT_CARD_AREAS):
+        cum = np.cumsum(np.asarray(shares[area])[::-1])[:-1]
+        cuts = np.log(cum / (1 - cum)) + 0.2 * (k - 2)  # areas differ in how hard their grades are
+        y = grades_from_latent(betas[area] * fsm + u + effect + rng.logistic(0.0, 1.0, len(ins)), cuts)
+        rows.append(pd.DataFrame({"inspection_id": ins["inspection_id"], "area": area, "grade": 5 - y}))
+    out = DesignData(schools=one["schools"], inspections=ins, inspectors=one["inspectors"],
+                     judgements=pd.concat(rows, ignore_index=True))
+    out.truth = {"severity": severity, "planted": one.truth["planted"], "sd_inspector": sd_inspector,
+                 "sd_inspection": sd_inspection, "beta_fsm": betas}
+    return out

@@ -1,0 +1,254 @@
+"""All judgement areas of an inspection in one model (report cards, legacy sub-judgements).
+
+Under the report-card framework each school has one inspection with up to eight graded areas and no
+overall grade. Fitting one area at a time needs repeat inspections to link inspectors; this model uses
+every area of every inspection together::
+
+    y*_{i,a} = x_i' beta_a + u_i + a_j[i] (+ d_{j[i],a}) + e,   e ~ Logistic(0, 1)
+    grade k of area a  <=>  c_{a,k} < y*_{i,a} <= c_{a,k+1}
+    u_i = sd_inspection z_i      (what the areas of one inspection share: the school and the visit)
+    a_j = sd_inspector z_j       (the lead inspector, shared across areas; sum to zero)
+    d_{j,a} = sd_area_inspector z_{j,a}   (option ``area_inspector``: area-specific deviations)
+
+Area-specific cutpoints and context effects (FSM quintile, progress, phase, region). The inspector effect
+is identified by comparing inspectors across the schools they inspected given context, not through shared
+schools, so it assumes that, given context, which inspector leads an inspection is unrelated to the school's
+standard (the single-area model's school effects relax this where schools are inspected repeatedly). The
+areas' consistency within an inspection is an estimate: ``area_correlation`` = (var u + var a) /
+(var u + var a + pi^2/3), the latent correlation of two areas of one inspection. Signed (parameter-expanded)
+scales, sampled and repaired as the single-area model (:mod:`.repair`).
+
+Examples
+--------
+>>> from inspect_audit.simulate.designs import simulate_report_cards
+>>> data = simulate_report_cards(n_inspections=300, n_inspectors=20, seed=1)
+>>> sorted(data["judgements"]["area"].unique())[:2]
+['achievement', 'attendance_and_behaviour']
+>>> m = MultiAreaModel().fit(data, seed=1, progress=False)  # doctest: +SKIP
+>>> m.variance_partition()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+from scipy.stats import norm
+
+from inspect_audit import schemas
+from inspect_audit.inspectors import diagnostics as diag_mod
+from inspect_audit.inspectors.design import as_tables, context_columns, covariate_matrix, graded_rows
+from inspect_audit.inspectors.flagging import exceedance_probabilities, flag_rule
+from inspect_audit.inspectors.model import cutpoint_prior_means, scale_parameter
+from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _summ
+
+PI2_3 = np.pi**2 / 3.0
+
+
+def long_rows(data, areas: list[str] | None = None, framework: str = "report_card_2025",
+              progress: bool = True) -> dict:
+    """Arrays of the model: one row per (inspection, area) on the framework's area scale.
+
+    Areas default to every ordinal area the framework grades that has judgements in the data.
+    """
+    t = as_tables(data)
+    fw_areas = schemas.framework_areas(framework)
+    if areas is None:
+        areas = [a for a in fw_areas if len(schemas.scale(fw_areas[a]).codes) >= 3
+                 and (t["judgements"]["area"].astype(str) == a).any()]
+    if not areas:
+        raise ValueError(f"no judgements of an ordinal area of framework {framework!r}")
+    parts, scales, info = [], set(), {}
+    for area in areas:
+        try:
+            f, scale_name, _ = graded_rows(t, area, info)
+        except ValueError as err:
+            raise ValueError(f"area {area!r}: {err}") from None
+        f = f[f["framework"].astype(str) == framework]
+        scales.add(scale_name)
+        parts.append(f.assign(area=area))
+    if len(scales) > 1:
+        raise ValueError(f"the areas use different scales ({sorted(scales)}): fit them separately")
+    scale_name = scales.pop()
+    f = pd.concat(parts, ignore_index=True)
+    f = f[f["lead_inspector_id"].notna()]
+    s = t["schools"][[c for c in ("urn", "phase", "region", "fsm_quintile", "ks2_progress", "progress8")
+                      if c in t["schools"].columns]]
+    f = f.merge(s.astype({"urn": str}), on="urn", how="left")
+    f = f[f[["phase", "region", "fsm_quintile"]].notna().all(axis=1)].reset_index(drop=True)
+    if f.empty:
+        raise ValueError("no judgements left after dropping rows without a lead inspector or school context")
+    insp_rows = f.drop_duplicates("inspection_id").reset_index(drop=True)
+    cols_x, cov_info = context_columns(insp_rows, progress=progress)
+    cov_names, X_insp, _ = covariate_matrix(cols_x, cov_info)
+    ins_codes, ins_idx = np.unique(f["inspection_id"].astype(str), return_inverse=True)
+    order = pd.Index(insp_rows["inspection_id"].astype(str)).get_indexer(ins_codes)
+    X = X_insp[order][ins_idx]
+    area_codes, area_idx = np.unique(f["area"].to_numpy(), return_inverse=True)
+    insp_ids, insp_idx = np.unique(f["lead_inspector_id"].astype(str), return_inverse=True)
+    sc = schemas.scale(scale_name)
+    y = len(sc.codes) - pd.to_numeric(f["grade"]).to_numpy(int)
+    return {"y": y, "X": X, "cov_names": cov_names, "area_idx": area_idx, "areas": list(area_codes),
+            "ins_idx": ins_idx, "inspection_ids": ins_codes, "insp_idx": insp_idx, "inspector_ids": insp_ids,
+            "scale": scale_name, "K": len(sc.codes), "framework": framework,
+            "info": {"n": {"judgements": int(len(f)), "inspections": int(len(ins_codes)),
+                           "inspectors": int(len(insp_ids)), "areas": int(len(area_codes))}, **cov_info}}
+
+
+def build_model(d: dict, *, centered: bool = False, area_inspector: bool = False) -> pm.Model:
+    """The PyMC model of :func:`long_rows` arrays (see the module docstring)."""
+    A, J, N, K = len(d["areas"]), len(d["inspector_ids"]), len(d["inspection_ids"]), d["K"]
+    coords = {"area": d["areas"], "cov": d["cov_names"], "inspector": d["inspector_ids"].tolist(),
+              "inspection": d["inspection_ids"].tolist(), "cut": np.arange(K - 1)}
+    with pm.Model(coords=coords) as m:
+        X = pm.Data("X", d["X"])
+        y = pm.Data("y", d["y"])
+        area = pm.Data("area_idx", d["area_idx"])
+        beta = pm.Normal("beta", 0.0, 1.0, dims=("area", "cov"))
+        mult_u, _ = scale_parameter("sd_inspection", 1.0)
+        z_u = pm.Normal("z_inspection", 0.0, 1.0, dims="inspection")
+        mult_a, sd_a = scale_parameter("sd_inspector", 1.0, not centered)
+        if centered:
+            a = pm.ZeroSumNormal("inspector_effect", sigma=sd_a * np.sqrt(J / (J - 1.0)), dims="inspector")
+        else:
+            z_a = pm.ZeroSumNormal("z_inspector", sigma=1.0, dims="inspector")
+            a = pm.Deterministic("inspector_effect", mult_a * z_a * np.sqrt(J / (J - 1.0)), dims="inspector")
+        eta = (X * beta[area]).sum(axis=1) + mult_u * z_u[d["ins_idx"]] + a[d["insp_idx"]]
+        if area_inspector:
+            mult_d, _ = scale_parameter("sd_area_inspector", 0.5)
+            z_d = pm.Normal("z_area_inspector", 0.0, 1.0, dims=("inspector", "area"))
+            dev = pm.Deterministic("area_inspector_deviation", mult_d * z_d, dims=("inspector", "area"))
+            eta = eta + dev[d["insp_idx"], d["area_idx"]]
+        mu = np.stack([cutpoint_prior_means(d["y"][d["area_idx"] == k], K) for k in range(A)])
+        cut = pm.Normal("cutpoints", mu=mu, sigma=2.5, dims=("area", "cut"),
+                        transform=pm.distributions.transforms.ordered)
+        pm.OrderedLogistic("grade", eta=eta, cutpoints=cut[area], observed=y, compute_p=False)
+    return m
+
+
+class MultiAreaModel:
+    """Inspector effects from every area of every inspection (see the module docstring).
+
+    Parameters
+    ----------
+    framework : the framework whose areas are modelled together (default ``report_card_2025``).
+    areas : areas to model (default every ordinal area of the framework found in the data).
+    area_inspector : add area-specific inspector deviations (``sd_area_inspector``).
+    threshold, prob_threshold, fdr, ci_prob, target_accept, gates : as :class:`.InspectorModel`.
+    """
+
+    def __init__(self, framework: str = "report_card_2025", areas: list[str] | None = None, *,
+                 progress: bool = True, area_inspector: bool = False, centered: bool = False,
+                 threshold: float = 0.5, prob_threshold: float = 0.9, fdr: float = 0.10, ci_prob: float = 0.90,
+                 target_accept: float = 0.9, adaptation: str = "diag", gates: dict | None = None):
+        self.framework, self.areas, self.progress = framework, areas, progress
+        self.area_inspector, self.centered = area_inspector, centered
+        self.threshold, self.prob_threshold, self.fdr, self.ci_prob = threshold, prob_threshold, fdr, ci_prob
+        self.target_accept, self.adaptation = target_accept, adaptation
+        self.gates = {**diag_mod.GATES, **(gates or {})}
+
+    def fit(self, data, chains: int = 4, tune: int = 500, draws: int = 1000, seed: int | None = None, *,
+            progress: bool = True, cores: int | None = None, repair=True) -> "MultiAreaModel":
+        """Sample with nutpie, check the gates and repair a failed fit (as :meth:`.InspectorModel.fit`)."""
+        from inspect_audit.inspectors import repair as rp
+
+        t0 = time.perf_counter()
+        d = long_rows(data, self.areas, self.framework, self.progress)
+        say = (lambda msg: print(f"multi-area model: {msg}", file=sys.stderr, flush=True)) if progress else (
+            lambda msg: None)
+        n = d["info"]["n"]
+        say(f"{n['judgements']} judgements in {n['areas']} areas of {n['inspections']} inspections by "
+            f"{n['inspectors']} lead inspectors")
+        seed = int(np.random.SeedSequence().entropy % (2**31)) if seed is None else int(seed)
+        budget = repair if isinstance(repair, rp.RepairBudget) else rp.RepairBudget(
+            max_refits=3 if repair else 0, max_draws_factor=4.0 if repair else 1.0)
+        state = rp.SamplerState(chains=chains, tune=tune, draws=draws, target_accept=self.target_accept,
+                                year_effects="none", centered=self.centered)
+        idata, state, self.repair_ = rp.sample_until_converged(
+            lambda st: build_model(d, centered=st.centered, area_inspector=self.area_inspector), state,
+            seed=seed, budget=budget, gates=self.gates, say=say, adaptation=self.adaptation, progress=progress,
+            cores=cores)
+        self.data_, self.idata_ = d, idata
+        post = idata["posterior"]
+        S = post.sizes["chain"] * post.sizes["draw"]
+        self._draws = {k: np.asarray(v.values, dtype=float).reshape(S, *v.shape[2:]) for k, v in post.data_vars.items()}
+        self.diagnostics_ = diag_mod.compute(idata, self.gates)
+        self.timing_ = {"wall_seconds": round(time.perf_counter() - t0, 2)}
+        self.fit_settings_ = {"chains": int(post.sizes["chain"]), "tune": state.tune, "draws": state.draws,
+                              "seed": seed, "target_accept": state.target_accept,
+                              "inspector_effects": "centred" if state.centered else "non_centred"}
+        say(f"done in {self.timing_['wall_seconds']:.0f} s after {len(self.repair_)} run(s): "
+            f"{diag_mod.explain(self.diagnostics_)}")
+        diag_mod.warn_if_failed(self.diagnostics_, repair=self.repair_)
+        return self
+
+    def variance_partition(self) -> pd.DataFrame:
+        """sd_inspector, sd_inspection, (sd_area_inspector), icc_inspector = var a / (var a + var u + pi^2/3),
+        area_correlation (latent correlation of two areas of one inspection), median_odds_ratio; with n."""
+        var_a = self._draws["sd_inspector"] ** 2
+        var_u = self._draws["sd_inspection"] ** 2
+        var_d = self._draws.get("sd_area_inspector", np.zeros_like(var_a)) ** 2
+        rows = {"sd_inspector": np.sqrt(var_a), "sd_inspection": np.sqrt(var_u),
+                "icc_inspector": (var_a + var_d) / (var_a + var_d + var_u + PI2_3),
+                "area_correlation": (var_a + var_u) / (var_a + var_d + var_u + PI2_3),
+                "median_odds_ratio": np.exp(np.sqrt(2 * var_a) * norm.ppf(0.75))}
+        if "sd_area_inspector" in self._draws:
+            rows["sd_area_inspector"] = np.sqrt(var_d)
+        n = self.data_["info"]["n"]
+        return pd.DataFrame([{"statistic": k, **_summ(v, self.ci_prob), "n_inspections": n["inspections"],
+                              "n_inspectors": n["inspectors"]} for k, v in rows.items()])
+
+    def inspector_effects(self) -> pd.DataFrame:
+        """One row per lead inspector: severity (positive = harsher, latent logits, shared across areas), its
+        interval, n inspections, P(beyond +-threshold) and the flag (none when the gates fail)."""
+        sev = -self._draws["inspector_effect"]
+        lo, hi = _interval(sev, self.ci_prob)
+        ex = exceedance_probabilities(sev, self.fit_settings_["chains"], self.threshold)
+        p_sev, p_len, mcse = ex["p_severe"], ex["p_lenient"], ex["mcse"]
+        flags = np.full(sev.shape[1], "", dtype=object)
+        if self.diagnostics_["ok"]:
+            flags, _ = flag_rule(p_sev, p_len, mcse, prob_threshold=self.prob_threshold, fdr=self.fdr,
+                                 mcse_max=self.gates["mcse_p_max"])
+        n_insp = np.bincount(self.data_["insp_idx"][np.unique(self.data_["ins_idx"], return_index=True)[1]],
+                             minlength=sev.shape[1])
+        return pd.DataFrame({"inspector_id": self.data_["inspector_ids"], "n_inspections": n_insp,
+                             "mean": sev.mean(axis=0), "sd": sev.std(axis=0, ddof=1), "ci_low": lo, "ci_high": hi,
+                             "p_severe": p_sev, "p_lenient": p_len, "flag": flags})
+
+    def area_effects(self) -> pd.DataFrame:
+        """Context effects per area on the logit scale (positive = better grades), with intervals and n."""
+        beta = self._draws["beta"]
+        n_area = np.bincount(self.data_["area_idx"], minlength=len(self.data_["areas"]))
+        return pd.DataFrame([{"area": area, "term": term, **_summ(beta[:, a, k], self.ci_prob), "n": int(n_area[a])}
+                             for a, area in enumerate(self.data_["areas"])
+                             for k, term in enumerate(self.data_["cov_names"])])
+
+    def diagnostics(self) -> dict:
+        return {**self.diagnostics_, "data": self.data_["info"], "fit": self.fit_settings_, "timing": self.timing_,
+                "repair": self.repair_}
+
+    def save(self, directory: str | Path) -> Path:
+        """``inspector_effects.csv``, ``variance_partition.json`` (top-level sd_inspector, icc_inspector,
+        median_odds_ratio as {mean, ci_low, ci_high}, as the single-area model), ``area_effects.csv`` and
+        ``diagnostics.json``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", diag_mod.ConvergenceWarning)
+            self.inspector_effects().to_csv(out / "inspector_effects.csv", index=False)
+        vp = self.variance_partition()
+        top = {r["statistic"]: {k: r[k] for k in ("mean", "ci_low", "ci_high")} for r in vp.to_dict("records")}
+        (out / "variance_partition.json").write_text(json.dumps(
+            {**top, "ci_prob": self.ci_prob, "converged": bool(self.diagnostics_["ok"]),
+             "rows": vp.to_dict("records")}, indent=1) + "\n", encoding="utf-8")
+        self.area_effects().to_csv(out / "area_effects.csv", index=False)
+        (out / "diagnostics.json").write_text(json.dumps(_jsonable(self.diagnostics()), indent=1) + "\n",
+                                              encoding="utf-8")
+        return out
