@@ -247,8 +247,9 @@ def _read_any(path: Path, report: ValidationReport, table: str):
             if _duplicate_header(list(frame.columns), report, table):
                 return None
     except files.InputError as exc:
+        # the file column names the file; the rule says what it is (no server path, e.g. in the app)
         rule = "empty file: a header row naming the columns is required" if exc.kind == "empty" else \
-            f"unreadable file: {exc}"
+            f"unreadable file: {str(exc).removeprefix(f'{path}: ')}"
         report.add(table, HEADER_ROW, "(file)", "(empty)" if exc.kind == "empty" else path.name, rule)
         return None
     frame = frame.astype(object).where(frame.notna(), "")
