@@ -4,7 +4,6 @@ bad accepted silently (issue 15, "Input defects")."""
 
 from __future__ import annotations
 
-import gzip
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -39,7 +38,6 @@ COMPLAINTS_HEADER = ("complaint_id,inspection_id,received_date,furthest_stage,gr
                      "judgement_changed\n")
 MI = "URN,School name,Ofsted phase,Region,IDACI quintile,Inspection start date,Overall effectiveness\n" \
      "100001,Alpha,Primary,London,3,2021-03-04,2\n100002,Beta,Secondary,London,4,2021-05-10,3\n"
-ZIP = b"PK\x03\x04" + b"\x00" * 60
 BINARY = bytes(range(256)) * 4
 
 
@@ -56,10 +54,6 @@ def _xlsx_two_sheets() -> bytes:
         pd.DataFrame(columns=["urn", "name", "phase"]).to_excel(writer, sheet_name="Notes", index=False)
         pd.read_csv(io.StringIO(SCHOOLS), dtype=str).to_excel(writer, sheet_name="Data", index=False)
     return buffer.getvalue()
-
-
-def _fit_folder(tmp: Path) -> None:
-    (tmp / "fit").mkdir()
 
 
 @dataclass
@@ -82,10 +76,6 @@ def _no_stale_rejects(tmp: Path) -> None:
 
 def _errors_written(tmp: Path) -> None:
     assert "grade" in (tmp / "errors.csv").read_text()
-
-
-def _labels_mapped(tmp: Path) -> None:
-    pass
 
 
 CASES = [

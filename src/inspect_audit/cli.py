@@ -62,8 +62,8 @@ def log_dir() -> Path:
 def _log_unexpected(argv: list[str] | None) -> Path:
     """Write the current exception's traceback to a new log file; returns its path."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    text = (f"inspect-audit {__version__}\ncommand: {sys.argv[0]} {' '.join(argv if argv is not None else sys.argv[1:])}"
-            f"\n\n{traceback.format_exc()}")
+    command = " ".join(argv if argv is not None else sys.argv[1:])
+    text = f"inspect-audit {__version__}\ncommand: inspect-audit {command}\n\n{traceback.format_exc()}"
     for folder in (log_dir(), Path(tempfile.gettempdir()) / "inspect_audit"):
         try:
             folder.mkdir(parents=True, exist_ok=True)
