@@ -34,9 +34,11 @@ def markdown(summary: pd.DataFrame) -> str:
     for r in summary.itertuples():
         fs = "none" if not r.flags else f"{r.false_flags} / {r.flags}"
         planted = f"{r.planted_found} / {r.planted}" if r.planted else "n/a"
+        sd_in = (f"{r.sd_inspector_inside_90:.2f}" if r.sd_inspector_true > 0
+                 else f"true 0; lower bound {r.sd_inspector_ci_low_median:.3f}")
         lines.append(f"| {r.design} | {r.inspections:,} / {r.inspectors} | {r.gates_passed}/{r.replicates} "
                      f"({r.pass_ci_low:.2f}-{r.pass_ci_high:.2f}) | {r.repaired} | {fs} | {planted} | "
-                     f"{r.coverage_90:.2f} | {r.sd_inspector_inside_90:.2f} | {r.wall_median:.0f}, {r.wall_max:.0f} |")
+                     f"{r.coverage_90:.2f} | {sd_in} | {r.wall_median:.0f}, {r.wall_max:.0f} |")
     return "\n".join(lines) + "\n"
 
 

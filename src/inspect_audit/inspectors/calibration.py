@@ -251,7 +251,8 @@ def grid_replicate(design, seed: int, *, fit: dict | None = None, model_options:
 def summarise_grid(reps: pd.DataFrame) -> pd.DataFrame:
     """Per design: gate pass rate (Wilson 95% interval), false-flag share among deployed flags, planted
     extremes found, replicates flagging anyone in a null design, interval coverage, sd_inspector interval
-    coverage of its realised value, and wall time (median, max)."""
+    coverage of its realised value (where the true SD is 0 no equal-tailed interval of an SD contains it:
+    ``sd_inspector_ci_low_median`` shows how near 0 the intervals reach), and wall time (median, max)."""
     from inspect_audit.complaints.rates import wilson_interval
 
     out = []
@@ -269,7 +270,9 @@ def summarise_grid(reps: pd.DataFrame) -> pd.DataFrame:
                     "planted_found": int(part["planted_found_deployed"].sum()),
                     "planted": int(part["n_planted"].sum()),
                     "coverage_90": float(part["coverage_90"].mean()),
-                    "sd_inspector_inside_90": float(inside.mean()),
+                    "sd_inspector_inside_90": float(inside.mean()), "sd_inspector_true": float(
+                        part["sd_inspector_true"].iloc[0]),
+                    "sd_inspector_ci_low_median": float(part["sd_inspector_ci_low"].median()),
                     "wall_median": float(part["wall_seconds"].median()), "wall_max": float(part["wall_seconds"].max())})
     return pd.DataFrame(out)
 
