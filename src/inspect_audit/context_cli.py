@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import warnings
 from pathlib import Path
@@ -37,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit import privacy, schemas
+from inspect_audit.jsonsafe import jsonable
 from inspect_audit.files import InputError
 from inspect_audit.validation import validate
 from inspect_audit.validation_cli import _print_report
@@ -247,21 +247,7 @@ def _phase_counts(tables, area: str, phases, min_rows: int) -> tuple[list[str], 
     return keep, skipped, counts
 
 
-def _clean(obj):
-    """JSON-safe copy: numpy scalars to Python, NaN and infinities to null."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [_clean(v) for v in obj.tolist()]
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(float(obj)) else None
-    return obj
+_clean = jsonable  # inspect_audit.jsonsafe
 
 
 def _combined_diagnostics(models: dict, framework: str, skipped: dict, counts: dict) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from inspect_audit.jsonsafe import jsonable
+
 
 def thin(n_total: int, n_keep: int | None) -> np.ndarray:
     """Indices of at most ``n_keep`` evenly spaced draws out of ``n_total`` (all when ``n_keep`` is None)."""
@@ -36,17 +38,4 @@ def _pick(s: dict) -> dict:
     return {k: s[k] for k in ("mean", "sd", "ci_low", "ci_high")}
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    return obj
+_jsonable = jsonable  # inspect_audit.jsonsafe
