@@ -98,6 +98,11 @@ def test_short_ess_appends_chains_and_short_rhat_lengthens_them():
     assert s.action == "stop" and "budget" in s.what
 
 
+def test_low_bfmi_alone_lengthens_the_adaptation():
+    s = next_step(_diag(min_bfmi=0.2, checks={"bfmi": False}), None, STATE, RepairBudget())
+    assert s.action == "refit" and s.state.tune == 1000 and s.state.target_accept == 0.9
+
+
 def test_ppc_failure_is_not_a_sampling_problem():
     s = next_step(_diag(checks={"ppc": False}), None, STATE, RepairBudget())
     assert s == Step("stop", s.reason, s.what) and "cannot mend" in s.what

@@ -3,7 +3,8 @@
 The gates (:mod:`.diagnostics`) never move; the sampler and the parameterisation do. After each run,
 :func:`next_step` reads the failed gates and the posterior and chooses one step:
 
-* **divergences** (or a low E-BFMI): find the hierarchical SD whose funnel they sit in
+* **E-BFMI** alone: twice the adaptation;
+* **divergences**: find the hierarchical SD whose funnel they sit in
   (:func:`locate_divergences`: divergent draws at unusually small or large values of log SD); switch the
   parameterisation there (year effects to fixed effects; inspector effects centred <-> non-centred),
   otherwise raise the target acceptance (0.9 -> 0.95 -> 0.99), then lengthen the adaptation;
@@ -158,7 +159,10 @@ def next_step(diag: dict, idata, state: SamplerState, budget: RepairBudget, *, r
                   else f"E-BFMI {diag['min_bfmi']:.2f}")
         if not can_refit:
             return Step("stop", reason, f"nothing: the budget of {budget.max_refits} refits is spent")
-        culprit, z = locate_divergences(idata) if idata is not None and not c["divergences"] else (None, 0.0)
+        if c["divergences"]:  # E-BFMI alone: the momentum resampling cannot keep up with the energy; adapt longer
+            return Step("refit", reason, f"adaptation {state.tune} -> {2 * state.tune} tuning draws",
+                        replace(state, tune=2 * state.tune))
+        culprit, z = locate_divergences(idata) if idata is not None else (None, 0.0)
         where = f" (they sit at {'large' if z > 0 else 'small'} {culprit}, z = {z:+.1f})" if culprit else ""
         moved = _reparameterise(culprit, z, state, random_slope)
         if moved is not None:
