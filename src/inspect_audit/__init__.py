@@ -4,15 +4,17 @@ The public Python API, one name per task (``import inspect_audit as ia``):
 
 Data
     :func:`load_england` (the bundled real England data, validated), :func:`simulate_data` and
-    :class:`SimulationConfig` (simulated data with known truth), :func:`validate` (the schema check every
+    :class:`SimulationConfig` (simulated data with known truth), :func:`simulate_report_cards` (simulated
+    report cards for :class:`MultiAreaModel`), :func:`validate` (the schema check every
     file goes through) and :func:`write_csv` (the one writer: pseudonyms, small-group suppression, formula
     guard).
 Agreement
     :func:`agreement_table` (every coefficient with its interval; wide or long data),
     :func:`decision_consistency`, :func:`g_study`, :func:`d_study`.
 Inspector effects and context fairness
-    :class:`InspectorModel` and :class:`ContextModel` (Bayesian, fitted with nutpie:
-    ``Model(...).fit(data)`` then tidy accessors such as ``.inspector_effects()``).
+    :class:`InspectorModel` (one area), :class:`MultiAreaModel` (every area of a report card together) and
+    :class:`ContextModel` (school context without inspector identities): Bayesian, fitted with nutpie,
+    ``Model(...).fit(data)`` then tidy accessors such as ``.inspector_effects()``.
 Complaints, surveys, scorecards, grade patterns
     :func:`upheld_rates`, :func:`complaint_rates`, :func:`time_to_closure`, :func:`complaints_vs_severity`;
     :func:`analyse_surveys`, :func:`scale_reliability`, :func:`aggregation_reliability`;
@@ -45,8 +47,6 @@ krippendorff_alpha_ordinal      0.19    0.05     0.31  150
 
 from __future__ import annotations
 
-import importlib
-
 __version__ = "0.1.0"
 
 # public name -> (module, attribute in that module)
@@ -56,6 +56,7 @@ _API: dict[str, tuple[str, str]] = {
     "simulate_data": ("inspect_audit.simulate", "simulate"),
     "SimulationConfig": ("inspect_audit.simulate", "SimulationConfig"),
     "SimulatedData": ("inspect_audit.simulate", "SimulatedData"),
+    "simulate_report_cards": ("inspect_audit.simulate.designs", "simulate_report_cards"),
     "validate": ("inspect_audit.validation", "validate"),
     "ValidationReport": ("inspect_audit.validation", "ValidationReport"),
     "write_csv": ("inspect_audit.export", "write_csv"),
@@ -67,6 +68,7 @@ _API: dict[str, tuple[str, str]] = {
     # inspector effects and context fairness (Bayesian)
     "InspectorModel": ("inspect_audit.inspectors.estimator", "InspectorModel"),
     "ContextModel": ("inspect_audit.inspectors.context", "ContextModel"),
+    "MultiAreaModel": ("inspect_audit.inspectors.multi_area", "MultiAreaModel"),
     # complaints
     "upheld_rates": ("inspect_audit.complaints.rates", "upheld_rates"),
     "complaint_rates": ("inspect_audit.complaints.rates", "complaint_rates"),
@@ -96,6 +98,8 @@ __all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str):
+    import importlib
+
     if name in _API:
         module, attribute = _API[name]
         value = getattr(importlib.import_module(module), attribute)
