@@ -9,15 +9,9 @@ reliability (:mod:`.reliability`), plots (:mod:`.plots`) and the demo report sec
 
 Examples
 --------
->>> from inspect_audit.bundled import load_england
->>> from inspect_audit.scorecard import load_spec, indicator_table, simulate_composites
+>>> from inspect_audit.scorecard import load_spec
 >>> spec = load_spec("primary_balanced")  # a bundled example, or the path of your own spec
->>> sim = simulate_composites(indicator_table(load_england(), spec), spec, n_rep=200, seed=1)
->>> sim.summary[["urn", "median_rank", "rank_lo", "rank_hi"]].head(3)
-      urn  median_rank  rank_lo  rank_hi
-0  100000        731.0    240.0   1773.0
-1  100008       1837.0    594.0   3954.0
-2  100010       3025.0   1160.0   5319.0
+>>> # the whole pipeline, from the bundled data to rank intervals: :func:`simulate_composites`
 """
 
 from inspect_audit.scorecard.composite import evaluate, nominal_composite, prepare
