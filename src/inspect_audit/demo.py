@@ -154,7 +154,7 @@ def section_inspectors(ctx: DemoContext) -> Section:
     from inspect_audit.inspectors import severity_draws
     from inspect_audit.inspectors.report import demo_section
 
-    _progress("inspector-effects model on the simulated data (Bayesian; 4 chains x 2000 iterations)"
+    _progress("inspector-effects model on the simulated data (Bayesian; 4 chains x (500 + 1000) iterations, repaired until the gates pass)"
               if not ctx.quick else "inspector-effects model on the simulated data (quick fit)")
     with contextlib.redirect_stdout(sys.stderr):  # the sampler's progress bar, not in the summary
         section = demo_section(ctx.simulated, ctx.out_dir, quick=ctx.quick, seed=ctx.seed, progress=True)
