@@ -128,15 +128,18 @@ def protect_fit_outputs(out: Path, people: list[str] | None, n_inspectors: int) 
     pseudonymise = people is not None
     effects = export.recorded(export.rewrite_csv(out / "inspector_effects.csv", pseudonymise=pseudonymise,
                                                  n_col="n_inspections"))
-    for name in ("characteristic_effects.csv", "context_effects.csv", "posterior_predictive_checks.csv"):
+    for name in ("characteristic_effects.csv", "context_effects.csv", "posterior_predictive_checks.csv",
+                 "area_effects.csv"):
         if (out / name).exists():  # no person ids; counts of inspections in school groups, not of people
             export.rewrite_csv(out / name, pseudonymise=pseudonymise, min_n=None)
     ids = "pseudonyms" if pseudonymise else "ids as in the data"
-    entry = {**export.identities(people), "suppression": effects["suppression"],
-             "note": f"inspector_effects.csv lists inspectors with at least {privacy.MIN_N} inspections; posterior.nc "
-                     f"holds all {n_inspectors} modelled inspectors under {ids}, because `inspect-audit counterfactual` "
-                     "and reloading the fit need them: keep it with the data owner and do not publish it."}
-    if (out / "posterior.nc").exists():
+    note = f"inspector_effects.csv lists inspectors with at least {privacy.MIN_N} inspections"
+    has_posterior = (out / "posterior.nc").exists()  # the multi-area model (--framework) writes none
+    if has_posterior:
+        note += (f"; posterior.nc holds all {n_inspectors} modelled inspectors under {ids}, because `inspect-audit "
+                 "counterfactual` and reloading the fit need them: keep it with the data owner and do not publish it")
+    entry = {**export.identities(people), "suppression": effects["suppression"], "note": note + "."}
+    if has_posterior:
         export.record(out / "posterior.nc", {**entry, "suppression": None})
     export.add_to_json(out / "diagnostics.json", entry)
     return entry
@@ -182,7 +185,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "variance_partition.json, characteristic_effects.csv, context_effects.csv, "
                     "diagnostics.json, posterior.nc and privacy.json to OUT. Inspector ids are pseudonymised "
                     "before fitting, and inspectors with fewer than 10 inspections are left out of "
-                    "inspector_effects.csv. Exit 3 if the convergence gates fail.")
+                    "inspector_effects.csv. With --framework report_card_2025 every area is fitted together "
+                    "(area_effects.csv instead of characteristic and context effects; no posterior.nc). Exit 3 if "
+                    "the convergence gates fail after the repair.")
     p.add_argument("--data", required=True, help="folder with schools.csv, inspections.csv, judgements.csv, inspectors.csv")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--area", default="overall_effectiveness", help="judgement area (default overall_effectiveness)")
