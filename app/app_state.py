@@ -15,7 +15,7 @@ BUNDLED = "Bundled England data (real, OGL v3.0)"
 @st.cache_data(show_spinner="Loading the bundled England data ...")
 def bundled_tables() -> dict[str, pd.DataFrame]:
     """The bundled real England data (public, so it may be cached across sessions)."""
-    from inspect_audit.bundled import load_england
+    from inspect_audit.data.bundled import load_england
 
     return load_england()
 
@@ -40,7 +40,7 @@ SIMULATED = "Simulated inspection data (simulated inspectors, not real people)"
 @st.cache_data(show_spinner="Simulating inspection data with known truth ...")
 def simulated_tables(seed: int = 2024) -> dict[str, pd.DataFrame]:
     """Simulated data with inspector identities (public data never name inspectors)."""
-    from inspect_audit.simulate import SimulationConfig, simulate
+    from inspect_audit.data.simulate import SimulationConfig, simulate
 
     return simulate(SimulationConfig(n_schools=1500, n_inspectors=80, survey_n_schools=120), seed=seed).tables()
 
@@ -55,8 +55,8 @@ def tables_with(table: str) -> tuple[str, dict[str, pd.DataFrame]]:
 
 def pseudonym_key() -> str:
     """This installation's secret key for pseudonymous ids (the command line's too, so pseudonyms match;
-    kept on this machine, never shown or exported): :func:`inspect_audit.privacy.pseudonym_key`."""
-    from inspect_audit.privacy import pseudonym_key as installation_key
+    kept on this machine, never shown or exported): :func:`inspect_audit._core.privacy.pseudonym_key`."""
+    from inspect_audit._core.privacy import pseudonym_key as installation_key
 
     return installation_key()
 

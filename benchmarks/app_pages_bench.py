@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from inspect_audit.app_cli import streamlit_command
+    from inspect_audit.cli.app import streamlit_command
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

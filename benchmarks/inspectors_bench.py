@@ -8,7 +8,7 @@ own NUTS on the same graph, fused likelihood included: the sampler alone differs
 ``pymc-orderedlogistic`` (PyMC's own NUTS on the same statistical model written with
 ``pm.OrderedLogistic``, as a PyMC user would: the peer for the whole pipeline), ``nutpie-orderedlogistic``.
 
-Data: the simulator (``inspect_audit.simulate``) scaled to about 20,000 graded inspections by 400 lead
+Data: the simulator (``inspect_audit.data.simulate``) scaled to about 20,000 graded inspections by 400 lead
 inspectors (``--national``: about 100,000 by 2,000; expect tens of minutes for nutpie alone and hours
 for PyMC's NUTS on 2 cores). For each sampler the same :class:`InspectorModel` (default options) is
 fitted and the script prints wall time (model build, compile and sampling), sampling time, the minimum
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 #: inspections per school in the simulator with the default repeat shares (measured: 2,781 / 2,000)
 INSPECTIONS_PER_SCHOOL = 1.39

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/inspectors_vs_brms.py [--inspections 3000 --inspectors 150] [--seed 1]
 [--json results.jsonl] [--keep DIR]``.
 
-Data: the calibration grid's own generator (:func:`inspect_audit.simulate.designs.simulate_design`) on the
+Data: the calibration grid's own generator (:func:`inspect_audit.data.simulate.designs.simulate_design`) on the
 ``no_year_effect`` design (by default exactly that design: 3,000 inspections, 150 inspectors, 1,500 schools,
 one academic-year x framework cell per year of eif_2019), resized by ``--inspections`` / ``--inspectors``
 (schools = inspections / 2).
@@ -81,7 +81,7 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
-from inspect_audit.simulate.designs import GRID, simulate_design
+from inspect_audit.data.simulate.designs import GRID, simulate_design
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages({library(brms); library(posterior); library(jsonlite)})

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}")
     walls = [timed("synthetic", synthetic_indicators(), load_spec(SYNTHETIC), args.reps, args.jobs)]
     if not args.skip_real:
-        from inspect_audit.bundled import load_england
+        from inspect_audit.data.bundled import load_england
         from inspect_audit.scorecard.indicators import indicator_table
 
         spec = load_spec(ALL_SCHOOLS)

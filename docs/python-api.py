@@ -94,7 +94,7 @@ print(table.set_index("statistic").loc[["percent_agreement", "gwet_ac1", "krippe
 """),
     ("Decision consistency: how often two inspectors give the same grade, and land on the same side of each "
      "high-stakes boundary.", """
-from inspect_audit.schemas import scale
+from inspect_audit.data.schemas import scale
 
 dc = ia.decision_consistency(paired, scale("legacy_4"), seed=1)
 print(dc[["statistic", "estimate", "ci_low", "ci_high", "n"]].round(2).to_string(index=False))

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_audit import schemas
-from inspect_audit.adapters.parent_view import PARENT_VIEW_ITEMS, item_id, parent_view_items
+from inspect_audit.data import schemas
+from inspect_audit.data.adapters.parent_view import PARENT_VIEW_ITEMS, item_id, parent_view_items
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RAW = REPO.parent / "shared" / "data" / "raw"

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python scripts/calibrate_inspector_grid.py --out calibration_grid [--designs tiny,long_tail]
 [--seeds 10] [--first-seed 1]``.
 
-Each design of :data:`inspect_audit.simulate.designs.GRID` (tiny, no year effect, strong year effects, no
+Each design of :data:`inspect_audit.data.simulate.designs.GRID` (tiny, no year effect, strong year effects, no
 inspector variation, long tail, report cards on the 5-point scale, 20,000 / 400, national) is simulated by
 the grid's own generator (not the demo simulator) with ``--seeds`` seeds and fitted exactly as
 ``inspect-audit inspectors`` fits (defaults, repair on). Each replicate is appended to
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from inspect_audit.inspectors.calibration import grid_replicate, summarise_grid
-from inspect_audit.simulate.designs import GRID
+from inspect_audit.data.simulate.designs import GRID
 
 
 def markdown(summary: pd.DataFrame) -> str:

@@ -35,7 +35,7 @@ import pandas as pd  # noqa: E402
 
 from inspect_audit.inspectors.calibration import (NULL, PLANTED, Template, decision_rule, sbc,  # noqa: E402
                                                   summarise_decision_rule, summarise_sbc)
-from inspect_audit.simulate import SimulationConfig  # noqa: E402
+from inspect_audit.data.simulate import SimulationConfig  # noqa: E402
 
 
 def log(message: str) -> None:

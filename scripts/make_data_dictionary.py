@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from inspect_audit.schemas import data_dictionary_markdown
+from inspect_audit.data.schemas import data_dictionary_markdown
 
 if __name__ == "__main__":
     target = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inspect_audit.adapters import adapt_ofsted_mi, adapt_parent_view
+from inspect_audit.data.adapters import adapt_ofsted_mi, adapt_parent_view
 from inspect_audit.cli import main
-from inspect_audit.validation import validate
+from inspect_audit.data.validation import validate
 
 from conftest import SHARED_DATA
 

@@ -400,11 +400,15 @@ def test_light_fast_jackknife_equals_generic_jackknife():
 
 def test_names_and_levels():
     names3 = statistic_names(3, [1, 2, 3, 4])
-    assert names3[:2] == ["percent_agreement", "percent_agreement_quadratic"]
+    assert names3[:3] == ["percent_agreement", "percent_agreement_linear", "percent_agreement_quadratic"]
+    for stem in ("fleiss_kappa", "conger_kappa", "light_kappa", "brennan_prediger"):
+        assert [f"{stem}{k}" for k in ("", "_linear", "_quadratic")] == [n for n in names3 if n.startswith(stem)
+                                                                         and "category" not in n], stem
     assert "cohen_kappa" not in names3
     assert "fleiss_kappa_category_4" in names3
     names2 = statistic_names(2, [1, 2, 3, 4])
-    for nm in ("cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic", "scott_pi"):
+    for nm in ("cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic", "scott_pi", "scott_pi_linear",
+               "scott_pi_quadratic"):
         assert nm in names2
     nominal = statistic_names(2, [1, 2, 3, 4], level="nominal")
     assert "cohen_kappa_linear" not in nominal and "krippendorff_alpha_ordinal" not in nominal

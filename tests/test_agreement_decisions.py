@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from inspect_audit import schemas
+from inspect_audit.data import schemas
 from inspect_audit.agreement.decisions import (confusion_matrix, decision_consistency, paired_study_interval,
                                                pairs_needed, rater_agreement, rater_type_agreement)
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 LEGACY = schemas.scale("legacy_4")
 

@@ -29,7 +29,7 @@ def test_every_public_name_resolves_and_is_documented():
 def test_public_names_are_the_library_objects():
     from inspect_audit.agreement.table import agreement_table
     from inspect_audit.inspectors import ContextModel, InspectorModel
-    from inspect_audit.simulate import simulate
+    from inspect_audit.data.simulate import simulate
 
     assert ia.agreement_table is agreement_table
     assert ia.InspectorModel is InspectorModel and ia.ContextModel is ContextModel

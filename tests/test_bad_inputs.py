@@ -242,7 +242,7 @@ def test_labels_as_people_write_them_are_mapped_to_codes(tmp_path, capsys):
     for part in ("'Primary' -> primary", "'London' -> london", "'East of England' -> east_of_england",
                  "'Outstanding' -> 1"):
         assert part in text, text
-    from inspect_audit.validation import validate
+    from inspect_audit.data.validation import validate
 
     report = validate([tmp_path / "schools.csv", tmp_path / "inspections.csv", tmp_path / "judgements.csv"])
     assert report.tables["schools"]["region"].tolist() == ["london", "east_of_england"]
@@ -273,7 +273,7 @@ def test_locked_workspace_is_refused_before_validation(tmp_path, capsys):
 
 
 def test_unexpected_error_is_one_line_and_a_log(tmp_path, capsys, monkeypatch):
-    from inspect_audit import validation_cli
+    from inspect_audit.cli import validate as validation_cli
 
     monkeypatch.setenv("INSPECT_AUDIT_LOG_DIR", str(tmp_path / "logs"))
 
@@ -289,7 +289,7 @@ def test_unexpected_error_is_one_line_and_a_log(tmp_path, capsys, monkeypatch):
 
 
 def test_evidence_pack_file_name_is_safe(tmp_path):
-    from inspect_audit.evidence_pack import EvidencePack
+    from inspect_audit.reporting.evidence_pack import EvidencePack
 
     pack = EvidencePack.__new__(EvidencePack)
     pack.inspection_id = "../../x"

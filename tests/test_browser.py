@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
-    from inspect_audit.app_cli import streamlit_command
+    from inspect_audit.cli.app import streamlit_command
 
     port = _free_port()
     env = {**os.environ, "INSPECT_AUDIT_APP_FIT": "quick"}  # quick fits: model pages in seconds, not minutes

@@ -9,10 +9,10 @@ import os
 import pandas as pd
 import pytest
 
-from inspect_audit import schemas
-from inspect_audit.bundled import england_paths, load_england
-from inspect_audit.descriptives import grade_shares
-from inspect_audit.grades import area_grades
+from inspect_audit.data import schemas
+from inspect_audit.data.bundled import england_paths, load_england
+from inspect_audit._core.descriptives import grade_shares
+from inspect_audit._core.grades import area_grades
 
 from conftest import REPO, SHARED_DATA
 

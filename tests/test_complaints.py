@@ -10,7 +10,7 @@ import statsmodels.api as sm
 from inspect_audit.complaints import (complaint_rates, complaints_vs_severity, export_csv, fit_beta_binomial,
                                       fit_logistic, plot_time_to_closure, suppress, time_to_closure,
                                       truth_severity_draws, upheld_rates, wilson_interval)
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import argparse
 import pandas as pd
 import pytest
 
-from inspect_audit import complaints_cli
+from inspect_audit.cli import complaints as complaints_cli
 from inspect_audit.complaints.report import demo_section
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,9 @@ import pytest
 from scipy.special import expit
 from statsmodels.stats.proportion import proportion_confint
 
-from inspect_audit import context_cli, schemas
-from inspect_audit.bundled import load_england
+from inspect_audit.cli import context as context_cli
+from inspect_audit.data import schemas
+from inspect_audit.data.bundled import load_england
 from inspect_audit.inspectors.context import build_context_design
 from inspect_audit.inspectors.design import graded_rows
 
@@ -291,7 +292,7 @@ def test_framework_absent_or_too_small(england, tmp_path):
 
 def test_a_workspace_is_read_as_data(tmp_path):
     """``--data x.duckdb``: tables as ingested (validated on the way in); shares counted the same as from files."""
-    from inspect_audit import workspace
+    from inspect_audit.data import workspace
 
     sim = simulate_report_cards(seed=2, n_primary=200, n_secondary=0)
     paths = {}

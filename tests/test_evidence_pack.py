@@ -6,8 +6,8 @@ import warnings
 
 import pytest
 
-from inspect_audit.evidence_pack import build_pack, data_version, in_ten, similar_schools
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.reporting.evidence_pack import build_pack, data_version, in_ten, similar_schools
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_pack_pseudonyms_use_the_installation_secret_key(fitted, tmp_path, pseud
 
     import pandas as pd
 
-    from inspect_audit.privacy import pseudonymise
+    from inspect_audit._core.privacy import pseudonymise
 
     data, model = fitted
     inspection = data.complaints["inspection_id"].iloc[0]

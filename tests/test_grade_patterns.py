@@ -26,14 +26,15 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from inspect_audit import grade_patterns_cli, schemas
-from inspect_audit.bundled import load_england
+from inspect_audit.cli import grade_patterns as grade_patterns_cli
+from inspect_audit.data import schemas
+from inspect_audit.data.bundled import load_england
 from inspect_audit.grade_patterns import concentration as conc
 from inspect_audit.grade_patterns import history as hist
 from inspect_audit.grade_patterns import transitions as trans
 from inspect_audit.grade_patterns._data import area_frame
-from inspect_audit.simulate import SimulationConfig, simulate
-from inspect_audit.simulate.designs import GRID, simulate_design
+from inspect_audit.data.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate.designs import GRID, simulate_design
 
 from conftest import SHARED_DATA
 
@@ -387,7 +388,7 @@ def test_command_on_a_folder_with_repeat_inspections(sim_run, capsys):
 
 
 def test_command_on_a_workspace(sim_run, tmp_path, capsys):
-    from inspect_audit import workspace
+    from inspect_audit.data import workspace
 
     folder = sim_run["folder"]
     db = tmp_path / "w.duckdb"
@@ -421,7 +422,7 @@ def test_demo_section_on_the_real_report_cards(england, tmp_path):
 def test_demo_report_carries_the_section(england, tmp_path):
     """The demo runs the section after the England deprivation section and renders it (no Bayesian section
     is run here: the report is written from the data section's stand-ins and this one)."""
-    from inspect_audit import demo
+    from inspect_audit.reporting import demo
 
     assert demo.SECTIONS.index(demo.section_report_cards) == demo.SECTIONS.index(demo.section_england_deprivation) + 1
     ctx = demo.DemoContext(out_dir=tmp_path, seed=7, quick=True, england=england,

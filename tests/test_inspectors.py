@@ -17,7 +17,7 @@ import pytest
 
 from inspect_audit.inspectors import FILES, ConvergenceWarning, InspectorModel, build_design
 from inspect_audit.inspectors.design import largest_component
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 SMALL = SimulationConfig(n_schools=300, n_inspectors=15, paired_n_schools=0, survey_n_schools=0)
 
@@ -81,7 +81,7 @@ def test_design_recodes_grades_and_restricts_to_component(small_data):
 
 
 def test_design_accepts_validated_tables(small_data, tmp_path):
-    from inspect_audit.validation import validate
+    from inspect_audit.data.validation import validate
 
     small_data.write(tmp_path / "d")
     report = validate([tmp_path / "d" / f"{t}.csv" for t in ("schools", "inspections", "judgements", "inspectors")])
@@ -222,7 +222,7 @@ def test_save_and_load_round_trip(tiny_fit, tmp_path):
 # ---------------------------------------------------------------------- CLI
 
 def _cli(argv):
-    from inspect_audit import inspectors_cli
+    from inspect_audit.cli import inspectors as inspectors_cli
 
     parser = argparse.ArgumentParser()
     inspectors_cli.register(parser.add_subparsers())
@@ -245,7 +245,7 @@ def test_cli_counterfactual_json(tiny_fit, tmp_path, capsys):
 
 
 def test_cli_parser_options():
-    from inspect_audit import inspectors_cli
+    from inspect_audit.cli import inspectors as inspectors_cli
 
     parser = argparse.ArgumentParser()
     inspectors_cli.register(parser.add_subparsers())

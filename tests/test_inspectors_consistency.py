@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from inspect_audit.inspectors import InspectorModel
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 SEED = 2  # also passed with fit seed 5
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspect_audit.bundled import load_england
+from inspect_audit.data.bundled import load_england
 from inspect_audit.inspectors.context import CONTEXT_FILES, ContextModel, build_context_design
 from inspect_audit.inspectors.design import merge_small_cells
 
@@ -146,7 +146,7 @@ def test_diagnostics_save_and_load(fitted, tmp_path):
 
 
 def test_cli_registers_context():
-    from inspect_audit import context_cli
+    from inspect_audit.cli import context as context_cli
     from inspect_audit.cli import build_parser
 
     parser = argparse.ArgumentParser()
@@ -160,7 +160,7 @@ def test_cli_registers_context():
 
 @pytest.mark.slow
 def test_cli_context_end_to_end(tmp_path, england):
-    from inspect_audit import context_cli
+    from inspect_audit.cli import context as context_cli
 
     folder = tmp_path / "data"
     folder.mkdir()

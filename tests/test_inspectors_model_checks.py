@@ -16,7 +16,7 @@ import pytest
 
 from inspect_audit.inspectors import InspectorModel
 from inspect_audit.inspectors import model_checks as mc
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 FIT = dict(chains=2, tune=300, draws=300, seed=1, progress=False)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from inspect_audit.inspectors.multi_area import MultiAreaModel, long_rows
-from inspect_audit.simulate.designs import REPORT_CARD_AREAS, simulate_report_cards
+from inspect_audit.data.simulate.designs import REPORT_CARD_AREAS, simulate_report_cards
 
 
 def test_long_rows_one_row_per_inspection_and_area():

@@ -15,7 +15,7 @@ import warnings
 import pytest
 
 from inspect_audit.inspectors import InspectorModel
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 TOP, MIDDLE = "good_or_worse|outstanding", "requires_improvement_or_worse|good_or_better"
 

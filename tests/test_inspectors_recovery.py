@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from inspect_audit.inspectors import InspectorModel
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 pytestmark = pytest.mark.slow
 

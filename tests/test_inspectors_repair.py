@@ -18,7 +18,7 @@ import xarray as xr
 from inspect_audit.inspectors import InspectorModel
 from inspect_audit.inspectors.repair import (RepairBudget, SamplerState, Step, combine_chains, locate_divergences,
                                              next_step)
-from inspect_audit.simulate.designs import GRID, simulate_design, with_size
+from inspect_audit.data.simulate.designs import GRID, simulate_design, with_size
 
 GATES = {"rhat_max": 1.01, "ess_min": 400.0, "divergences_max": 0, "bfmi_min": 0.3}
 STATE = SamplerState(chains=4, tune=500, draws=1000, target_accept=0.9, year_effects="non_centred", centered=False)

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspect_audit.bundled import load_england
+from inspect_audit.data.bundled import load_england
 from inspect_audit.inspectors import ConvergenceWarning, InspectorModel, severity_draws
 from inspect_audit.inspectors.report import context_section, demo_section
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 SMALL = SimulationConfig(n_schools=300, n_inspectors=15, paired_n_schools=0, survey_n_schools=0)
 

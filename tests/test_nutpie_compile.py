@@ -13,7 +13,7 @@ from inspect_audit.inspectors import InspectorModel, build_design
 from inspect_audit.inspectors.model import NutpieCache, stored_variables
 from inspect_audit.inspectors.nutpie_compile import (FAST_COMPILE_MAX_WORK, RecoverableLogpError,
                                                      compile_for_nutpie, compile_from_cache, with_data)
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 SMALL = SimulationConfig(n_schools=300, n_inspectors=15, paired_n_schools=0, survey_n_schools=0)
 

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspect_audit.adapters import adapt_ofsted_reports
-from inspect_audit.adapters.ofsted_reports import parse_pages
+from inspect_audit.data.adapters import adapt_ofsted_reports
+from inspect_audit.data.adapters.ofsted_reports import parse_pages
 from inspect_audit.cli import main
-from inspect_audit.simulate import SimulationConfig, simulate
-from inspect_audit.validation import validate
+from inspect_audit.data.simulate import SimulationConfig, simulate
+from inspect_audit.data.validation import validate
 
 weasyprint = pytest.importorskip("weasyprint")
 logging.getLogger("weasyprint").setLevel(logging.ERROR)  # font-subsetting advice, once per PDF

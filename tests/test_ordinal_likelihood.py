@@ -117,7 +117,7 @@ def test_fused_model_equals_ordered_logistic_model(options):
 
     from inspect_audit.inspectors.design import build_design
     from inspect_audit.inspectors.model import build_model
-    from inspect_audit.simulate import SimulationConfig, simulate
+    from inspect_audit.data.simulate import SimulationConfig, simulate
 
     data = simulate(SimulationConfig(n_schools=200, n_inspectors=15, paired_n_schools=0, survey_n_schools=0), seed=2)
     options = dict(options)

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from inspect_audit.privacy import export_csv, pseudonymise, suppress, suppression_mask
+from inspect_audit._core.privacy import export_csv, pseudonymise, suppress, suppression_mask
 
 
 def test_pseudonyms_are_stable_keyed_and_distinct():

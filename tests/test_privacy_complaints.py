@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli
-from inspect_audit import complaints_cli
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.cli import complaints as complaints_cli
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 RAW_ID = re.compile(rb"INS-\d{3}")
 PSEUDONYM = r"Inspector-[0-9A-F]{16}"

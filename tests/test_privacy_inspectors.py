@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from conftest import formula_cells, run_cli
-from inspect_audit import inspectors_cli, privacy
-from inspect_audit.simulate import SimulationConfig, simulate
+from inspect_audit.cli import inspectors as inspectors_cli
+from inspect_audit._core import privacy
+from inspect_audit.data.simulate import SimulationConfig, simulate
 
 RAW_ID = re.compile(rb"INS-\d{3}")
 PSEUDONYM = r"Inspector-[0-9A-F]{16}"

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from inspect_audit import scorecard_cli
-from inspect_audit.bundled import load_england
+from inspect_audit.cli import scorecard as scorecard_cli
+from inspect_audit.data.bundled import load_england
 from inspect_audit.scorecard import example_spec_paths, load_spec
 from inspect_audit.scorecard.report import demo_section
 

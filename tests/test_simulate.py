@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspect_audit.simulate import SimulationConfig, simulate
-from inspect_audit.validation import validate_frames
+from inspect_audit.data.simulate import SimulationConfig, simulate
+from inspect_audit.data.validation import validate_frames
 
 SMALL = SimulationConfig(n_schools=800, n_inspectors=40, survey_n_schools=20)
 

@@ -15,8 +15,8 @@ import pytest
 from scipy import stats
 
 from inspect_audit.agreement.icc import cronbach_alpha
-from inspect_audit.simulate import SimulationConfig, simulate
-from inspect_audit.simulate.survey import DIM_LOADING, WAVE_DRIFT
+from inspect_audit.data.simulate import SimulationConfig, simulate
+from inspect_audit.data.simulate.survey import DIM_LOADING, WAVE_DRIFT
 from inspect_audit.surveys import (COMPOSITE, aggregation_reliability, divergence, latest_grades,
                                    parent_view_by_grade, parent_view_correlations, perspective_correlations,
                                    recode, respondent_scores, rwg_j, scale_reliability, school_scores,
@@ -310,7 +310,7 @@ def test_wave_and_subgroup_comparisons_on_simulation(scores):
 def england():
     """Bundled Parent View and grades, read directly (the bundled tables pass validation in
     tests/test_bundled_data.py; reading them again through the validator costs seconds)."""
-    from inspect_audit.bundled import england_paths
+    from inspect_audit.data.bundled import england_paths
 
     paths = england_paths()
     read = lambda name: pd.read_csv(paths[name], dtype=str, keep_default_na=False, na_values=[""])  # noqa: E731

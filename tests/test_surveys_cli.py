@@ -7,9 +7,9 @@ import argparse
 import pandas as pd
 import pytest
 
-from inspect_audit import surveys_cli
-from inspect_audit.simulate import SimulationConfig, simulate
-from inspect_audit.validation_cli import EXIT_INVALID
+from inspect_audit.cli import surveys as surveys_cli
+from inspect_audit.data.simulate import SimulationConfig, simulate
+from inspect_audit.cli.validate import EXIT_INVALID
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_cli_needs_survey_tables(tmp_path, capsys):
 
 
 def test_demo_section(small, tmp_path):
-    from inspect_audit.bundled import england_paths
+    from inspect_audit.data.bundled import england_paths
     from inspect_audit.surveys.report import demo_section
 
     paths = england_paths()

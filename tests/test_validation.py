@@ -7,9 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from inspect_audit import schemas, workspace
+from inspect_audit.data import schemas
+from inspect_audit.data import workspace
 from inspect_audit.cli import main
-from inspect_audit.validation import validate
+from inspect_audit.data.validation import validate
 
 SCHOOLS = """urn,name,phase,region,local_authority,pupils,fsm_pct,fsm_quintile,idaci_quintile,ks2_progress,progress8
 100001,Alpha Primary,primary,london,Camden,300,20.5,3,,0.1,

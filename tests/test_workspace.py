@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inspect_audit import workspace
+from inspect_audit.data import workspace
 from inspect_audit.cli import main
 
 from test_validation import INSPECTIONS, JUDGEMENTS, SCHOOLS

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from app_state import BUNDLED, bundled_tables, current_tables, use_tables
-from inspect_audit import schemas
-from inspect_audit.export import csv_bytes, describe
-from inspect_audit.validation import validate
+from inspect_audit.data import schemas
+from inspect_audit._core.export import csv_bytes, describe
+from inspect_audit.data.validation import validate
 
 st.title("Data")
 st.caption("Every analysis reads the dataset chosen here. Files are checked against the published "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_state import SIMULATED, model_for, pseudonym_key, tables_with
-from inspect_audit.evidence_pack import build_pack, html_to_pdf
+from inspect_audit.reporting.evidence_pack import build_pack, html_to_pdf
 
 st.title("Complaint evidence pack")
 label, tables = tables_with("inspectors")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_state import SIMULATED, model_for, tables_with
-from inspect_audit.export import describe, protect
+from inspect_audit._core.export import describe, protect
 
 st.title("Inspector effects and fairness")
 label, tables = tables_with("inspectors")

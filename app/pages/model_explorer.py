@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_state import fit_settings, model_for, tables_with
-from inspect_audit.resources import models_dir
+from inspect_audit.data.resources import models_dir
 
 st.title("Model explorer")
 label, tables = tables_with("inspectors")

@@ -7,13 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from app_state import SIMULATED, figure, pseudonym_key, tables_with
-from inspect_audit import schemas
+from inspect_audit.data import schemas
 from inspect_audit.agreement.decisions import decision_consistency, rater_agreement, rater_type_agreement
 from inspect_audit.agreement.gtheory import d_study, g_study, raters_needed
 from inspect_audit.agreement.report import DECISION_LABELS, HEADLINE
 from inspect_audit.agreement.table import agreement_table, to_wide
-from inspect_audit.plots import plot_d_study, plot_estimates
-from inspect_audit.privacy import pseudonymise
+from inspect_audit._core.plots import plot_d_study, plot_estimates
+from inspect_audit._core.privacy import pseudonymise
 
 st.title("Reliability dashboard")
 label, tables = tables_with("ratings")

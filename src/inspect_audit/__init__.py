@@ -52,14 +52,14 @@ __version__ = "0.1.0"
 # public name -> (module, attribute in that module)
 _API: dict[str, tuple[str, str]] = {
     # data: loading, simulating, checking, writing
-    "load_england": ("inspect_audit.bundled", "load_england"),
-    "simulate_data": ("inspect_audit.simulate", "simulate"),
-    "SimulationConfig": ("inspect_audit.simulate", "SimulationConfig"),
-    "SimulatedData": ("inspect_audit.simulate", "SimulatedData"),
-    "simulate_report_cards": ("inspect_audit.simulate.designs", "simulate_report_cards"),
-    "validate": ("inspect_audit.validation", "validate"),
-    "ValidationReport": ("inspect_audit.validation", "ValidationReport"),
-    "write_csv": ("inspect_audit.export", "write_csv"),
+    "load_england": ("inspect_audit.data.bundled", "load_england"),
+    "simulate_data": ("inspect_audit.data.simulate", "simulate"),
+    "SimulationConfig": ("inspect_audit.data.simulate", "SimulationConfig"),
+    "SimulatedData": ("inspect_audit.data.simulate", "SimulatedData"),
+    "simulate_report_cards": ("inspect_audit.data.simulate.designs", "simulate_report_cards"),
+    "validate": ("inspect_audit.data.validation", "validate"),
+    "ValidationReport": ("inspect_audit.data.validation", "ValidationReport"),
+    "write_csv": ("inspect_audit._core.export", "write_csv"),
     # agreement
     "agreement_table": ("inspect_audit.agreement.table", "agreement_table"),
     "decision_consistency": ("inspect_audit.agreement.decisions", "decision_consistency"),
@@ -87,8 +87,8 @@ _API: dict[str, tuple[str, str]] = {
     "area_concentration": ("inspect_audit.grade_patterns.concentration", "area_concentration"),
     "stuck_schools": ("inspect_audit.grade_patterns.history", "stuck_schools"),
     # evidence packs
-    "build_evidence_pack": ("inspect_audit.evidence_pack", "build_pack"),
-    "EvidencePack": ("inspect_audit.evidence_pack", "EvidencePack"),
+    "build_evidence_pack": ("inspect_audit.reporting.evidence_pack", "build_pack"),
+    "EvidencePack": ("inspect_audit.reporting.evidence_pack", "EvidencePack"),
 }
 
 # question packages reachable as ``ia.<name>`` without importing them first

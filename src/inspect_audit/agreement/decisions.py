@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from inspect_audit.schemas import Scale
+from inspect_audit.data.schemas import Scale
 
 CI_LEVEL = 0.90
 
@@ -57,8 +57,8 @@ def decision_consistency(ratings: pd.DataFrame, scale: Scale, level: float = CI_
 
     Examples
     --------
-    >>> from inspect_audit.simulate import SimulationConfig, simulate
-    >>> from inspect_audit.schemas import scale
+    >>> from inspect_audit.data.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.data.schemas import scale
     >>> from inspect_audit.agreement.decisions import decision_consistency
     >>> r = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1).ratings
     >>> paired = r[(r["area"] == "overall_effectiveness") & (r["rater_type"] == "inspector")]

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_audit import schemas
+from inspect_audit.data import schemas
 from inspect_audit.agreement.decisions import decision_consistency, paired_study_interval, rater_type_agreement
 from inspect_audit.agreement.gtheory import d_study, g_study, raters_needed
 from inspect_audit.agreement.table import agreement_table, to_wide
-from inspect_audit.export import write_csv
-from inspect_audit.plots import plot_d_study, plot_estimates
+from inspect_audit._core.export import write_csv
+from inspect_audit._core.plots import plot_d_study, plot_estimates
 
 HEADLINE = ["percent_agreement", "fleiss_kappa", "fleiss_kappa_quadratic", "gwet_ac1", "gwet_ac2_quadratic",
             "krippendorff_alpha_ordinal", "icc1_1"]

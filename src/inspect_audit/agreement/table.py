@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from inspect_audit import files
+from inspect_audit.data import files
 from inspect_audit.agreement.coefficients import bootstrap, coefficient_estimates
 from inspect_audit.agreement.icc import bootstrap_note, cronbach_alpha, icc_estimates
 
@@ -141,7 +141,7 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
 
     Examples
     --------
-    >>> from inspect_audit.simulate import simulate, SimulationConfig
+    >>> from inspect_audit.data.simulate import simulate, SimulationConfig
     >>> from inspect_audit.agreement.table import agreement_table, to_wide
     >>> r = simulate(SimulationConfig(n_schools=300, n_inspectors=20), seed=1).ratings
     >>> paired = r[(r["area"] == "overall_effectiveness") & (r["rater_type"] == "inspector")]

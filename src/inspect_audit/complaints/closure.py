@@ -156,7 +156,7 @@ def time_to_closure(complaints: pd.DataFrame, snapshot_date: str | pd.Timestamp,
 
     Examples
     --------
-    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.data.simulate import SimulationConfig, simulate
     >>> from inspect_audit.complaints import time_to_closure
     >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1)
     >>> result = time_to_closure(data.complaints, snapshot_date="2024-08-31")
@@ -192,7 +192,7 @@ def plot_time_to_closure(result: ClosureResult, path: str | Path | None = None, 
     """Step plot of the share still open against days since receipt, one line per stage.
 
     Groups with fewer than ``min_n`` complaints are left out, with a second group where one alone
-    could be recovered from the ``all`` curve (:func:`~inspect_audit.privacy.suppression_mask`); the
+    could be recovered from the ``all`` curve (:func:`~inspect_audit._core.privacy.suppression_mask`); the
     legend gives each group's n and median with its interval; + marks censored complaints are not
     drawn (open complaints are counted in the legend instead).
 

@@ -31,7 +31,7 @@ def plot_rates(table: pd.DataFrame, dimension: str, path: str | Path, min_n: int
         PNG written.
     min_n : int
         Groups with fewer complaints are suppressed, with a second group where one alone could be
-        recovered from the total (:func:`~inspect_audit.privacy.suppression_mask`); a footnote
+        recovered from the total (:func:`~inspect_audit._core.privacy.suppression_mask`); a footnote
         counts them, and they are not drawn.
     title, xlabel : str
         Labels.

@@ -288,7 +288,7 @@ def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = No
 
     Examples
     --------
-    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.data.simulate import SimulationConfig, simulate
     >>> from inspect_audit.complaints import upheld_rates
     >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1)
     >>> rates = upheld_rates(data.complaints, by="stage")
@@ -359,7 +359,7 @@ def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgeme
 
     Examples
     --------
-    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.data.simulate import SimulationConfig, simulate
     >>> from inspect_audit.complaints import complaint_rates
     >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1)
     >>> rates = complaint_rates(data.complaints, data.inspections, data.judgements, by="grade")

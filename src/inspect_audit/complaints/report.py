@@ -1,7 +1,7 @@
 """The complaints section of a report: upheld rates, complaint rates, time to closure, severity.
 
 Inspector ids are pseudonymised before anything is computed; every table written goes through
-:func:`~inspect_audit.privacy.export_csv` (the one writer, :mod:`inspect_audit.export`) and every plot
+:func:`~inspect_audit._core.privacy.export_csv` (the one writer, :mod:`inspect_audit._core.export`) and every plot
 leaves out groups of fewer than ``min_n`` complaints.
 """
 
@@ -17,7 +17,7 @@ from inspect_audit.complaints.closure import plot_time_to_closure, time_to_closu
 from inspect_audit.complaints.plots import plot_rates, plot_severity
 from inspect_audit.complaints.rates import complaint_rates, upheld_rates
 from inspect_audit.complaints.severity import complaints_vs_severity, truth_severity_draws
-from inspect_audit import privacy
+from inspect_audit._core import privacy
 from inspect_audit.complaints.suppression import MIN_N, export_csv, suppress
 
 TABLES = ("complaints", "inspections", "judgements", "schools")

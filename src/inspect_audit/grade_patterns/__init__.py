@@ -16,7 +16,7 @@ report cards' five-point scale):
   inspector where ids exist, region) against a permutation reference: what the area's own grades
   would give that group by chance (model card: ``models/grade-concentration.md``).
 
-The command is ``inspect-audit grade-patterns`` (:mod:`inspect_audit.grade_patterns_cli`); the demo
+The command is ``inspect-audit grade-patterns`` (:mod:`inspect_audit.cli.grade_patterns`); the demo
 report's report-card section is :func:`inspect_audit.grade_patterns.report.demo_section`.
 """
 

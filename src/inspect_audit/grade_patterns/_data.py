@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from inspect_audit import schemas
+from inspect_audit.data import schemas
 
 #: Inspection types that award grades (a missing type counts as graded, as in older files).
 GRADED_TYPES = ("graded", "report_card")

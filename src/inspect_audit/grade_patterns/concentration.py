@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from inspect_audit import privacy, schemas
+from inspect_audit._core import privacy
+from inspect_audit.data import schemas
 from inspect_audit.grade_patterns._data import area_frame, frameworks_on_scale, phases_in, wilson
 
 #: The middle ("safe") category of each scale, by code: Expected standard (report cards, the centre of five)
@@ -110,7 +111,7 @@ def area_concentration(tables: dict[str, pd.DataFrame], frameworks: list[str] | 
 
     Examples
     --------
-    >>> from inspect_audit.bundled import load_england
+    >>> from inspect_audit.data.bundled import load_england
     >>> from inspect_audit.grade_patterns import area_concentration
     >>> table = area_concentration(load_england(), ["report_card_2025"], n_boot=200)
     >>> everyone = table.query("phase == 'all'")
@@ -327,7 +328,7 @@ def groups_by_area(tables: dict[str, pd.DataFrame], group: str, frameworks: list
 
 def suppressed(table: pd.DataFrame, values: list[str], by: list[str], group: str | None = None,
                min_n: int = privacy.MIN_N) -> pd.DataFrame:
-    """``table`` with :func:`inspect_audit.privacy.suppress` applied within each ``by`` cell: groups (rows)
+    """``table`` with :func:`inspect_audit._core.privacy.suppress` applied within each ``by`` cell: groups (rows)
     under ``min_n`` blanked, n included, and where ``group`` is given, a second group wherever one alone
     could be worked out from the cell's total (published in the area table)."""
     if table.empty:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from inspect_audit import privacy, schemas
+from inspect_audit._core import privacy
+from inspect_audit.data import schemas
 from inspect_audit.grade_patterns._data import adverse, area_frame, wilson
 
 AREA = "overall_effectiveness"
@@ -64,7 +65,7 @@ def stuck_schools(tables: dict[str, pd.DataFrame], run: int = 2) -> pd.DataFrame
     The bundled data hold one graded inspection per school, so no school can be stuck there; simulated data
     (with repeat inspections) can:
 
-    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.data.simulate import SimulationConfig, simulate
     >>> from inspect_audit.grade_patterns import stuck_rates, stuck_schools
     >>> data = simulate(SimulationConfig(n_schools=600, n_inspectors=20, survey_n_schools=10), seed=1)
     >>> schools = stuck_schools(data.tables())
@@ -139,6 +140,6 @@ def stuck_rates(schools: pd.DataFrame, *, level: float = LEVEL, dimensions=DIMEN
 
 
 def suppressed(table: pd.DataFrame, min_n: int = privacy.MIN_N) -> pd.DataFrame:
-    """:func:`inspect_audit.privacy.suppress` as the writer applies it (groups under ``min_n``, and a second
+    """:func:`inspect_audit._core.privacy.suppress` as the writer applies it (groups under ``min_n``, and a second
     group where one alone could be worked out from ``all``), for in-memory use (report, figure)."""
     return privacy.suppress(table, min_n=min_n, n_col="n", hide_n=True)

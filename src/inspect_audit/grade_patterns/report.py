@@ -1,6 +1,6 @@
 """Figures, printed lines and the demo report's report-card section (sentences first, tables second).
 
-Every number shown comes from a suppressed table (groups under :data:`~inspect_audit.privacy.MIN_N` are
+Every number shown comes from a suppressed table (groups under :data:`~inspect_audit._core.privacy.MIN_N` are
 not shown) and carries its interval and n; each figure is on one scale.
 """
 
@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from inspect_audit import privacy, schemas
+from inspect_audit._core import privacy
+from inspect_audit.data import schemas
 from inspect_audit.grade_patterns import concentration as conc
 from inspect_audit.grade_patterns import history as hist
 from inspect_audit.grade_patterns import transitions as trans
 from inspect_audit.grade_patterns._data import adverse, area_frame, wilson
-from inspect_audit.plots import save_figure
+from inspect_audit._core.plots import save_figure
 
 FRAMEWORK = trans.FRAMEWORK
 LEVEL = 0.90
@@ -229,7 +230,7 @@ def demo_section(england: dict[str, pd.DataFrame], out_dir: str | Path, seed: in
     inspection per school. Returns ``{"title", "markdown", "summary"}``; writes two figures and two tables.
     ``n_perm`` permutations for the regions' chance reference (10,000: a q-value near 0.10 then moves by
     about 0.01 between seeds)."""
-    from inspect_audit.export import write_csv
+    from inspect_audit._core.export import write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

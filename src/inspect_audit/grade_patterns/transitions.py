@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from inspect_audit import privacy, schemas
+from inspect_audit._core import privacy
+from inspect_audit.data import schemas
 from inspect_audit.grade_patterns._data import adverse, area_frame, graded_inspections, phases_in, wilson
 
 FRAMEWORK = "report_card_2025"
@@ -68,13 +69,13 @@ def transition_table(tables: dict[str, pd.DataFrame], framework: str = FRAMEWORK
     One row per area x phase (``all`` first, then each phase in the data) x previous grade x grade, every
     combination included (``k`` = 0 where none): ``k`` schools of the ``n`` with that previous grade (and
     graded on the area) got ``grade``; ``share`` = k / n with a Wilson interval. Not suppressed: pass it to
-    :func:`suppressed` (cells whose ``n`` is under :data:`~inspect_audit.privacy.MIN_N`) before showing it.
+    :func:`suppressed` (cells whose ``n`` is under :data:`~inspect_audit._core.privacy.MIN_N`) before showing it.
 
     Examples
     --------
     On the bundled England data: where schools' previous overall grade went on their report card.
 
-    >>> from inspect_audit.bundled import load_england
+    >>> from inspect_audit.data.bundled import load_england
     >>> from inspect_audit.grade_patterns import transition_table
     >>> table = transition_table(load_england(), areas=["leadership_and_governance"])
     >>> was_good = table.query("phase == 'all' and previous_grade == 2")
@@ -132,7 +133,7 @@ def _with_shares(table: pd.DataFrame, columns: list[str], level: float) -> pd.Da
 
 def suppressed(table: pd.DataFrame, min_n: int = privacy.MIN_N) -> pd.DataFrame:
     """Rows whose ``n`` (schools with that previous grade) is under ``min_n``: k, share, interval and n
-    blanked (:func:`inspect_audit.privacy.suppress`), ``suppressed`` true."""
+    blanked (:func:`inspect_audit._core.privacy.suppress`), ``suppressed`` true."""
     return privacy.suppress(table, min_n=min_n, n_col="n", columns=VALUES, hide_n=True)
 
 

@@ -13,7 +13,7 @@ Modules: ``design`` (tables -> arrays, connected component), ``model`` (the PyMC
 
 Examples
 --------
->>> from inspect_audit.simulate import SimulationConfig, simulate
+>>> from inspect_audit.data.simulate import SimulationConfig, simulate
 >>> from inspect_audit.inspectors import InspectorModel
 >>> data = simulate(SimulationConfig(n_schools=600, n_inspectors=30), seed=1)
 >>> fit = InspectorModel().fit(data, chains=4, tune=1000, draws=1000, seed=1)  # doctest: +SKIP

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from inspect_audit.cumulative_logit import grades_from_latent
+from inspect_audit._core.cumulative_logit import grades_from_latent
 from inspect_audit.inspectors.design import Design, build_design
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning
 from inspect_audit.inspectors.estimator import InspectorModel
@@ -60,7 +60,7 @@ class Template:
 
     @classmethod
     def from_simulation(cls, config, seed: int, **model_options) -> "Template":
-        from inspect_audit.simulate import simulate
+        from inspect_audit.data.simulate import simulate
 
         data = simulate(config, seed=seed)
         est = InspectorModel(**model_options)
@@ -200,7 +200,7 @@ def summarise_decision_rule(reps: pd.DataFrame, per_inspector: pd.DataFrame, fdr
 # ====================================================================== the calibration grid
 
 def grid_replicate(design, seed: int, *, fit: dict | None = None, model_options: dict | None = None) -> dict:
-    """Simulate ``design`` (:class:`~inspect_audit.simulate.designs.GridDesign`) with ``seed``, fit the model
+    """Simulate ``design`` (:class:`~inspect_audit.data.simulate.designs.GridDesign`) with ``seed``, fit the model
     as a user would (defaults, repair on; ``fit`` and ``model_options`` override) and score it against the truth.
 
     Returns one row: gates (``ok``, R-hat, ESS, divergences, runs and the repair's actions), wall time,
@@ -209,7 +209,7 @@ def grid_replicate(design, seed: int, *, fit: dict | None = None, model_options:
     90% interval coverage of the true severities, and sd_inspector (posterior mean, interval, the design's
     value and the realised SD).
     """
-    from inspect_audit.simulate.designs import simulate_design
+    from inspect_audit.data.simulate.designs import simulate_design
 
     data = simulate_design(design, seed)
     t0 = time.perf_counter()

@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from inspect_audit import schemas
-from inspect_audit.cumulative_logit import category_probs
+from inspect_audit.data import schemas
+from inspect_audit._core.cumulative_logit import category_probs
 from inspect_audit.inspectors import diagnostics as diag_mod
 from inspect_audit.inspectors.design import (Design, as_tables, context_columns, covariate_matrix,
                                              graded_rows, merge_small_cells, year_framework_cells)
@@ -244,7 +244,7 @@ class ContextModel:
 
     Examples
     --------
-    >>> from inspect_audit.bundled import load_england
+    >>> from inspect_audit.data.bundled import load_england
     >>> from inspect_audit.inspectors.context import ContextModel
     >>> cm = ContextModel().fit(load_england(), chains=4, tune=1000, draws=1000, seed=1)  # doctest: +SKIP
     >>> cm.context_effects().query("term == 'fsm_quintile' and scale == 'logit'")  # doctest: +SKIP
@@ -281,7 +281,7 @@ class ContextModel:
         """Fit every phase x estimand with nutpie; ``max_rows`` subsamples each phase (seeded).
 
         Data: a mapping with ``schools``, ``inspections``, ``judgements`` (e.g.
-        :func:`inspect_audit.bundled.load_england`), a ``ValidationReport`` or ``SimulatedData``.
+        :func:`inspect_audit.data.bundled.load_england`), a ``ValidationReport`` or ``SimulatedData``.
         All fits are padded to one layout (the union of covariates, the largest number of year cells)
         so nutpie compiles the model once; padding columns and cells are dropped from the results.
         Emits a :class:`~inspect_audit.inspectors.ConvergenceWarning` when any fit fails the gates.

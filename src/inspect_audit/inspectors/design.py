@@ -24,7 +24,7 @@ import xarray as xr
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from inspect_audit import schemas
+from inspect_audit.data import schemas
 
 #: Inspector-level predictors of the inspector effect (0/1, reference = female or unknown, OI, not serving).
 INSPECTOR_PREDICTORS = ("male", "hmi", "serving_leader")

@@ -23,8 +23,8 @@ import xarray as xr
 from scipy.special import expit
 from scipy.stats import norm
 
-from inspect_audit import schemas
-from inspect_audit.cumulative_logit import category_probs, cumulative_probs, grades_from_latent
+from inspect_audit.data import schemas
+from inspect_audit._core.cumulative_logit import category_probs, cumulative_probs, grades_from_latent
 from inspect_audit.inspectors import diagnostics as diag_mod
 from inspect_audit.inspectors.design import Design, build_design
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning
@@ -77,7 +77,7 @@ class InspectorModel:
 
     Examples
     --------
-    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.data.simulate import SimulationConfig, simulate
     >>> from inspect_audit.inspectors import InspectorModel
     >>> data = simulate(SimulationConfig(n_schools=600, n_inspectors=30), seed=1)
     >>> m = InspectorModel().fit(data, chains=2, tune=300, draws=300, seed=1)  # doctest: +SKIP

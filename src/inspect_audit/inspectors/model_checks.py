@@ -24,7 +24,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from inspect_audit import schemas
+from inspect_audit.data import schemas
 from inspect_audit.inspectors.posterior_summary import thin
 
 if TYPE_CHECKING:  # the estimator imports this module: no import cycle at run time

@@ -20,7 +20,7 @@ scales, sampled and repaired as the single-area model (:mod:`.repair`).
 
 Examples
 --------
->>> from inspect_audit.simulate.designs import simulate_report_cards
+>>> from inspect_audit.data.simulate.designs import simulate_report_cards
 >>> data = simulate_report_cards(n_inspections=300, n_inspectors=20, seed=1)
 >>> sorted(data["judgements"]["area"].unique())[:2]
 ['achievement', 'attendance_and_behaviour']
@@ -42,7 +42,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from scipy.stats import norm
 
-from inspect_audit import schemas
+from inspect_audit.data import schemas
 from inspect_audit.inspectors import diagnostics as diag_mod
 from inspect_audit.inspectors.design import as_tables, context_columns, covariate_matrix, graded_rows
 from inspect_audit.inspectors.flagging import exceedance_probabilities, flag_rule

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inspect_audit.jsonsafe import jsonable
+from inspect_audit._core.jsonsafe import jsonable
 
 
 def thin(n_total: int, n_keep: int | None) -> np.ndarray:
@@ -38,4 +38,4 @@ def _pick(s: dict) -> dict:
     return {k: s[k] for k in ("mean", "sd", "ci_low", "ci_high")}
 
 
-_jsonable = jsonable  # inspect_audit.jsonsafe
+_jsonable = jsonable  # inspect_audit._core.jsonsafe

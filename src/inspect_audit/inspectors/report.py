@@ -24,7 +24,7 @@ from inspect_audit.complaints.rates import wilson_interval  # noqa: E402
 from inspect_audit.inspectors.context import ContextModel  # noqa: E402
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning, explain  # noqa: E402
 from inspect_audit.inspectors.estimator import InspectorModel  # noqa: E402
-from inspect_audit.plots import save_figure  # noqa: E402
+from inspect_audit._core.plots import save_figure  # noqa: E402
 
 #: Sampler settings: production (gated) and quick (plumbing only: seconds of sampling, gates usually fail).
 #: the library's default fit (first run; the repair appends chains or refits until the gates pass)

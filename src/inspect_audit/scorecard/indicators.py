@@ -168,7 +168,7 @@ def indicator_table(tables: dict[str, pd.DataFrame], spec: Spec | dict | str,
 
     Examples
     --------
-    >>> from inspect_audit.bundled import load_england
+    >>> from inspect_audit.data.bundled import load_england
     >>> from inspect_audit.scorecard import indicator_table, load_spec
     >>> spec = load_spec("primary_balanced")
     >>> indicators = indicator_table(load_england(), spec)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from inspect_audit.export import write_csv
+from inspect_audit._core.export import write_csv
 from inspect_audit.scorecard.composite import nominal_composite
 from inspect_audit.scorecard.indicators import indicator_summary, indicator_table
 from inspect_audit.scorecard.plots import plot_band_probabilities, plot_rank_intervals, plot_sensitivity
@@ -61,7 +61,7 @@ def demo_section(england_tables: dict[str, pd.DataFrame], out_dir: Path, seed: i
     Parameters
     ----------
     england_tables
-        ``inspect_audit.bundled.load_england()``.
+        ``inspect_audit.data.bundled.load_england()``.
     out_dir
         Folder for ``scorecard_*`` CSVs and PNGs.
     seed

@@ -142,7 +142,7 @@ def simulate_composites(indicators: pd.DataFrame, spec: Spec | dict | str, n_rep
 
     Examples
     --------
-    >>> from inspect_audit.bundled import load_england
+    >>> from inspect_audit.data.bundled import load_england
     >>> from inspect_audit.scorecard import indicator_table, load_spec, simulate_composites
     >>> spec = load_spec("primary_balanced")
     >>> sim = simulate_composites(indicator_table(load_england(), spec), spec, n_rep=200, seed=1)

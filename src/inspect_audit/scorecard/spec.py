@@ -23,7 +23,7 @@ from typing import Any
 
 import jsonschema
 
-from inspect_audit.resources import schema_dir
+from inspect_audit.data.resources import schema_dir
 
 SPEC_VERSION = "1"
 NORMALISATIONS = ("z", "min_max", "rank")

@@ -83,7 +83,7 @@ def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RE
 
     Examples
     --------
-    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.data.simulate import SimulationConfig, simulate
     >>> from inspect_audit.surveys import analyse
     >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=20), seed=1)
     >>> results = analyse(data.tables(), n_boot=50, seed=1)

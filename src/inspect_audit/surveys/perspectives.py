@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from inspect_audit.grades import area_grades
+from inspect_audit._core.grades import area_grades
 from inspect_audit.surveys._stats import DEFAULT_LEVEL, correlation, z_value
 from inspect_audit.surveys.scoring import COMPOSITE, DEFAULT_MIN_RESPONSES
 

@@ -184,7 +184,7 @@ def scale_reliability(recoded: pd.DataFrame, items: pd.DataFrame, n_boot: int = 
 
     Examples
     --------
-    >>> from inspect_audit.simulate import SimulationConfig, simulate
+    >>> from inspect_audit.data.simulate import SimulationConfig, simulate
     >>> from inspect_audit.surveys import recode, scale_reliability
     >>> data = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=20), seed=1)
     >>> rel = scale_reliability(recode(data.survey_responses, data.survey_items), data.survey_items, n_boot=0)

@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from inspect_audit.export import write_csv  # noqa: E402
-from inspect_audit.plots import plot_estimates  # noqa: E402
+from inspect_audit._core.export import write_csv  # noqa: E402
+from inspect_audit._core.plots import plot_estimates  # noqa: E402
 from inspect_audit.surveys.analysis import analyse  # noqa: E402
 from inspect_audit.surveys.perspectives import RATING  # noqa: E402
 from inspect_audit.surveys.scoring import COMPOSITE, DEFAULT_MIN_RESPONSES  # noqa: E402
@@ -119,10 +119,10 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
     Parameters
     ----------
     simulated : SimulatedData
-        :func:`inspect_audit.simulate.simulate` output (``survey_items``, ``survey_responses``,
+        :func:`inspect_audit.data.simulate.simulate` output (``survey_items``, ``survey_responses``,
         ``truth["survey"]``).
     england_tables : dict of DataFrame
-        :func:`inspect_audit.bundled.load_england` output (Parent View aggregates and grades).
+        :func:`inspect_audit.data.bundled.load_england` output (Parent View aggregates and grades).
     out_dir : Path
         Folder for PNG plots and CSV tables (``surveys_*``).
     seed, n_boot, min_responses : int

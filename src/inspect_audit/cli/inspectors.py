@@ -1,0 +1,231 @@
+"""``inspect-audit inspectors`` and ``counterfactual``: thin CLI over the inspector model (``context``: :mod:`inspect_audit.cli.context`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from inspect_audit._core import export
+from inspect_audit._core import privacy
+from inspect_audit.data.files import InputError
+from inspect_audit.data.validation import validate
+from inspect_audit.cli.validate import _print_report
+
+EXIT_INVALID = 1
+EXIT_NOT_CONVERGED = 3
+TABLES = ("schools", "inspections", "judgements", "inspectors")
+
+
+def _data_paths(folder: Path, tables: tuple[str, ...] = TABLES) -> dict[str, Path]:
+    paths = {}
+    for table in tables:
+        hits = [p for ext in (".csv", ".csv.gz", ".parquet", ".xlsx") for p in [folder / f"{table}{ext}"] if p.exists()]
+        if not hits:
+            raise SystemExit(f"{folder}: no {table}.csv (need {', '.join(t + '.csv' for t in tables)})")
+        paths[table] = hits[0]
+    return paths
+
+
+def _validated_tables(folder: str | Path, tables: tuple[str, ...]) -> dict | None:
+    """The folder's tables after the validator, or ``None`` once its row-level errors are printed."""
+    report = validate(_data_paths(Path(folder), tables))
+    if not report.ok:
+        _print_report(report, as_json=False, limit=50)
+        return None
+    return report.tables
+
+
+def check_leads(tables: dict[str, pd.DataFrame], area: str, source: str | Path = "inspections") -> None:
+    """Before any sampling: some lead inspector leads more than one inspection graded on ``area`` (else no
+    inspector effect can be told apart from the school's). Raises :class:`~inspect_audit.data.files.InputError`;
+    an area absent from the data is left to the model's own message."""
+    judged = tables["judgements"].loc[tables["judgements"]["area"] == area, "inspection_id"]
+    inspections = tables["inspections"]
+    leads = inspections.loc[inspections["inspection_id"].isin(set(judged)), "lead_inspector_id"].dropna()
+    if len(leads) and leads.value_counts().max() < 2:
+        raise InputError(f"{source}, column lead_inspector_id: every inspector leads only one inspection graded on "
+                         f"{area} ({len(leads)} inspections), so an inspector's effect cannot be told apart from "
+                         "the school's; the model needs inspectors who each lead several inspections")
+
+
+def run_inspectors(args: argparse.Namespace) -> int:
+    from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
+    from inspect_audit.inspectors.repair import RepairBudget
+
+    tables = _validated_tables(args.data, TABLES)
+    if tables is None:
+        return EXIT_INVALID
+    if not getattr(args, "framework", None):
+        check_leads(tables, args.area, _data_paths(Path(args.data), ("inspections",))["inspections"])
+    pseudonymise = not getattr(args, "no_pseudonymise", False)
+    people = privacy.person_columns(tables) if pseudonymise else None
+    if pseudonymise:  # before fitting, so the posterior, tables and packs carry pseudonyms only
+        tables = privacy.pseudonymise_tables(tables)
+    try:
+        if args.framework:  # every area of the framework's inspections together (report cards)
+            from inspect_audit.inspectors.multi_area import MultiAreaModel
+
+            model = MultiAreaModel(framework=args.framework, target_accept=args.target_accept, centered=args.centred)
+        else:
+            model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
+                                   partial_odds_fsm=args.partial_odds_fsm, target_accept=args.target_accept,
+                                   year_effects=args.year_effects, centered=args.centred)
+        budget = RepairBudget(max_refits=args.max_refits, max_draws_factor=args.max_draws_factor,
+                              max_target_accept=max(args.target_accept, 0.99)) if not args.no_repair else False
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ConvergenceWarning)
+            model.fit(tables, chains=args.chains, tune=args.tune, draws=args.draws, seed=args.seed,
+                      progress=not args.quiet, repair=budget)
+    except ValueError as err:  # options that do not fit together, or data the model cannot use
+        print(f"inspect-audit inspectors: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    model.save(args.out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the fit already warned; flags are then empty
+        effects = model.inspector_effects()
+    protection = protect_fit_outputs(Path(args.out), people, int(len(effects)))
+    diag = model.diagnostics()
+    vp = model.variance_partition().set_index("statistic")
+    conn = diag["data"]["n"]
+    if "schools" in conn:
+        print(f"analysed {conn['inspections']} inspections by {conn['inspectors']} inspectors at "
+              f"{conn['schools']} schools (largest connected component)")
+    else:
+        print(f"analysed {conn['judgements']} judgements in {conn['areas']} areas of {conn['inspections']} "
+              f"inspections by {conn['inspectors']} lead inspectors (all areas together)")
+    icc = vp.loc["icc_inspector"]
+    print(f"inspector share of latent grade variance: {icc['mean']:.3f} "
+          f"[{icc['ci_low']:.3f}, {icc['ci_high']:.3f}] (90% interval)")
+    if diag["ok"]:
+        n_sev = int((effects["flag"] == "severe").sum())
+        n_len = int((effects["flag"] == "lenient").sum())
+        print(f"flagged: {n_sev} severe, {n_len} lenient (threshold {model.threshold} logit, "
+              f"P > {model.prob_threshold}, Bayesian FDR <= {model.fdr})")
+    else:
+        from inspect_audit.inspectors.diagnostics import ADVICE, explain, explain_repair
+
+        print(f"NOT CONVERGED: {explain(diag)}. No inspector is flagged. Tried: {explain_repair(model.repair_)}. "
+              f"{ADVICE[0].upper() + ADVICE[1:]}. Details in diagnostics.json (\"repair\").", file=sys.stderr)
+    print(f"inspector ids: {protection['identities']}; inspector_effects.csv leaves out "
+          f"{protection['suppression']['person_rows_dropped']} inspector(s) with fewer than {privacy.MIN_N} "
+          "inspections (see privacy.json)")
+    print(f"results written to {args.out}")
+    return 0 if diag["ok"] else EXIT_NOT_CONVERGED
+
+
+def protect_fit_outputs(out: Path, people: list[str] | None, n_inspectors: int) -> dict:
+    """Pass a saved fit's tables through the one writer and record what was done (``privacy.json`` and a
+    ``privacy`` field in ``diagnostics.json``); returns that record.
+
+    ``people``: the person-id columns pseudonymised in the input before fitting (``None``: not pseudonymised).
+    ``inspector_effects.csv`` keeps inspectors with at least :data:`~inspect_audit._core.privacy.MIN_N` inspections;
+    ``posterior.nc`` keeps every inspector (the counterfactual and reloading need them) and says so.
+    """
+    pseudonymise = people is not None
+    effects = export.recorded(export.rewrite_csv(out / "inspector_effects.csv", pseudonymise=pseudonymise,
+                                                 n_col="n_inspections"))
+    for name in ("characteristic_effects.csv", "context_effects.csv", "posterior_predictive_checks.csv",
+                 "area_effects.csv"):
+        if (out / name).exists():  # no person ids; counts of inspections in school groups, not of people
+            export.rewrite_csv(out / name, pseudonymise=pseudonymise, min_n=None)
+    ids = "pseudonyms" if pseudonymise else "ids as in the data"
+    note = f"inspector_effects.csv lists inspectors with at least {privacy.MIN_N} inspections"
+    has_posterior = (out / "posterior.nc").exists()  # the multi-area model (--framework) writes none
+    if has_posterior:
+        note += (f"; posterior.nc holds all {n_inspectors} modelled inspectors under {ids}, because `inspect-audit "
+                 "counterfactual` and reloading the fit need them: keep it with the data owner and do not publish it")
+    entry = {**export.identities(people), "suppression": effects["suppression"], "note": note + "."}
+    if has_posterior:
+        export.record(out / "posterior.nc", {**entry, "suppression": None})
+    export.add_to_json(out / "diagnostics.json", entry)
+    return entry
+
+
+def run_counterfactual(args: argparse.Namespace) -> int:
+    from inspect_audit.inspectors import InspectorModel
+
+    if not (Path(args.fit) / "posterior.nc").is_file():
+        raise InputError(f"--fit {args.fit}: no fit here (no posterior.nc); give the --out folder of "
+                         "`inspect-audit inspectors`")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = InspectorModel.load(args.fit)
+    try:
+        frame = model.counterfactual(args.inspection)
+    except KeyError as exc:
+        print(str(exc.args[0]), file=sys.stderr)
+        return EXIT_INVALID
+    if args.json:
+        print(json.dumps({
+            "inspection_id": args.inspection,
+            "grades": [int(g) for g in frame["grade"]],
+            "actual": [round(float(v), 6) for v in frame["actual_mean"]],
+            "typical": [round(float(v), 6) for v in frame["typical_mean"]],
+            "typical_ci_low": [round(float(v), 6) for v in frame["typical_ci_low"]],
+            "typical_ci_high": [round(float(v), 6) for v in frame["typical_ci_high"]],
+        }))
+        return 0
+    print(f"inspection {args.inspection} (lead inspector {frame.attrs['inspector_id']}, "
+          f"observed grade {frame.attrs['observed_grade']}): grade probabilities, 90% intervals")
+    with pd.option_context("display.width", 200):
+        print(frame.round(3).to_string(index=False))
+    if not model.diagnostics_["ok"]:
+        print("warning: this fit did not pass the convergence gates", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "inspectors", help="fit the Bayesian inspector-effects model (severity, variance share, context)",
+        description="Fit model M1 (hierarchical cumulative logit) with nutpie and write inspector_effects.csv, "
+                    "variance_partition.json, characteristic_effects.csv, context_effects.csv, "
+                    "diagnostics.json, posterior.nc and privacy.json to OUT. Inspector ids are pseudonymised "
+                    "before fitting, and inspectors with fewer than 10 inspections are left out of "
+                    "inspector_effects.csv. With --framework report_card_2025 every area is fitted together "
+                    "(area_effects.csv instead of characteristic and context effects; no posterior.nc). Exit 3 if "
+                    "the convergence gates fail after the repair.")
+    p.add_argument("--data", required=True, help="folder with schools.csv, inspections.csv, judgements.csv, inspectors.csv")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--area", default="overall_effectiveness", help="judgement area (default overall_effectiveness)")
+    p.add_argument("--chains", type=int, default=4, help="chains of the first run (default 4)")
+    p.add_argument("--tune", type=int, default=500, help="tuning draws per chain of the first run (default 500)")
+    p.add_argument("--draws", type=int, default=1000, help="draws per chain of the first run (default 1000); "
+                   "the repair adds chains or lengthens them until the ESS and R-hat gates pass")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--target-accept", type=float, default=0.9,
+                   help="NUTS target acceptance of the first run (default 0.9; the repair raises it to 0.95, 0.99 "
+                        "after divergences)")
+    p.add_argument("--year-effects", choices=("auto", "fixed", "non_centred", "centred"), default="auto",
+                   help="academic-year x framework effects: auto (default: fixed for few cells, hierarchical for "
+                        "many thin ones), fixed, non_centred or centred (hierarchical)")
+    p.add_argument("--centred", action="store_true",
+                   help="centred inspector effects (default non-centred; the repair switches when divergences say so)")
+    p.add_argument("--max-refits", type=int, default=3,
+                   help="fresh runs the repair may make after the first (default 3)")
+    p.add_argument("--max-draws-factor", type=float, default=4.0,
+                   help="the repair's total draws at most this multiple of the first run's (default 4)")
+    p.add_argument("--no-repair", action="store_true", help="one run only: report the gates, repair nothing")
+    p.add_argument("--framework", default=None, choices=("report_card_2025",),
+                   help="fit every area of this framework's inspections together (multi-area model: one report "
+                        "card per school still informs inspector effects); --area is then ignored")
+    p.add_argument("--random-slope", action="store_true", help="inspector-specific slope on FSM quintile")
+    p.add_argument("--consistency", action="store_true",
+                   help="inspector-specific consistency (how erratic each inspector's grades are)")
+    p.add_argument("--partial-odds-fsm", action="store_true",
+                   help="partial proportional odds: the FSM effect may differ at each grade boundary")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    export.add_pseudonymise_option(p)
+    p.set_defaults(func=run_inspectors)
+    p = subparsers.add_parser(
+        "counterfactual", help="grade probabilities for one inspection under a typical inspector",
+        description="From a saved fit: probabilities of each grade under the actual lead inspector and under "
+                    "a typical one (average characteristics, zero residual effect), with 90% intervals.")
+    p.add_argument("--fit", required=True, help="output folder of `inspect-audit inspectors`")
+    p.add_argument("--inspection", required=True, help="inspection_id")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run_counterfactual)

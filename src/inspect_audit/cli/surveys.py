@@ -1,0 +1,115 @@
+"""``inspect-audit surveys --data DIR --out OUT``: survey reliability, aggregation and agreement tables.
+
+``DIR`` is ``bundled`` (the England Parent View aggregates shipped with the package; the
+analyses that need respondent-level ``survey_responses`` are skipped and listed) or a folder of
+CSV files named after their tables (``survey_items.csv``,
+``survey_responses.csv``, ``survey_aggregates.csv``, ``schools.csv``, ``inspections.csv``,
+``judgements.csv``; ``.csv.gz`` also read).  Everything goes through the validator first;
+invalid input writes nothing.  Each analysis the tables allow is written to
+``OUT/surveys_<name>.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from inspect_audit.data import schemas
+from inspect_audit._core.export import write_csv
+from inspect_audit.data.validation import validate
+from inspect_audit.cli.validate import EXIT_INVALID, _print_report
+
+SURVEY_TABLES = ("survey_items", "survey_responses", "survey_aggregates")
+USED_TABLES = SURVEY_TABLES + ("schools", "inspections", "judgements")
+
+
+def find_tables(folder: Path) -> dict[str, Path]:
+    """``{table: path}`` for every table the survey analyses use found in ``folder`` as
+    ``<table>.csv`` or ``<table>.csv.gz`` (other files are ignored)."""
+    found = {}
+    for name in schemas.table_names():
+        if name not in USED_TABLES:
+            continue
+        for suffix in (".csv", ".csv.gz"):
+            path = folder / f"{name}{suffix}"
+            if path.is_file():
+                found[name] = path
+                break
+    return found
+
+
+def _load(data: str) -> tuple[dict | None, str]:
+    """Validated tables and a description of where they came from (``None`` after printing the error)."""
+    if data == "bundled":
+        from inspect_audit.data.bundled import load_england
+
+        return load_england(), "the bundled England data (Parent View aggregates; validated)"
+    folder = Path(data)
+    if not folder.is_dir():
+        print(f"error: {folder} is neither 'bundled' nor a folder", file=sys.stderr)
+        return None, ""
+    paths = find_tables(folder)
+    if not any(t in paths for t in SURVEY_TABLES):
+        print(f"error: no survey tables in {folder} (expected survey_items.csv with survey_responses.csv, "
+              "or survey_aggregates.csv)", file=sys.stderr)
+        return None, ""
+    report = validate({name: str(path) for name, path in paths.items()})
+    if not report.ok:
+        _print_report(report, False, 50)
+        return None, ""
+    return report.tables, f"{', '.join(sorted(paths))} from {folder}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from inspect_audit.surveys.analysis import analyse, skipped_analyses
+
+    if args.min_responses < 2:
+        print("error: --min-responses must be at least 2", file=sys.stderr)
+        return EXIT_INVALID
+    tables, source = _load(str(args.data))
+    if tables is None:
+        return EXIT_INVALID
+    tables = {name: frame for name, frame in tables.items() if name in USED_TABLES}
+    results = analyse(tables, min_responses=args.min_responses, n_boot=args.boot, seed=args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in results.items():  # groups under --min-responses are withheld by the analysis itself
+        write_csv(frame, out / f"surveys_{name}.csv", min_n=None)
+    print(f"read {source}; minimum {args.min_responses} respondents per result")
+    if str(args.data) == "bundled":
+        from inspect_audit.data.bundled import ATTRIBUTION
+
+        print(f"  {ATTRIBUTION}")
+    for name, frame in results.items():
+        print(f"  surveys_{name}.csv: {len(frame):,} rows")
+    for name, reason in skipped_analyses(tables, results).items():
+        print(f"  skipped {name}: {reason}")
+    if "scale_reliability" in results:
+        alpha = results["scale_reliability"]
+        alpha = alpha[alpha["statistic"] == "alpha"]
+        for row in alpha.itertuples():
+            print(f"  alpha {row.respondent_group}/{row.dimension}: {row.estimate:.2f} "
+                  f"({row.ci_low:.2f} to {row.ci_high:.2f}), n={row.n:,}")
+    if "perspective_correlations" in results:
+        corr = results["perspective_correlations"]
+        corr = corr[(corr["method"] == "spearman") & corr["x"].str.endswith(":composite")]
+        for row in corr.itertuples():
+            print(f"  Spearman {row.x} vs {row.y}: {row.estimate:.2f} ({row.ci_low:.2f} to {row.ci_high:.2f}), "
+                  f"n={row.n:,}")
+    print(f"tables written to {out}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("surveys", help="staff, pupil and parent surveys: reliability and agreement",
+                              description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", required=True,
+                   help="'bundled' (the England Parent View data shipped with the package: the respondent-level "
+                        "analyses are skipped) or a folder of table CSVs (named after their tables)")
+    p.add_argument("--out", required=True, help="folder for the result CSVs")
+    p.add_argument("--min-responses", dest="min_responses", type=int, default=10,
+                   help="withhold any school or subgroup result with fewer respondents (default 10)")
+    p.add_argument("--boot", type=int, default=500, help="bootstrap resamples (default 500)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run)
