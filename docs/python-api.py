@@ -50,12 +50,12 @@ three names are in use, all defaulting to 90% unless stated:
 
 | name | where |
 |---|---|
-| `ci_prob` | `InspectorModel`, `MultiAreaModel`, `ContextModel` |
-| `ci_level` | `agreement_table`, `icc_estimates`, `cronbach_alpha`, `d_study`; every survey function (`analyse_surveys`, `scale_reliability`, `aggregation_reliability`, ...) |
-| `level` | `decision_consistency`, `rater_agreement` (and `paired_study_interval`, `pairs_needed`: 95%); the complaints functions (`upheld_rates`, `complaint_rates`, `time_to_closure`, `complaints_vs_severity`); the grade-pattern functions (`transition_table`, `area_concentration`, `stuck_rates`); the scorecard's reliability functions |
+| `ci_prob` | `InspectorModel`, `MultiAreaModel`, `ContextModel`; every agreement function (`agreement_table`, `icc_estimates`, `cronbach_alpha`, `continuous_alpha`, `d_study`, `decision_consistency`, `rater_agreement`, `rater_type_agreement`; `paired_study_interval`, `pairs_needed`: 95%) |
+| `ci_level` | every survey function (`analyse_surveys`, `scale_reliability`, `aggregation_reliability`, ...) |
+| `level` | the complaints functions (`upheld_rates`, `complaint_rates`, `time_to_closure`, `complaints_vs_severity`); the grade-pattern functions (`transition_table`, `area_concentration`, `stuck_rates`); the scorecard's reliability functions |
 
 Beware: in `agreement_table` `level` is the *measurement* level (`"ordinal"`, ...), not an interval; its
-interval argument is `ci_level`. `simulate_composites` gives 90% rank intervals with no argument to change
+interval argument is `ci_prob`. `simulate_composites` gives 90% rank intervals with no argument to change
 them. Every result says which interval it gives (`method` column or docstring).
 
 **Inspectors in these examples are simulated, not real people.** The bundled England data contain no

@@ -704,7 +704,7 @@ def test_bootstrap_two_raters_and_errors():
     with pytest.raises(AgreementError, match="not available"):
         bootstrap(_simulated(20, 3, 0), [1, 2, 3, 4], ["cohen_kappa"], n_boot=10)
     with pytest.raises(AgreementError):
-        bootstrap(x, [1, 2, 3], ci_level=1.5)
+        bootstrap(x, [1, 2, 3], ci_prob=1.5)
 
 
 def test_bootstrap_is_fast_on_20000_units():

@@ -108,7 +108,7 @@ def test_matches_pingouin_complete(pg_unrounded, seed, n, k):
     rng = np.random.default_rng(seed)
     x = _simulate(rng, n, k, 1.0, 0.3, 0.8, 0.0, exact_rater_var=False).round(1)
     ref = pg_unrounded.intraclass_corr(_long(x), "unit", "rater", "y").set_index("Type")
-    res = icc_estimates(x, ci_level=0.95)
+    res = icc_estimates(x, ci_prob=0.95)
     for name, typ in PINGOUIN_TYPES.items():
         lo, hi = ref.at[typ, "CI95"]
         assert res[name]["estimate"] == pytest.approx(ref.at[typ, "ICC"], abs=1e-10), name
@@ -118,15 +118,15 @@ def test_matches_pingouin_complete(pg_unrounded, seed, n, k):
 
 def test_matches_pingouin_shrout_fleiss_ci(pg_unrounded):
     ref = pg_unrounded.intraclass_corr(_long(SF_DATA), "unit", "rater", "y").set_index("Type")
-    res = icc_estimates(SF_DATA, ci_level=0.95)
+    res = icc_estimates(SF_DATA, ci_prob=0.95)
     for name, typ in PINGOUIN_TYPES.items():
         assert (res[name]["ci_low"], res[name]["ci_high"]) == pytest.approx(
             tuple(ref.at[typ, "CI95"]), abs=1e-8)
 
 
-def test_ci_level_changes_width():
-    r90 = icc_estimates(SF_DATA, ci_level=0.90)
-    r95 = icc_estimates(SF_DATA, ci_level=0.95)
+def test_ci_prob_changes_width():
+    r90 = icc_estimates(SF_DATA, ci_prob=0.90)
+    r95 = icc_estimates(SF_DATA, ci_prob=0.95)
     for name in ICC_NAMES:
         assert r90[name]["estimate"] == r95[name]["estimate"]
         assert r95[name]["ci_low"] < r90[name]["ci_low"]
@@ -292,7 +292,7 @@ def test_missing_data_ci_coverage():
     for seed in range(300):
         rng = np.random.default_rng(1000 + seed)
         x = _simulate(rng, 150, 4, 1.0, 0.25, 0.5, 0.3)
-        r = icc_estimates(x, ci_level=0.90)["icc3_1"]
+        r = icc_estimates(x, ci_prob=0.90)["icc3_1"]
         hits += r["ci_low"] <= truth <= r["ci_high"]
     assert 0.80 <= hits / 300 <= 0.97
 
@@ -393,7 +393,7 @@ def test_bad_input():
     with pytest.raises(ValueError):
         icc_estimates(np.array([[1.0, np.inf], [2.0, 3.0]]))
     with pytest.raises(ValueError):
-        icc_estimates(SF_DATA, ci_level=1.5)
+        icc_estimates(SF_DATA, ci_prob=1.5)
     res = icc_estimates(np.array([[1.0, 2.0]]))  # a single unit: nothing estimable
     assert np.isnan(res["icc2_1"]["estimate"])
 
@@ -454,7 +454,7 @@ def test_alpha_matches_pingouin_pairwise(p_missing):
     x = _simulate(rng, 50, 5, 1.0, 0.3, 0.7, p_missing)
     x = x[(~np.isnan(x)).any(axis=1)]
     ref_alpha, ref_ci = pg.cronbach_alpha(pd.DataFrame(x), nan_policy="pairwise", ci=0.90)
-    res = cronbach_alpha(x, ci_level=0.90)
+    res = cronbach_alpha(x, ci_prob=0.90)
     assert res["estimate"] == pytest.approx(ref_alpha, rel=1e-10)
     # pingouin rounds its interval to 3 decimals
     assert res["ci_low"] == pytest.approx(ref_ci[0], abs=5.1e-4)

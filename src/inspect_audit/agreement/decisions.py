@@ -18,7 +18,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from inspect_audit.data.schemas import Scale
 
-CI_LEVEL = 0.90
+CI_PROB = 0.90
 
 
 def rating_pairs(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -32,22 +32,22 @@ def rating_pairs(ratings: pd.DataFrame) -> pd.DataFrame:
         columns={"rater_id_a": "rater_a", "rater_id_b": "rater_b"}).reset_index(drop=True)
 
 
-def _unit_mean_interval(pairs: pd.DataFrame, agree: pd.Series, level: float, n_boot: int,
+def _unit_mean_interval(pairs: pd.DataFrame, agree: pd.Series, ci_prob: float, n_boot: int,
                         seed: int) -> tuple[float, float, float, int, str]:
     per_unit = agree.groupby(pairs["unit_id"]).mean()
     n = len(per_unit)
     estimate = float(per_unit.mean())
     if pairs.groupby("unit_id").size().eq(1).all():
-        low, high = proportion_confint(int(agree.sum()), n, alpha=1 - level, method="wilson")
-        return estimate, float(low), float(high), n, f"Wilson score interval, {level:.0%}"
+        low, high = proportion_confint(int(agree.sum()), n, alpha=1 - ci_prob, method="wilson")
+        return estimate, float(low), float(high), n, f"Wilson score interval, {ci_prob:.0%}"
     rng = np.random.default_rng(seed)
     values = per_unit.to_numpy()
     boots = values[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
-    low, high = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return estimate, float(low), float(high), n, f"unit bootstrap ({n_boot}, seed {seed}), {level:.0%}"
+    low, high = np.quantile(boots, [(1 - ci_prob) / 2, (1 + ci_prob) / 2])
+    return estimate, float(low), float(high), n, f"unit bootstrap ({n_boot}, seed {seed}), {ci_prob:.0%}"
 
 
-def decision_consistency(ratings: pd.DataFrame, scale: Scale, level: float = CI_LEVEL,
+def decision_consistency(ratings: pd.DataFrame, scale: Scale, ci_prob: float = CI_PROB,
                          n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Probability that two raters give the same grade and agree at each boundary of the scale.
 
@@ -79,7 +79,7 @@ def decision_consistency(ratings: pd.DataFrame, scale: Scale, level: float = CI_
         checks[f"same_side_{name}"] = pairs["grade_a"].isin(codes) == pairs["grade_b"].isin(codes)
     rows = []
     for name, agree in checks.items():
-        estimate, low, high, n, method = _unit_mean_interval(pairs, agree.astype(float), level, n_boot, seed)
+        estimate, low, high, n, method = _unit_mean_interval(pairs, agree.astype(float), ci_prob, n_boot, seed)
         rows.append({"statistic": name, "estimate": estimate, "ci_low": low, "ci_high": high, "n": n,
                      "n_pairs": len(pairs), "method": method})
     return pd.DataFrame(rows)
@@ -100,29 +100,45 @@ def confusion_matrix(ratings: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     return pd.DataFrame(counts, index=list(scale.labels), columns=list(scale.labels))
 
 
-def paired_study_interval(agreed: int, n: int, level: float = 0.95) -> pd.DataFrame:
+def paired_study_interval(agreed: int, n: int, ci_prob: float = 0.95) -> pd.DataFrame:
     """How wide is the interval around an agreement rate from a small paired-inspection study?
 
     Ofsted's 2017 short-inspection reliability study: two inspectors independently inspected the same
     school on the same day, and agreed in 22 of 24 cases (``paired_study_interval(22, 24)``).
     Returns Wilson and exact Clopper-Pearson intervals, and the number of paired inspections needed for
     a Wilson interval no wider than +-5 points at the observed rate.
+
+    ``ci_prob`` defaults to 0.95 here, not the package's 0.90: planning the size of a study ("how many
+    paired inspections for +-5 points?") is conventionally done at 95%, and a reader comparing with
+    published reliability studies expects 95% intervals.
+
+    Examples
+    --------
+    >>> from inspect_audit.agreement.decisions import paired_study_interval
+    >>> paired_study_interval(22, 24)[["statistic", "estimate", "ci_low", "ci_high", "n"]].round(3)
+                                 statistic  estimate  ci_low  ci_high   n
+    0                       agreement_rate     0.917   0.742    0.977  24
+    1                       agreement_rate     0.917   0.730    0.990  24
+    2  pairs_needed_for_5_point_half_width   122.000     NaN      NaN  24
     """
     if not 0 <= agreed <= n or n == 0:
         raise ValueError(f"need 0 <= agreed <= n and n > 0 (got {agreed} of {n})")
     rows = []
     for method, name in (("wilson", "Wilson score"), ("beta", "Clopper-Pearson exact")):
-        low, high = proportion_confint(agreed, n, alpha=1 - level, method=method)
+        low, high = proportion_confint(agreed, n, alpha=1 - ci_prob, method=method)
         rows.append({"statistic": "agreement_rate", "estimate": agreed / n, "ci_low": float(low),
-                     "ci_high": float(high), "n": n, "method": f"{name}, {level:.0%}"})
-    rows.append({"statistic": "pairs_needed_for_5_point_half_width", "estimate": float(pairs_needed(agreed / n, 0.05, level)),
+                     "ci_high": float(high), "n": n, "method": f"{name}, {ci_prob:.0%}"})
+    rows.append({"statistic": "pairs_needed_for_5_point_half_width", "estimate": float(pairs_needed(agreed / n, 0.05, ci_prob)),
                  "ci_low": None, "ci_high": None, "n": n, "method": "smallest n with Wilson half-width <= 0.05"})
     return pd.DataFrame(rows)
 
 
-def pairs_needed(rate: float, half_width: float, level: float = 0.95) -> int:
-    """Smallest number of paired inspections whose Wilson interval half-width at ``rate`` is <= ``half_width``."""
-    z = stats.norm.ppf((1 + level) / 2)
+def pairs_needed(rate: float, half_width: float, ci_prob: float = 0.95) -> int:
+    """Smallest number of paired inspections whose Wilson interval half-width at ``rate`` is <= ``half_width``.
+
+    ``ci_prob`` defaults to 0.95 (the sample-size planning convention; see :func:`paired_study_interval`).
+    """
+    z = stats.norm.ppf((1 + ci_prob) / 2)
     for n in range(2, 100_000):
         centre_sd = z * np.sqrt(rate * (1 - rate) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
         if centre_sd <= half_width:
@@ -130,7 +146,7 @@ def pairs_needed(rate: float, half_width: float, level: float = 0.95) -> int:
     raise ValueError("more than 100,000 pairs needed")
 
 
-def rater_agreement(ratings: pd.DataFrame, level: float = CI_LEVEL) -> pd.DataFrame:
+def rater_agreement(ratings: pd.DataFrame, ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Per rater: agreement with peers who graded the same units, with counts and Wilson intervals.
 
     Columns: rater_id, n_pairs, n_units, agreement, ci_low, ci_high, mean_difference (this rater's
@@ -146,13 +162,13 @@ def rater_agreement(ratings: pd.DataFrame, level: float = CI_LEVEL) -> pd.DataFr
     out = pd.DataFrame({"n_pairs": grouped.size(), "n_units": grouped["unit_id"].nunique(),
                         "agreed": grouped["diff"].apply(lambda d: int((d == 0).sum())),
                         "mean_difference": grouped["diff"].mean()}).reset_index()
-    low, high = proportion_confint(out["agreed"], out["n_pairs"], alpha=1 - level, method="wilson")
+    low, high = proportion_confint(out["agreed"], out["n_pairs"], alpha=1 - ci_prob, method="wilson")
     out["agreement"] = out["agreed"] / out["n_pairs"]
     out["ci_low"], out["ci_high"] = low, high
     return out[["rater_id", "n_pairs", "n_units", "agreement", "ci_low", "ci_high", "mean_difference"]]
 
 
-def rater_type_agreement(ratings: pd.DataFrame, level: float = CI_LEVEL) -> pd.DataFrame:
+def rater_type_agreement(ratings: pd.DataFrame, ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Agreement between kinds of rater (inspector, peer_reviewer, self_evaluation) on the same units.
 
     Per pair of kinds: n_pairs, exact agreement with Wilson interval, and the mean grade difference
@@ -171,9 +187,9 @@ def rater_type_agreement(ratings: pd.DataFrame, level: float = CI_LEVEL) -> pd.D
         if n == 0:
             continue
         agreed = int((diff == 0).sum())
-        low, high = proportion_confint(agreed, n, alpha=1 - level, method="wilson")
+        low, high = proportion_confint(agreed, n, alpha=1 - ci_prob, method="wilson")
         se = diff.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-        t = stats.t.ppf((1 + level) / 2, max(n - 1, 1))
+        t = stats.t.ppf((1 + ci_prob) / 2, max(n - 1, 1))
         rows.append({"rater_types": f"{first} vs {second}", "n_pairs": n, "agreement": agreed / n,
                      "ci_low": float(low), "ci_high": float(high), "mean_difference": float(diff.mean()),
                      "difference_ci_low": float(diff.mean() - t * se) if n > 1 else None,

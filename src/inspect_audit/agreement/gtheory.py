@@ -155,14 +155,14 @@ def _coefficients(v: np.ndarray, design: str, n: np.ndarray) -> tuple[np.ndarray
 
 
 def d_study(components, n_raters: Iterable[int] = range(1, 11), *,
-            ci_level: float = 0.90) -> pd.DataFrame:
+            ci_prob: float = 0.90) -> pd.DataFrame:
     """Projected reliability with ``n'`` raters per unit.
 
     ``components`` is a :func:`g_study` frame (or a mapping of component name to
     variance).  Returns ``n_raters``, ``g_coefficient`` (relative: ranking units) and
     ``phi_coefficient`` (absolute: the grade a unit gets); when the G study was
     bootstrapped, also percentile intervals ``g_low``, ``g_high``, ``phi_low``,
-    ``phi_high`` at ``ci_level``.
+    ``phi_high`` at ``ci_prob``.
 
     Examples
     --------
@@ -186,15 +186,15 @@ def d_study(components, n_raters: Iterable[int] = range(1, 11), *,
     if reps is not None and len(reps):
         reps = np.asarray(reps, float)
         gb, phib = _coefficients(np.asarray(reps), design, n)
-        gci = np.array([_percentile(gb[:, j], ci_level) for j in range(n.size)])
-        pci = np.array([_percentile(phib[:, j], ci_level) for j in range(n.size)])
+        gci = np.array([_percentile(gb[:, j], ci_prob) for j in range(n.size)])
+        pci = np.array([_percentile(phib[:, j], ci_prob) for j in range(n.size)])
         out["g_low"], out["g_high"] = gci[:, 0], gci[:, 1]
         out["phi_low"], out["phi_high"] = pci[:, 0], pci[:, 1]
     out.attrs["design"] = design
     out.attrs["method"] = (
         f"D study, {'p x r' if design == 'crossed' else 'r:p'} design; "
         "G = relative (consistency), Phi = absolute agreement"
-        + (f"; percentile bootstrap over units, {ci_level:.0%}" if reps is not None else ""))
+        + (f"; percentile bootstrap over units, {ci_prob:.0%}" if reps is not None else ""))
     return out
 
 

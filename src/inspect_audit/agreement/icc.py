@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.sparse.csgraph import connected_components
 
@@ -411,72 +412,107 @@ def _icc_points(vc: VarianceComponents) -> dict[str, float]:
         }
 
 
-def _spearman_brown(r: float, k: float) -> float:
-    return k * r / (1.0 + (k - 1.0) * r)
+def _ratio_to_icc(theta: float, k: float) -> float:
+    """ICC for ``k`` ratings from a variance ratio ``theta`` (unit variance over the
+    variance of one rating's error): ``k theta / (1 + k theta)``.
+
+    ``theta = inf`` (an error mean square of 0) gives 1; ``1 + k theta <= 0`` (a lower
+    limit below ``-1 / k``, possible with unbalanced data) gives ``-inf``: the map has a
+    pole there, so every value below the upper limit is compatible with the data.
+    """
+    if np.isnan(theta):
+        return float("nan")
+    if np.isposinf(theta):
+        return 1.0
+    if 1.0 + k * theta <= 0.0:
+        return float("-inf")
+    return float(k * theta / (1.0 + k * theta))
 
 
-def _f_intervals(vc: VarianceComponents, level: float) -> dict[str, tuple[float, float]]:
-    """F-based intervals of Shrout & Fleiss (1979) and McGraw & Wong (1996).
+_NO_DF = "no F-based interval: a mean square it needs has no degrees of freedom"
+_ZERO_ZERO = ("no F-based interval: the mean squares it compares are both zero, so their F ratio is 0/0 "
+              "(the point estimate rests on the other components)")
+_POINT_ONE = ("the error mean square is 0 (ratings agree exactly, up to a constant rater shift where "
+              "the form allows one), so the F-based interval is the single point 1, as in psych::ICC")
+_UNBOUNDED = ("lower limit -inf: the F-based lower limit of the variance ratio is below -1/k (unbalanced "
+              "data, few ratings), where the average-measure ICC has its pole, so the data rule out no "
+              "negative value")
+
+
+def _f_intervals(vc: VarianceComponents, ci_prob: float) -> tuple[dict[str, tuple[float, float]],
+                                                                   dict[str, str | None]]:
+    """F-based intervals of Shrout & Fleiss (1979) and McGraw & Wong (1996), and a note
+    per ICC (``None`` when the interval is an ordinary one).
 
     Written for general expected-mean-square coefficients: with ``F = MS_a / MS_e`` and
     ``E[MS_a] = s2_e + c s2_a``, ``theta = s2_a / s2_e`` has limits
     ``(F / F_crit - 1) / c``.  For ICC(A,1) McGraw & Wong's Satterthwaite construction
-    is solved with ``c_unit`` and ``c_rater`` in place of ``k`` and ``n``.  With complete
-    data (``c_unit = k``, ``c_rater = n``) these are exactly their intervals; with missing
-    data the mean squares are only approximately scaled chi-square, so the intervals
-    are approximate.  Average-measure limits are the Spearman-Brown transforms of the
-    single-measure limits at ``k`` (exact for complete data).
+    is solved with ``c_unit`` and ``c_rater`` in place of ``k`` and ``n``.  Each ICC is
+    ``k theta / (1 + k theta)`` (``k = 1`` single, ``k`` = ratings per unit average
+    measures), so the limits of every form are the limits of its ``theta`` mapped by
+    :func:`_ratio_to_icc`; with complete data (``c_unit = k``, ``c_rater = n``) these
+    are exactly the published intervals (for average measures, the Spearman-Brown
+    transforms of the single-measure limits).  With missing data the mean squares are
+    only approximately scaled chi-square, so the intervals are approximate.
     """
-    q = (1.0 + level) / 2.0
-    k = np.float64(vc.k_harmonic)
+    q = (1.0 + ci_prob) / 2.0
+    k = float(vc.k_harmonic)
     nan = float("nan")
-    if min(vc.df_unit, vc.df_rater, vc.df_residual, vc.df_between, vc.df_within) <= 0:
-        return {name: (nan, nan) for name in ICC_NAMES}
-    out: dict[str, tuple[float, float]] = {}
+    thetas: dict[str, tuple[float, float]] = {}
+    notes: dict[str, str | None] = {}
 
-    def ratio_limits(f, df1, df2, c):
-        """Limits of rho = theta / (1 + theta) from F on (df1, df2) df."""
-        lo = (f / stats.f.ppf(q, df1, df2) - 1) / c
-        hi = (f * stats.f.ppf(q, df2, df1) - 1) / c
-        return lo / (1 + lo), hi / (1 + hi)
+    def ratio_limits(ms_a, ms_e, df1, df2, c):
+        """Limits of theta = s2_a / s2_e from F = ms_a / ms_e on (df1, df2) df."""
+        if ms_e == 0.0 and ms_a > 0.0:
+            return np.inf, np.inf
+        f = np.float64(ms_a) / ms_e
+        return (f / stats.f.ppf(q, df1, df2) - 1) / c, (f * stats.f.ppf(q, df2, df1) - 1) / c
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # one-way: F = MSB / MSW, coefficient n0
-        lo, hi = ratio_limits(np.float64(vc.msb) / vc.msw, vc.df_between, vc.df_within,
-                              vc.n0)
-        out["icc1_1"] = (lo, hi)
-        out["icc1_k"] = (_spearman_brown(lo, k), _spearman_brown(hi, k))
+        if min(vc.df_between, vc.df_within) > 0:
+            thetas["icc1"] = ratio_limits(vc.msb, vc.msw, vc.df_between, vc.df_within, vc.n0)
         # two-way consistency: F = MSR / MSE, coefficient c_unit
-        lo, hi = ratio_limits(np.float64(vc.msr) / vc.mse, vc.df_unit, vc.df_residual,
-                              vc.c_unit)
-        out["icc3_1"] = (lo, hi)
-        out["icc3_k"] = (_spearman_brown(lo, k), _spearman_brown(hi, k))
+        if min(vc.df_unit, vc.df_residual) > 0:
+            thetas["icc3"] = ratio_limits(vc.msr, vc.mse, vc.df_unit, vc.df_residual, vc.c_unit)
         # two-way absolute agreement (McGraw & Wong 1996, Table 7 / appendix): at the
         # boundary rho, MSR has the expectation of a MSC + b MSE; Satterthwaite df v.
-        msr, msc, mse = np.float64(vc.msr), np.float64(vc.msc), np.float64(vc.mse)
-        cu, cr = np.float64(vc.c_unit), np.float64(vc.c_rater)
-        rho = _icc_points(vc)["icc2_1"]
-        tau = rho / (1 - rho)
-        aa = cu * tau / cr
-        bb = 1 + cu * tau - aa
-        v = (aa * msc + bb * mse) ** 2 / ((aa * msc) ** 2 / vc.df_rater
-                                          + (bb * mse) ** 2 / vc.df_residual)
-        f_lo = stats.f.ppf(q, vc.df_unit, v)
-        f_hi = stats.f.ppf(q, v, vc.df_unit)
-        scale = cu * (msc / cr + mse * (1 - 1 / cr))
-        t_lo = (msr - f_lo * mse) / (f_lo * scale)
-        t_hi = (f_hi * msr - mse) / scale
-        lo, hi = t_lo / (1 + t_lo), t_hi / (1 + t_hi)
-        out["icc2_1"] = (lo, hi)
-        out["icc2_k"] = (_spearman_brown(lo, k), _spearman_brown(hi, k))
-    return {key: (float(lo), float(hi)) for key, (lo, hi) in out.items()}
+        # theta here is s2_unit / (s2_rater + s2_residual).
+        if min(vc.df_unit, vc.df_rater, vc.df_residual) > 0:
+            msr, msc, mse = np.float64(vc.msr), np.float64(vc.msc), np.float64(vc.mse)
+            cu, cr = np.float64(vc.c_unit), np.float64(vc.c_rater)
+            if msc == 0.0 and mse == 0.0 and msr > 0.0:
+                thetas["icc2"] = (np.inf, np.inf)
+            else:
+                rho = _icc_points(vc)["icc2_1"]
+                tau = rho / (1 - rho)
+                aa = cu * tau / cr
+                bb = 1 + cu * tau - aa
+                v = (aa * msc + bb * mse) ** 2 / ((aa * msc) ** 2 / vc.df_rater
+                                                  + (bb * mse) ** 2 / vc.df_residual)
+                f_lo = stats.f.ppf(q, vc.df_unit, v)
+                f_hi = stats.f.ppf(q, v, vc.df_unit)
+                scale = cu * (msc / cr + mse * (1 - 1 / cr))
+                thetas["icc2"] = ((msr - f_lo * mse) / (f_lo * scale), (f_hi * msr - mse) / scale)
+    out: dict[str, tuple[float, float]] = {}
+    for name in ICC_NAMES:
+        family, measures = name.split("_")
+        if family not in thetas:
+            out[name], notes[name] = (nan, nan), _NO_DF
+            continue
+        t_lo, t_hi = (float(t) for t in thetas[family])
+        kk = 1.0 if measures == "1" else k
+        out[name] = (_ratio_to_icc(t_lo, kk), _ratio_to_icc(t_hi, kk))
+        notes[name] = (_ZERO_ZERO if np.isnan(out[name]).any() else _POINT_ONE if np.isposinf(t_lo) else
+                       _UNBOUNDED if np.isneginf(out[name][0]) else None)
+    return out, notes
 
 
-def _percentile(reps: np.ndarray, level: float) -> tuple[float, float]:
+def _percentile(reps: np.ndarray, ci_prob: float) -> tuple[float, float]:
     reps = reps[np.isfinite(reps)]
     if reps.size == 0:
         return float("nan"), float("nan")
-    lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
+    lo, hi = np.quantile(reps, [(1 - ci_prob) / 2, (1 + ci_prob) / 2])
     return float(lo), float(hi)
 
 
@@ -493,24 +529,62 @@ def _icc_undefined_reason(name: str, vc: VarianceComponents, constant: bool) -> 
             "ratings that differ only between raters), so it is 0/0")
 
 
-def icc_estimates(x, ci_level: float = 0.90, *, n_boot: int = 0,
+def _check_ci_prob(ci_prob: float) -> None:
+    if not 0 < ci_prob < 1:
+        raise ValueError(f"ci_prob must be between 0 and 1 (for example 0.90), got {ci_prob!r}")
+
+
+def icc_estimates(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
                   seed: int | None = 0) -> dict[str, dict]:
     """Six intraclass correlations of a units x raters matrix (``NaN`` = missing).
 
-    Returns ``{name: {estimate, se, ci_low, ci_high, method, n}}`` for the names in
-    :data:`ICC_NAMES` (``se`` is always ``None``).  Shrout & Fleiss (1979) notation and
-    McGraw & Wong (1996) notation are both given in ``method``.
+    Parameters
+    ----------
+    x : array_like
+        Units x raters ratings, any real numbers (no category list is needed);
+        ``NaN`` = not rated.
+    ci_prob : float
+        Probability covered by the two-sided interval (default 0.90).
+    n_boot : int
+        ``0``: F-based intervals; ``> 0``: seeded percentile bootstrap over units.
+    seed : int, optional
+        Bootstrap seed.
 
-    Complete data: ANOVA formulas and exact F-based intervals (these match
-    ``pingouin.intraclass_corr``).  Missing data: Henderson method III (two-way) and
-    unbalanced one-way ANOVA moment estimates of the variance components, with ``k`` =
-    harmonic mean number of ratings per unit; intervals are approximate F-based
-    intervals, or seeded percentile-bootstrap intervals over units when ``n_boot > 0``
-    (see the module docstring for their coverage and limits).  An ICC that is 0/0 on the
-    data has ``estimate = nan`` and says why in ``method`` (``"undefined: ..."``).
+    Returns
+    -------
+    dict
+        ``{name: {estimate, se, ci_low, ci_high, method, n}}`` for the names in
+        :data:`ICC_NAMES` (``se`` is always ``None``; ``n`` = units with two or more
+        ratings).  Shrout & Fleiss (1979) and McGraw & Wong (1996) notation are both
+        given in ``method``.
+
+    Notes
+    -----
+    Complete data: ANOVA formulas and exact F-based intervals for all six forms (equal
+    to R's ``psych::ICC`` and ``pingouin.intraclass_corr``).  Missing data: Henderson
+    method III (two-way) and unbalanced one-way ANOVA moment estimates of the variance
+    components, with ``k`` = harmonic mean number of ratings per unit; intervals are
+    approximate F-based intervals, or seeded percentile-bootstrap intervals over units
+    when ``n_boot > 0`` (see the module docstring for their coverage and limits).  An
+    error mean square of 0 gives the interval ``[1, 1]`` (said in ``method``); an
+    F-based interval is missing only where a mean square has no degrees of freedom, and
+    ``method`` says so.  An ICC that is 0/0 on the data has ``estimate = nan`` and says
+    why in ``method`` (``"undefined: ..."``).
+
+    Examples
+    --------
+    Shrout & Fleiss (1979), Table 2: six targets rated by four judges.
+
+    >>> import numpy as np
+    >>> from inspect_audit.agreement.icc import icc_estimates
+    >>> x = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
+    >>> res = icc_estimates(x, ci_prob=0.95)
+    >>> {name: round(r["estimate"], 2) for name, r in res.items()}
+    {'icc1_1': 0.17, 'icc2_1': 0.29, 'icc3_1': 0.71, 'icc1_k': 0.44, 'icc2_k': 0.62, 'icc3_k': 0.91}
+    >>> print(f"{res['icc2_1']['ci_low']:.3f} to {res['icc2_1']['ci_high']:.3f} (n = {res['icc2_1']['n']})")
+    0.019 to 0.761 (n = 6)
     """
-    if not 0 < ci_level < 1:
-        raise ValueError("ci_level must be in (0, 1)")
+    _check_ci_prob(ci_prob)
     r = _ratings(x)
     constant = _constant(r)
     lay = _layout(r)
@@ -519,15 +593,15 @@ def icc_estimates(x, ci_level: float = 0.90, *, n_boot: int = 0,
     if n_boot > 0 and vc.n_units >= 2:
         reps = np.array([list(_icc_points(rep).values())
                          for rep in _bootstrap_fits(lay, n_boot, seed)])
-        cis = {name: _percentile(reps[:, j], ci_level) for j, name in enumerate(ICC_NAMES)}
+        cis = {name: _percentile(reps[:, j], ci_prob) for j, name in enumerate(ICC_NAMES)}
+        notes = {name: None if np.isfinite(cis[name][0]) else
+                 "no bootstrap interval: the ICC is undefined in every resample" for name in ICC_NAMES}
         ci_note = bootstrap_note(n_boot, seed)
-        no_ci = "no bootstrap interval: the ICC is undefined in every resample"
     else:
-        cis = _f_intervals(vc, ci_level)
+        cis, notes = _f_intervals(vc, ci_prob)
         ci_note = ("exact F-based interval (Shrout & Fleiss 1979; McGraw & Wong 1996)"
                    if vc.complete else
                    "approximate F-based interval (unbalanced mean squares)")
-        no_ci = "no F-based interval: a mean square is zero or has no degrees of freedom"
     if vc.complete:
         est_note = f"complete data, k = {vc.n_raters}"
     else:
@@ -539,9 +613,9 @@ def icc_estimates(x, ci_level: float = 0.90, *, n_boot: int = 0,
         estimate = float(points[name]) if np.isfinite(points[name]) and not constant else nan
         if np.isfinite(estimate):
             lo, hi = cis[name]
-            method = f"{ICC_METHODS[name]}; {est_note}; {ci_note}, {ci_level:.0%}"
-            if not (np.isfinite(lo) and np.isfinite(hi)):
-                method += f"; {no_ci}"
+            method = f"{ICC_METHODS[name]}; {est_note}; {ci_note}, {ci_prob:.0%}"
+            if notes[name]:
+                method += f"; {notes[name]}"
         else:
             lo = hi = nan
             method = f"{ICC_METHODS[name]}; {_icc_undefined_reason(name, vc, constant)}"
@@ -608,7 +682,7 @@ def _alpha_bootstrap(feat: sp.csr_matrix, q: int, n_boot: int, seed) -> np.ndarr
     return np.concatenate(out)
 
 
-def cronbach_alpha(x, ci_level: float = 0.90, *, n_boot: int = 0,
+def cronbach_alpha(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
                    seed: int | None = 0) -> dict:
     """Cronbach's alpha treating raters as items; same dict shape as one ICC.
 
@@ -623,8 +697,7 @@ def cronbach_alpha(x, ci_level: float = 0.90, *, n_boot: int = 0,
     every rating is the same, or some pair of raters shares fewer than two units (the
     usual case for large, sparse inspector panels: use the ICCs there).
     """
-    if not 0 < ci_level < 1:
-        raise ValueError("ci_level must be in (0, 1)")
+    _check_ci_prob(ci_prob)
     r = _ratings(x, min_per_unit=1)
     n, q = r.p, r.q
     nan = float("nan")
@@ -646,14 +719,14 @@ def cronbach_alpha(x, ci_level: float = 0.90, *, n_boot: int = 0,
     if reason is not None:
         method += f"; {reason}"
     elif n_boot > 0:
-        lo, hi = _percentile(_alpha_bootstrap(feat, q, int(n_boot), seed), ci_level)
-        method += f"; {bootstrap_note(n_boot, seed)}, {ci_level:.0%}"
+        lo, hi = _percentile(_alpha_bootstrap(feat, q, int(n_boot), seed), ci_prob)
+        method += f"; {bootstrap_note(n_boot, seed)}, {ci_prob:.0%}"
         if not np.isfinite(lo):
             method += "; no bootstrap interval: alpha is undefined in every resample"
     else:
         df1, df2 = n - 1, (n - 1) * (q - 1)
-        lo = float(1 - (1 - alpha) * stats.f.isf((1 - ci_level) / 2, df1, df2))
-        hi = float(1 - (1 - alpha) * stats.f.isf((1 + ci_level) / 2, df1, df2))
-        method += f"; Feldt F-based interval, {ci_level:.0%}"
+        lo = float(1 - (1 - alpha) * stats.f.isf((1 - ci_prob) / 2, df1, df2))
+        hi = float(1 - (1 - alpha) * stats.f.isf((1 + ci_prob) / 2, df1, df2))
+        method += f"; Feldt F-based interval, {ci_prob:.0%}"
     return {"estimate": alpha, "se": None, "ci_low": lo, "ci_high": hi, "method": method,
             "n": int(n)}

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from inspect_audit.data import files
-from inspect_audit.agreement.coefficients import bootstrap, coefficient_estimates
+from inspect_audit.agreement.coefficients import AgreementError, bootstrap, coefficient_estimates, continuous_alpha
 from inspect_audit.agreement.icc import bootstrap_note, cronbach_alpha, icc_estimates
 
 COLUMNS = ["statistic", "estimate", "se", "ci_low", "ci_high", "method", "n"]
@@ -85,14 +85,14 @@ def _finite(*values) -> bool:
     return all(v is not None and np.isfinite(v) for v in values)
 
 
-def _icc_rows(matrix: np.ndarray, ci_level: float, n_boot: int, seed: int | None) -> list[dict]:
+def _icc_rows(matrix: np.ndarray, ci_prob: float, n_boot: int, seed: int | None) -> list[dict]:
     """ICC and Cronbach rows: the F-based interval (exact for complete data) is given; with
     ``n_boot > 0`` the unit-bootstrap interval (raters fixed, so too narrow for ICC(A, .)
     with few raters) is added to ``method``, or given where no F-based interval exists."""
 
     def estimates(**boot) -> dict[str, dict]:
-        return {**icc_estimates(matrix, ci_level=ci_level, **boot),
-                "cronbach_alpha": cronbach_alpha(matrix, ci_level=ci_level, **boot)}
+        return {**icc_estimates(matrix, ci_prob=ci_prob, **boot),
+                "cronbach_alpha": cronbach_alpha(matrix, ci_prob=ci_prob, **boot)}
 
     analytic = estimates()
     boot = estimates(n_boot=n_boot, seed=seed) if n_boot > 0 else {}
@@ -101,7 +101,7 @@ def _icc_rows(matrix: np.ndarray, ci_level: float, n_boot: int, seed: int | None
         b = boot.get(name)
         if b is not None and _finite(b["ci_low"], b["ci_high"]):
             if _finite(est["ci_low"], est["ci_high"]):
-                est = {**est, "method": f"{est['method']} (the interval given); also {ci_level:.0%} "
+                est = {**est, "method": f"{est['method']} (the interval given); also {ci_prob:.0%} "
                                         f"{bootstrap_note(n_boot, seed)}: {b['ci_low']:.3f} to {b['ci_high']:.3f}"}
             else:
                 est = b
@@ -109,8 +109,34 @@ def _icc_rows(matrix: np.ndarray, ci_level: float, n_boot: int, seed: int | None
     return rows
 
 
-def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], level: str = "ordinal",
-                    n_boot: int = 2000, seed: int | None = 0, ci_level: float = 0.90,
+SKIPPED_WITHOUT_CATEGORIES = (
+    "percent agreement, Cohen's, Scott's, Fleiss', Conger's and Light's kappa, Brennan-Prediger, Gwet's AC1/AC2 "
+    "(each unweighted and weighted) and Krippendorff's nominal and ordinal alpha")
+
+
+def _continuous_table(matrix: np.ndarray, n_boot: int, seed: int | None, ci_prob: float) -> pd.DataFrame:
+    """The table for continuous scores: interval and ratio alpha, ICCs, Cronbach, and a row naming what was skipped."""
+    if matrix.ndim != 2:
+        raise AgreementError("ratings must be a 2-D units x raters matrix")
+    pairable = int((np.sum(~np.isnan(matrix), axis=1) >= 2).sum())
+    rows = []
+    for metric in ("interval", "ratio"):
+        est = continuous_alpha(matrix, metric, ci_prob=ci_prob, n_boot=n_boot, seed=seed)
+        rows.append({"statistic": f"krippendorff_alpha_{metric}", **{k: est.get(k) for k in COLUMNS[1:]}})
+    rows.append({"statistic": "categorical_coefficients", "estimate": np.nan, "se": None, "ci_low": None,
+                 "ci_high": None, "n": pairable,
+                 "method": f"skipped: {SKIPPED_WITHOUT_CATEGORIES}. They count agreement between categories, "
+                           "and no category list was given (categories=None: the ratings are read as continuous "
+                           "scores, where two scores rarely coincide exactly). Give categories=[...] if the "
+                           "ratings are grades"})
+    rows += _icc_rows(matrix, ci_prob, n_boot, seed)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table.attrs.update(n_units=int(matrix.shape[0]), n_raters=int(matrix.shape[1]))
+    return table
+
+
+def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float] | None = None, level: str = "ordinal",
+                    n_boot: int = 2000, seed: int | None = 0, ci_prob: float = 0.90,
                     weights: np.ndarray | Sequence[Sequence[float]] | None = None, *, targets: str | None = None,
                     raters: str | None = None, ratings: str | None = None) -> pd.DataFrame:
     """Every agreement coefficient for wide data (units x raters, NaN = missing) or long data.
@@ -119,15 +145,19 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
     ----------
     x : units x raters grades (wide); or, with ``targets``, ``raters`` and ``ratings``, a long
         DataFrame with one row per unit x rater (e.g. the ``ratings`` table filtered to one area).
-    categories : the full category set (grades never given still count), e.g. ``[1, 2, 3, 4]``.
-    level : measurement level: ``nominal`` drops weighted coefficients.
+    categories : the full category set (grades never given still count), e.g. ``[1, 2, 3, 4]``. ``None``
+        (the default): the ratings are continuous scores; the table then holds what needs no category
+        list (Krippendorff's interval and ratio alpha, the six ICCs, Cronbach's alpha) and one row,
+        ``categorical_coefficients``, that names the coefficients left out and why.
+    level : measurement level: ``nominal`` drops weighted coefficients (and needs ``categories``).
     n_boot : unit-level bootstrap replicates (0 = analytic only). Categorical coefficients get
         bootstrap intervals; ICCs and Cronbach's alpha keep their F-based intervals and report the
         bootstrap interval in ``method`` (it is given only where no F-based interval exists).
     seed : bootstrap seed.
-    ci_level : interval level (default 90%).
-    weights : optional custom q x q agreement-weight matrix; adds the ``*_custom`` weighted
-        coefficients (see :func:`~inspect_audit.agreement.coefficients.coefficient_estimates`).
+    ci_prob : probability covered by every interval (default 0.90).
+    weights : optional custom q x q agreement-weight matrix (symmetric, 1 on the diagonal, in [0, 1]);
+        adds the ``*_custom`` weighted coefficients (see
+        :func:`~inspect_audit.agreement.coefficients.coefficient_estimates`). Needs ``categories``.
     targets, raters, ratings : long data: the columns holding the unit (what is rated), the rater
         and the grade, as in ``pingouin.intraclass_corr``. All three or none. The data are made wide
         with :func:`to_wide` (one column per rater; a rater who rated a unit twice is an error).
@@ -159,44 +189,61 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float], l
     >>> print(f'{long.set_index("statistic").loc["krippendorff_alpha_ordinal", "estimate"]:.3f}')
     0.189
     """
+    if not 0.0 < ci_prob < 1.0:
+        raise AgreementError(f"ci_prob must be between 0 and 1 (for example 0.90), got {ci_prob!r}")
     if (targets, raters, ratings) != (None, None, None):
         x = _long_to_wide(x, targets, raters, ratings)
-    matrix = np.asarray(x, dtype=float)
+    try:
+        matrix = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise AgreementError("ratings must be numbers (blank or NaN for a missing rating)") from exc
+    if categories is None:
+        if level == "nominal":
+            raise AgreementError("nominal ratings need their category list (categories=[...]): "
+                                 "without it the ratings are read as continuous scores")
+        if weights is not None:
+            raise AgreementError("custom weights need the category list (categories=[...]): "
+                                 "one row and column of the weight matrix per category")
+        return _continuous_table(matrix, n_boot, seed, ci_prob)
     pairable = int((np.sum(~np.isnan(matrix), axis=1) >= 2).sum())
     estimates = coefficient_estimates(matrix, categories, level=level, weights=weights)
     intervals = bootstrap(matrix, categories, statistics=[k for k, v in estimates.items()
                                                            if np.isfinite(v["estimate"])],
-                          n_boot=n_boot, seed=seed, ci_level=ci_level, weights=weights) if n_boot > 0 else {}
-    z = stats.norm.ppf((1 + ci_level) / 2)
+                          n_boot=n_boot, seed=seed, ci_prob=ci_prob, weights=weights) if n_boot > 0 else {}
+    z = stats.norm.ppf((1 + ci_prob) / 2)
     rows = []
     for name, est in estimates.items():
         se = est.get("se")
         if name in intervals:
             low, high = intervals[name]
-            method = f"{est['method']}; {ci_level:.0%} unit bootstrap ({n_boot} replicates, seed {seed})"
+            method = f"{est['method']}; {ci_prob:.0%} unit bootstrap ({n_boot} replicates, seed {seed})"
         # the per-category Fleiss SE holds under kappa = 0: right for its z-test, not for an interval
         elif se is not None and np.isfinite(se) and not name.startswith("fleiss_kappa_category_"):
             low, high = est["estimate"] - z * se, est["estimate"] + z * se
-            method = f"{est['method']}; {ci_level:.0%} normal interval from the analytic SE"
+            method = f"{est['method']}; {ci_prob:.0%} normal interval from the analytic SE"
         else:
             low = high = None
             method = est["method"]
         rows.append({"statistic": name, "estimate": est["estimate"], "se": se, "ci_low": low,
                      "ci_high": high, "method": method, "n": pairable})
-    rows += _icc_rows(matrix, ci_level, n_boot, seed)
+    rows += _icc_rows(matrix, ci_prob, n_boot, seed)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table.attrs.update(n_units=int(matrix.shape[0]), n_raters=int(matrix.shape[1]))
     return table
 
 
-def as_json(table: pd.DataFrame, categories: Sequence[float]) -> dict:
-    """The CLI's JSON object: n_units, n_raters, categories and statistics by name."""
+def as_json(table: pd.DataFrame, categories: Sequence[float] | None) -> dict:
+    """The CLI's JSON object: n_units, n_raters, categories (``None`` for continuous scores) and statistics by name.
+
+    Infinite or missing numbers become ``null`` (an unbounded interval limit says so in ``method``).
+    """
 
     def number(value):
         return None if value is None or pd.isna(value) or not np.isfinite(float(value)) else float(value)
 
     return {"n_units": table.attrs["n_units"], "n_raters": table.attrs["n_raters"],
-            "categories": [int(c) if float(c).is_integer() else float(c) for c in categories],
+            "categories": None if categories is None else [int(c) if float(c).is_integer() else float(c)
+                                                           for c in categories],
             "statistics": {row.statistic: {"estimate": number(row.estimate), "se": number(row.se),
                                            "ci_low": number(row.ci_low), "ci_high": number(row.ci_high),
                                            "method": row.method}
