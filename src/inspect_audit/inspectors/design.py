@@ -346,7 +346,8 @@ def graded_rows(t: Mapping[str, pd.DataFrame], area: str, info: dict) -> tuple[p
 
 
 def build_design(data, area: str = "overall_effectiveness", *, progress: bool = True,
-                 school_effect: str = "repeat", min_repeat_schools: int = 10) -> Design:
+                 school_effect: str = "repeat", min_repeat_schools: int = 10,
+                 research: tuple[str, ...] = ()) -> Design:
     """Assemble model M1's arrays from the inspection tables.
 
     Parameters
@@ -359,6 +360,8 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     school_effect : ``"repeat"`` (school effects for schools with 2+ inspections),
         ``"all"`` or ``"none"``. ``"repeat"`` falls back to ``"none"`` when fewer than
         ``min_repeat_schools`` schools are inspected more than once.
+    research : research questions (:mod:`.research`) whose inspection-level columns join the school-context
+        fixed effects (described in ``info["research"]``).
     """
     t = as_tables(data)
     missing = [n for n in ("schools", "inspections", "judgements", "inspectors") if n not in t]
@@ -371,6 +374,12 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     sc = schemas.scale(scale_name)
     drops["no_lead_inspector"] = int(f["lead_inspector_id"].isna().sum())
     f = f[f["lead_inspector_id"].notna()]
+    if research:
+        from inspect_audit.inspectors import research as rs
+
+        # before rows are dropped for missing context: an inspection's previous one may lack context itself
+        previous = (pd.Series(rs.previous_grades(f, sc).to_numpy(), index=f["inspection_id"].astype(str))
+                    if "sequence" in research else None)
     s = t["schools"][[c for c in ("urn", "phase", "region", "fsm_quintile", "ks2_progress", "progress8", "pupils")
                       if c in t["schools"].columns]]
     f = f.merge(s, on="urn", how="left")
@@ -400,7 +409,12 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     # ---------------------------------------------------------------- covariates
     cols_x, cov_info = context_columns(f, progress=progress, size="pupils" in f)
     info.update(cov_info)
+    if research:
+        cols_r, info["research"] = rs.research_columns(f, t, tuple(research), scale=sc, previous=previous)
+        cols_x.update(cols_r)
     cov_names, X, x_mean = covariate_matrix(cols_x, info)
+    if research:
+        rs.check_identified(cov_names, info)
 
     # ---------------------------------------------------------------- inspectors
     inspector_ids, insp_idx = np.unique(f["lead_inspector_id"].to_numpy(), return_inverse=True)

@@ -74,6 +74,11 @@ class InspectorModel:
         demo's simulated data (gates fail), so the default stays 0.9 until that is understood.
     max_draws_summary : posterior draws used for quantities computed per inspection
         (marginal effects, variance gap); all draws are used for everything else.
+    research : research questions about inspectors (:mod:`.research`): any of ``"sequence"`` (the same lead's
+        previous grade), ``"phase_match"`` (a lead from the other phase), ``"experience"`` (years since
+        ``first_year_active``), ``"team_size"``, ``"conflict"`` (the school employs a serving inspector), or
+        ``"all"``. Their inspection-level columns join the context fixed effects, the inspector effect staying in
+        the model; read them with :meth:`research_effects`.
 
     Examples
     --------
@@ -90,7 +95,8 @@ class InspectorModel:
                  fdr: float = 0.10, ci_prob: float = 0.90, target_accept: float = 0.9,
                  max_draws_summary: int = 1000, adaptation: str = "diag", marginal_cutpoints: bool = True,
                  zero_sum: bool = True, consistency: bool = False, partial_odds_fsm: bool = False,
-                 fused_likelihood: bool = True, year_effects: str = "auto", gates: dict | None = None):
+                 fused_likelihood: bool = True, year_effects: str = "auto", gates: dict | None = None,
+                 research: "str | tuple[str, ...]" = ()):
         if centered and random_slope:
             raise ValueError("the centred parameterisation is available only without random slope")
         from inspect_audit.inspectors.model import YEAR_EFFECTS
@@ -117,11 +123,14 @@ class InspectorModel:
         self.fused_likelihood = fused_likelihood
         self.year_effects = year_effects
         self.gates = {**diag_mod.GATES, **(gates or {})}
+        from inspect_audit.inspectors.research import resolve_terms
+
+        self.research = resolve_terms(research)
 
     _OPTIONS = ("area", "random_slope", "progress", "school_effect", "marginalise_single", "centered",
                 "threshold", "prob_threshold", "fdr", "ci_prob", "target_accept", "max_draws_summary", "adaptation",
                 "marginal_cutpoints", "zero_sum", "consistency", "partial_odds_fsm", "fused_likelihood",
-                "year_effects", "gates")
+                "year_effects", "gates", "research")
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in self._OPTIONS}
@@ -143,7 +152,8 @@ class InspectorModel:
         from inspect_audit.inspectors.model import resolve_year_effects
 
         t0 = time.perf_counter()
-        design = build_design(data, self.area, progress=self.progress, school_effect=self.school_effect)
+        design = build_design(data, self.area, progress=self.progress, school_effect=self.school_effect,
+                              research=self.research)
         n = design.info["n"]
         say = (lambda msg: print(f"inspector model: {msg}", file=sys.stderr, flush=True)) if progress else (
             lambda msg: None)
@@ -498,7 +508,10 @@ class InspectorModel:
         for k, name in enumerate(d.cov_names):
             if name.startswith(("phase[", "region[")):
                 groups.setdefault(name.split("[")[0], []).append(k)
+        research = d.info.get("research", {}).get("columns", {})  # reported by research_effects()
         for k, name in enumerate(d.cov_names):
+            if name in research:
+                continue
             b = beta[:, k]
             bs = beta[draws, k][:, None]
             if name == "fsm_quintile":
@@ -538,6 +551,16 @@ class InspectorModel:
         frame = pd.DataFrame(out, columns=["term", "phase", "estimand", "scale", "mean", "sd", "ci_low", "ci_high"])
         self._cache["context_effects"] = frame
         return frame.copy()
+
+    def research_effects(self) -> pd.DataFrame:
+        """The research questions asked with ``research=``: one tidy table (:func:`.research.research_effects`).
+
+        Per term the coefficient (logit, positive = better grades) and the change in P(good or better) and in
+        P(lowest grade), with ``ci_prob`` intervals, n inspections and n lead inspectors.
+        """
+        from inspect_audit.inspectors.research import research_effects
+
+        return research_effects(self)
 
     # ================================================================== diagnostics
     def diagnostics(self) -> dict:
@@ -632,6 +655,10 @@ class InspectorModel:
                         "rows": vp.to_dict(orient="records")}, indent=1, allow_nan=False) + "\n", encoding="utf-8")
         self.characteristic_effects().to_csv(out / "characteristic_effects.csv", index=False)
         self.context_effects().to_csv(out / "context_effects.csv", index=False)
+        if self.design_.info.get("research"):
+            with warnings.catch_warnings():  # the fit already warned
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self.research_effects().to_csv(out / "research_effects.csv", index=False)
         self.ppc_.to_csv(out / "posterior_predictive_checks.csv", index=False)
         diag = self.diagnostics()
         diag["flags"] = getattr(self, "flag_summary_", {})

@@ -1,0 +1,321 @@
+"""The inspector questions published research asks, as inspection-level covariates of model M1.
+
+``InspectorModel(research=("sequence", "phase_match", "experience", "team_size", "conflict"))`` adds
+these columns to the school-context fixed effects, with the lead inspector's random effect, school and
+year effects still in the model (``research="all"`` takes every question):
+
+============  =====================================================  ========================================
+question      column(s) (``term`` in :func:`research_effects`)       compared with
+============  =====================================================  ========================================
+sequence      ``previous_grade[<lowest>]``, ``previous_grade[         the same lead inspector's previous
+              <highest>]`` (adjustment: ``previous_grade[none]``)    inspection got a middle grade
+phase_match   ``phase_mismatch``: a primary-background lead at a     a lead inspecting their own phase
+              secondary school, or a secondary-background lead at
+              a primary
+experience    ``experience_years``: calendar year of the inspection  per year more
+              minus the lead's ``first_year_active``
+team_size     ``team_size``: inspectors on the team                  per inspector more
+conflict      ``employs_serving_inspector``: the school employs a    schools not known to employ one
+              serving Ofsted Inspector (``schools`` column)
+============  =====================================================  ========================================
+
+Missing values: ``experience_years`` and ``team_size`` are set to the mean with an indicator column
+(``experience_missing``, ``team_size_missing``), as progress is; a lead or school of another phase (special,
+mixed, all-through ...) or with no ``phase_background`` counts as not mismatched; an empty
+``employs_serving_inspector`` counts as not known to employ one. The previous grade is the grade on the
+modelled area of the same lead's latest graded inspection with an earlier ``start_date`` in the data
+(before rows are dropped for missing context); an inspector's first inspection in the data has
+``previous_grade[none]``. What each coefficient identifies (within or between inspectors) is in the model
+card, ``models/inspector-effects.md``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> rows = pd.DataFrame({"inspection_id": ["a", "b", "c"], "lead_inspector_id": ["J1", "J1", "J1"],
+...                      "start_date": pd.to_datetime(["2020-01-06", "2019-10-01", "2020-03-02"]),
+...                      "grade": [2, 4, 1]})
+>>> from inspect_audit.data import schemas
+>>> previous_grades(rows, schemas.scale("legacy_4")).tolist()   # b (2019) had no previous; a followed b
+[4.0, nan, 2.0]
+>>> resolve_terms("all")
+('sequence', 'phase_match', 'experience', 'team_size', 'conflict')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from inspect_audit.data import schemas
+from inspect_audit.inspectors.posterior_summary import _pick, _summ
+
+
+@dataclass(frozen=True)
+class ResearchQuestion:
+    """One research question: what it asks, the columns it needs, and what its coefficient identifies."""
+
+    name: str
+    question: str
+    needs: tuple[str, ...]  #: ``table.column`` the question reads
+    identified: str  #: what the data compare (within or between inspectors), in one line
+
+
+QUESTIONS: dict[str, ResearchQuestion] = {q.name: q for q in (
+    ResearchQuestion("sequence", "Does a lead inspector's previous judgement shift the next one, beyond the "
+                     "school's own context?", ("judgements.grade", "inspections.start_date"),
+                     "within inspectors: the same inspector's grades after a lowest / highest vs a middle grade, "
+                     "their persistent severity held in the inspector effect"),
+    ResearchQuestion("phase_match", "Does a lead grade differently outside their own phase (a primary-background "
+                     "inspector at a secondary school, or a secondary-background one at a primary)?",
+                     ("inspectors.phase_background", "schools.phase"),
+                     "within inspectors: how the gap between an inspector's secondary and primary grades differs "
+                     "between primary- and secondary-background leads (the two directions together)"),
+    ResearchQuestion("experience", "Do more experienced leads grade differently?",
+                     ("inspectors.first_year_active", "inspections.start_date"),
+                     "between and within inspectors, beyond the year effects, assuming leads who started in "
+                     "different years do not differ in severity for other reasons"),
+    ResearchQuestion("team_size", "Do larger inspection teams grade differently?", ("inspections.team_size",),
+                     "between inspections, given the school's context (team size follows school size)"),
+    ResearchQuestion("conflict", "Do schools that employ a serving Ofsted Inspector get different grades, "
+                     "inspected by others?", ("schools.employs_serving_inspector",),
+                     "between schools, given their context: an association, not a cause"),
+)}
+
+#: Columns of :func:`research_effects`.
+COLUMNS = ["question", "term", "role", "contrast", "estimand", "scale", "mean", "sd", "ci_low", "ci_high", "n",
+           "n_inspectors"]
+_TRUE = (True, "true", "True", "TRUE", 1, "1")
+_PHASES = ("primary", "secondary")
+
+
+def resolve_terms(research: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The research questions asked, in the order of :data:`QUESTIONS` (``"all"``: every one).
+
+    >>> resolve_terms(["team_size", "sequence"])
+    ('sequence', 'team_size')
+    """
+    if research is None or research == () or research == []:
+        return ()
+    names = list(QUESTIONS) if research == "all" else ([research] if isinstance(research, str) else list(research))
+    unknown = [n for n in names if n not in QUESTIONS]
+    if unknown:
+        raise ValueError(f"unknown research question(s) {', '.join(map(repr, unknown))}: choose from "
+                         f"{', '.join(QUESTIONS)} or 'all'")
+    return tuple(n for n in QUESTIONS if n in names)
+
+
+def _label(scale, code: int) -> str:
+    return scale.label(code).lower().replace(" ", "_")
+
+
+def previous_grades(rows: pd.DataFrame, scale) -> pd.Series:
+    """For each row, the grade (Ofsted code) of the same lead inspector's previous inspection, NaN for none.
+
+    ``rows``: one graded inspection per row with ``inspection_id``, ``lead_inspector_id``, ``start_date`` and
+    ``grade``. "Previous" is by ``start_date``, ties broken by ``inspection_id``; ``scale`` is unused except to
+    document the codes (1 = best).
+    """
+    order = rows.assign(_date=pd.to_datetime(rows["start_date"]), _pos=np.arange(len(rows)))
+    order = order.sort_values(["lead_inspector_id", "_date", "inspection_id"], kind="stable")
+    prev = order.groupby("lead_inspector_id", sort=False)["grade"].shift(1)
+    out = pd.Series(np.nan, index=np.arange(len(rows)), dtype=float)
+    out.iloc[order["_pos"].to_numpy()] = pd.to_numeric(prev, errors="coerce").to_numpy(float)
+    return out
+
+
+def _column(tables: Mapping[str, pd.DataFrame], table: str, column: str, question: str) -> pd.DataFrame:
+    frame = tables.get(table)
+    if frame is None or column not in frame:
+        raise ValueError(f"research question {question!r} needs the column {table}.{column}, which the data do not "
+                         "have (see docs/data-dictionary.md)")
+    return frame
+
+
+def research_columns(f: pd.DataFrame, tables: Mapping[str, pd.DataFrame], terms: tuple[str, ...], *, scale,
+                     previous: pd.Series | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """Uncentred covariate columns for the rows of ``f`` (the modelled inspections) and their description.
+
+    ``f`` has ``inspection_id``, ``urn``, ``lead_inspector_id``, ``start_date``, ``phase``; ``previous`` maps
+    ``inspection_id`` to the previous grade (:func:`previous_grades`). The info dict records, per column, its
+    question, whether it is an effect or an adjustment, its unit and its counts.
+    """
+    cols: dict[str, np.ndarray] = {}
+    spec: dict[str, dict] = {}
+    n = len(f)
+
+    def add(name, values, question, role, kind, contrast, group=None):
+        cols[name] = np.asarray(values, dtype=float)
+        spec[name] = {"question": question, "role": role, "kind": kind, "contrast": contrast,
+                      "group": group or name}
+
+    lead = f["lead_inspector_id"].astype(str)
+    if "sequence" in terms:
+        prev = f["inspection_id"].astype(str).map(previous).to_numpy(float) if previous is not None \
+            else np.full(n, np.nan)
+        low, high = max(scale.codes), min(scale.codes)
+        lo_lab, hi_lab = _label(scale, low), _label(scale, high)
+        group = "previous_grade"
+        add(f"previous_grade[{lo_lab}]", prev == low, "sequence", "effect", "indicator",
+            f"the same lead's previous inspection graded {scale.label(low)} vs a middle grade", group)
+        add(f"previous_grade[{hi_lab}]", prev == high, "sequence", "effect", "indicator",
+            f"the same lead's previous inspection graded {scale.label(high)} vs a middle grade", group)
+        add("previous_grade[none]", np.isnan(prev), "sequence", "adjustment", "indicator",
+            "the lead's first inspection in the data (no previous grade) vs a middle grade", group)
+    if "phase_match" in terms:
+        ins = _column(tables, "inspectors", "phase_background", "phase_match")
+        ins = ins.drop_duplicates("inspector_id")
+        bg = lead.map(pd.Series(ins["phase_background"].astype(object).to_numpy(), index=ins["inspector_id"].astype(str)))
+        bg = bg.where(bg.notna(), "").astype(str).to_numpy()
+        phase = f["phase"].astype(str).to_numpy()
+        both = np.isin(bg, _PHASES) & np.isin(phase, _PHASES)
+        add("phase_mismatch", both & (bg != phase), "phase_match", "effect", "indicator",
+            "a lead from the other phase (primary background at a secondary school, secondary at a primary) "
+            "vs a lead from the school's own phase")
+    if "experience" in terms:
+        ins = _column(tables, "inspectors", "first_year_active", "experience")
+        ins = ins.drop_duplicates("inspector_id")
+        first = lead.map(pd.Series(pd.to_numeric(ins["first_year_active"], errors="coerce").to_numpy(float),
+                                   index=ins["inspector_id"].astype(str))).to_numpy(float)
+        years = pd.to_datetime(f["start_date"]).dt.year.to_numpy(float) - first
+        negative = int(np.sum(years < 0))
+        years = np.where(years < 0, 0.0, years)
+        miss = np.isnan(years)
+        fill = float(np.nanmean(years)) if (~miss).any() else 0.0
+        add("experience_years", np.where(miss, fill, years), "experience", "effect", "per_unit",
+            "one year more since the lead's first_year_active")
+        if miss.any():
+            add("experience_missing", miss, "experience", "adjustment", "indicator",
+                "first_year_active missing vs known")
+        spec["experience_years"]["negative_set_to_0"] = negative
+    if "team_size" in terms:
+        ins = _column(tables, "inspections", "team_size", "team_size").drop_duplicates("inspection_id")
+        size = f["inspection_id"].astype(str).map(pd.Series(pd.to_numeric(ins["team_size"], errors="coerce")
+                                                            .to_numpy(float), index=ins["inspection_id"].astype(str)))
+        size = size.to_numpy(float)
+        miss = np.isnan(size)
+        fill = float(np.nanmean(size)) if (~miss).any() else 0.0
+        add("team_size", np.where(miss, fill, size), "team_size", "effect", "per_unit", "one inspector more on the team")
+        if miss.any():
+            add("team_size_missing", miss, "team_size", "adjustment", "indicator", "team_size missing vs known")
+    if "conflict" in terms:
+        sch = _column(tables, "schools", "employs_serving_inspector", "conflict").drop_duplicates("urn")
+        flag = f["urn"].astype(str).map(pd.Series([v in _TRUE if not pd.isna(v) else False
+                                                   for v in sch["employs_serving_inspector"].astype(object)],
+                                                  index=sch["urn"].astype(str)))
+        add("employs_serving_inspector", flag.fillna(False).to_numpy(bool), "conflict", "effect", "indicator",
+            "the school employs a serving Ofsted Inspector vs schools not known to employ one")
+    lead_codes = lead.to_numpy()
+    for name, values in cols.items():
+        on = values > 0 if spec[name]["kind"] == "indicator" else np.ones(n, dtype=bool)
+        if spec[name]["kind"] == "per_unit":
+            miss_col = cols.get(f"{name.split('_years')[0]}_missing")
+            if miss_col is not None:
+                on = miss_col == 0
+        spec[name]["n"] = int(on.sum())
+        spec[name]["n_inspectors"] = int(len(np.unique(lead_codes[on])))
+    return cols, {"questions": list(terms), "columns": spec}
+
+
+def check_identified(cov_names: list[str], info: dict) -> None:
+    """Raise ``ValueError`` when a question's effect column was dropped as constant (nothing to compare)."""
+    for name, s in info["research"]["columns"].items():
+        if s["role"] == "effect" and name not in cov_names:
+            why = "every modelled inspection has the same value" if name not in info.get("dropped_columns", {}) \
+                else f"it is a {info['dropped_columns'][name]}"
+            raise ValueError(f"research question {s['question']!r}: {name} cannot be estimated: {why} "
+                             f"({s['n']} of the modelled inspections have it)")
+
+
+def research_effects(model) -> pd.DataFrame:
+    """Tidy table of the research questions of a fitted :class:`~.estimator.InspectorModel`.
+
+    Per column: a ``logit`` row (the coefficient: log-odds of a better grade, positive = better grades) and,
+    for effects, two average marginal effects over the modelled inspections as observed (their inspectors,
+    schools and years): the change in P(good or better) and in P(lowest grade) when every inspection has the
+    characteristic vs none (indicators; the other levels of its group at the reference) or one unit more
+    (experience: 5 years more). Columns :data:`COLUMNS`: question, term, role (effect / adjustment), contrast,
+    estimand, scale, mean, sd, ci_low, ci_high (``ci_prob``), n (inspections with the characteristic, or with a
+    value), n_inspectors (their distinct lead inspectors). A fit that failed its gates emits a
+    ``ConvergenceWarning`` and says so in ``attrs["converged"]``.
+    """
+    from inspect_audit.inspectors import diagnostics as diag_mod
+
+    model._check_fitted()
+    d = model.design_
+    r = d.info.get("research")
+    if not r:
+        raise ValueError("this fit asked no research question: InspectorModel(research=('sequence', ...))")
+    if "research_effects" in model._cache:
+        return model._cache["research_effects"].copy()
+    if not model.diagnostics_["ok"]:
+        diag_mod.warn_if_failed(model.diagnostics_, stacklevel=3, repair=getattr(model, "repair_", None))
+    draws = model._draw_subset()
+    parts = model._eta_parts(draws)
+    m_good, good, _ = model._boundary()
+    sc = schemas.scale(d.scale)
+    lowest = _label(sc, max(sc.codes))
+    beta = model._draws["beta"]
+    Xraw = d.X + d.x_mean
+    everyone = {"all": np.arange(d.n_obs)}
+    groups: dict[str, list[int]] = {}
+    for name, s in r["columns"].items():
+        if name in d.cov_names:
+            groups.setdefault(s["group"], []).append(d.column(name))
+    out = []
+    for name, s in r["columns"].items():
+        if name not in d.cov_names:
+            continue
+        k = d.column(name)
+        base = {"question": s["question"], "term": name, "role": s["role"]}
+        counts = {"n": s["n"], "n_inspectors": s["n_inspectors"]}
+        out.append({**base, "contrast": s["contrast"], "estimand": "log-odds of a better grade", "scale": "logit",
+                    **_pick(_summ(beta[:, k], model.ci_prob)), **counts})
+        if s["role"] != "effect":
+            continue
+        bs = beta[draws, k][:, None]
+        contrast = s["contrast"]
+        if s["kind"] == "indicator":  # every inspection with the characteristic vs every one at the reference
+            cols = groups[s["group"]]
+            cur = (Xraw[:, cols] @ beta[draws][:, cols].T).T  # (S', n): the group's part of eta as observed
+            sa, sb = bs - cur, -cur
+        else:  # one unit more for every inspection (experience: 5 years, a step a reader can picture)
+            step = 5.0 if name == "experience_years" else 1.0
+            sa, sb = bs * step + 0.0 * parts["xb"], 0.0 * parts["xb"]
+            if step != 1.0:
+                contrast = contrast.replace("one year", "5 years")
+        for label, m, sign in ((good, m_good, 1.0), (f"{lowest}", 1, -1.0)):
+            ame = sign * model._ame(parts, draws, sa, sb, m, everyone)["all"]
+            out.append({**base, "contrast": contrast, "estimand": f"change in P({label})", "scale": "probability",
+                        **_pick(_summ(ame, model.ci_prob)), **counts})
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    frame.attrs["converged"] = bool(model.diagnostics_["ok"])
+    model._cache["research_effects"] = frame
+    return frame.copy()
+
+
+def summary_sentences(effects: pd.DataFrame, ci_prob: float = 0.9) -> list[str]:
+    """One plain sentence per research effect on P(good or better), with its interval and n.
+
+    >>> t = pd.DataFrame({"question": ["team_size"], "term": ["team_size"], "role": ["effect"],
+    ...                   "contrast": ["one inspector more on the team"], "estimand": ["change in P(good_or_better)"],
+    ...                   "scale": ["probability"], "mean": [-0.012], "sd": [0.01], "ci_low": [-0.03],
+    ...                   "ci_high": [0.004], "n": [400], "n_inspectors": [25]})
+    >>> print(summary_sentences(t)[0])
+    team size, one inspector more on the team: P(good or better) changes by -1.2 points (90% interval -3.0 to +0.4; 400 inspections, 25 lead inspectors).
+    """
+    rows = effects[(effects["scale"] == "probability") & (effects["role"] == "effect")
+                   & effects["estimand"].str.contains("_or_better")]
+    out = []
+    for r in rows.itertuples():
+        what = r.estimand.split("(", 1)[1].rstrip(")").replace("_", " ")
+        out.append(f"{r.question.replace('_', ' ')}, {r.contrast}: P({what}) changes by {100 * r.mean:+.1f} points "
+                   f"({100 * ci_prob:.0f}% interval {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}; "
+                   f"{int(r.n):,} inspections, {int(r.n_inspectors):,} lead inspectors).")
+    return out
+
+
+__all__ = ["QUESTIONS", "COLUMNS", "ResearchQuestion", "resolve_terms", "previous_grades", "research_columns",
+           "check_identified", "research_effects", "summary_sentences"]
