@@ -838,6 +838,25 @@ def coefficient_estimates(
     AgreementError
         Grades outside ``categories``, fewer than two categories, no unit with two or
         more ratings, or an invalid custom weight matrix.
+
+    Examples
+    --------
+    Gwet's ``cac.raw4raters`` (irrCAC): four raters, twelve subjects, missing ratings.
+    Weighted Conger's kappa with half credit for adjacent grades (irrCAC: 0.80009,
+    SE 0.14533):
+
+    >>> import numpy as np
+    >>> from inspect_audit.agreement.coefficients import coefficient_estimates
+    >>> nan = np.nan
+    >>> x = [[1, 1, nan, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
+    ...      [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [nan, 5, 5, 5], [nan, nan, 1, 1], [nan, nan, 3, nan]]
+    >>> w = np.eye(5) + 0.5 * (np.eye(5, k=1) + np.eye(5, k=-1))
+    >>> res = coefficient_estimates(x, [1, 2, 3, 4, 5], weights=w)
+    >>> for name in ("conger_kappa", "conger_kappa_quadratic", "conger_kappa_custom"):
+    ...     print(f"{name}: {res[name]['estimate']:.5f} (SE {res[name]['se']:.5f})")
+    conger_kappa: 0.76282 (SE 0.14917)
+    conger_kappa_quadratic: 0.85771 (SE 0.14367)
+    conger_kappa_custom: 0.80009 (SE 0.14533)
     """
     d = _prepare(x, categories)
     names = statistic_names(d.r, d.categories, level, custom_weights=weights is not None)

@@ -696,6 +696,33 @@ def cronbach_alpha(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
     ICC(3,k).  ``estimate = nan`` with an ``"undefined: ..."`` reason in ``method`` when
     every rating is the same, or some pair of raters shares fewer than two units (the
     usual case for large, sparse inspector panels: use the ICCs there).
+
+    Parameters
+    ----------
+    x : array_like
+        Units x raters scores (no category list needed), ``NaN`` = not rated.
+    ci_prob : float
+        Probability covered by the two-sided interval (default 0.90).
+    n_boot : int
+        ``0``: Feldt's interval; ``> 0``: seeded percentile bootstrap over units.
+    seed : int, optional
+        Bootstrap seed.
+
+    Returns
+    -------
+    dict
+        ``estimate``, ``se`` (``None``), ``ci_low``, ``ci_high``, ``method``, ``n``.
+
+    Examples
+    --------
+    With complete data alpha equals ICC(3,k) (Shrout & Fleiss 1979 data):
+
+    >>> import numpy as np
+    >>> from inspect_audit.agreement.icc import cronbach_alpha
+    >>> x = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
+    >>> res = cronbach_alpha(x)
+    >>> print(f"{res['estimate']:.3f} ({res['ci_low']:.3f} to {res['ci_high']:.3f}), n = {res['n']}")
+    0.909 (0.737 to 0.980), n = 6
     """
     _check_ci_prob(ci_prob)
     r = _ratings(x, min_per_unit=1)

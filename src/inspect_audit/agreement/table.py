@@ -100,7 +100,8 @@ def _icc_rows(matrix: np.ndarray, ci_prob: float, n_boot: int, seed: int | None)
     for name, est in analytic.items():
         b = boot.get(name)
         if b is not None and _finite(b["ci_low"], b["ci_high"]):
-            if _finite(est["ci_low"], est["ci_high"]):
+            # an F-based interval exists unless it is NaN (an unbounded limit, -inf, is an interval; method says why)
+            if not (np.isnan(est["ci_low"]) or np.isnan(est["ci_high"])):
                 est = {**est, "method": f"{est['method']} (the interval given); also {ci_prob:.0%} "
                                         f"{bootstrap_note(n_boot, seed)}: {b['ci_low']:.3f} to {b['ci_high']:.3f}"}
             else:
