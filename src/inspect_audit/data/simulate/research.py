@@ -101,7 +101,9 @@ def simulate_research(truth: ResearchTruth = NULL, seed: int = 0) -> DesignData:
     """Tables ``schools``, ``inspections``, ``judgements`` (overall effectiveness), ``inspectors`` and ``truth``.
 
     ``truth``: ``effects`` (the planted values by name), ``design`` (the :class:`ResearchTruth` as a dict),
-    ``severity`` (per inspector, positive = harsher), ``realised`` (how many inspections had each feature).
+    ``severity`` (per inspector, positive = harsher), ``realised`` (how many inspections had each feature),
+    ``rows`` (per inspection, the features as the generator saw them, including a previous grade from before
+    the data for leads active earlier).
     """
     rng = np.random.default_rng(seed)
     n, J, M = truth.n_inspections, truth.n_inspectors, truth.n_schools
@@ -180,6 +182,10 @@ def simulate_research(truth: ResearchTruth = NULL, seed: int = 0) -> DesignData:
     out.truth = {"effects": truth.effects(), "design": asdict(truth), "seed": seed,
                  "severity": pd.Series(-(lead_effect - lead_effect.mean()), index=ids),
                  "cutpoints": cuts.tolist(),
+                 "rows": pd.DataFrame({"inspection_id": inspection_id, "after_lowest": after_low,
+                                       "after_highest": after_high, "phase_mismatch": mismatch_ps | mismatch_sp,
+                                       "experience_years": experience, "team_size": team,
+                                       "conflict": employs[school]}),
                  "realised": {"after_lowest": int(after_low.sum()), "after_highest": int(after_high.sum()),
                               "primary_lead_at_secondary": int(mismatch_ps.sum()),
                               "secondary_lead_at_primary": int(mismatch_sp.sum()),
