@@ -156,18 +156,24 @@ class _Data:
         return self.m >= 2
 
 
-def _prepare(x: ArrayLike, categories: ArrayLike, require_pairs: bool = True) -> _Data:
-    cats = _as_categories(categories)
+def _as_matrix(x: ArrayLike) -> NDArray[np.float64]:
+    """A units x raters float matrix (NaN = missing), or an AgreementError that says what is wrong."""
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
         raise AgreementError("ratings must be numbers (NaN for a missing rating)") from exc
     if arr.ndim != 2:
         raise AgreementError("ratings must be a 2-D units x raters matrix")
-    n_units_input, n_raters_input = arr.shape
-    present = ~np.isnan(arr)
     if np.any(np.isinf(arr)):
         raise AgreementError("ratings contain infinite values")
+    return arr
+
+
+def _prepare(x: ArrayLike, categories: ArrayLike, require_pairs: bool = True) -> _Data:
+    cats = _as_categories(categories)
+    arr = _as_matrix(x)
+    n_units_input, n_raters_input = arr.shape
+    present = ~np.isnan(arr)
     idx = np.searchsorted(cats, np.where(present, arr, cats[0]))
     idx = np.clip(idx, 0, cats.size - 1)
     bad = present & (cats[idx] != arr)
@@ -429,28 +435,15 @@ def _build_stats(
     wlabel = {"identity": "unweighted", "linear": "linear weights", "quadratic": "quadratic weights",
               "custom": "custom weights"}
     all_weights = (("identity", ""), ("linear", "_linear"), ("quadratic", "_quadratic"), *extra)
-    for key, suffix in all_weights:
-        add(
-            f"percent_agreement{suffix}",
-            lambda s, key=key: pa(s, key),
-            weight=key,
-            family="pa",
-            method=f"percent agreement ({wlabel[key]}): agreeing share of rater pairs within a unit, "
-            "averaged over units with 2+ ratings; SE from the between-unit variance (Gwet 2014, ch. 2)",
-        )
-    for key, suffix in all_weights:
-        w = wm[key]
-        add(
-            f"cohen_kappa{suffix}",
-            lambda s, w=w: _cohen_from_table(s["pairs"][:, 0], w),
-            need={"pairs"},
-            weight=key,
-            family="cohen",
-            method=f"Cohen's kappa ({wlabel[key]}; Cohen 1960/1968) on units rated by both raters; "
-            "SE: large-sample non-null variance (Fleiss, Cohen & Everitt 1969)",
-        )
 
-    def scott(s, w):
+    def add_weighted(stem, fn, family, method, need=(), unweighted_name=None):
+        """One statistic per weight kind: ``fn(s, key, w)``; ``method(label)`` its text."""
+        for key, suffix in all_weights:
+            name = unweighted_name if key == "identity" and unweighted_name else f"{stem}{suffix}"
+            add(name, lambda s, key=key, w=wm[key]: fn(s, key, w), need=need, weight=key, family=family,
+                method=method(wlabel[key]))
+
+    def scott(s, key, w):
         j = s["pairs"][:, 0]
         tot = j.sum(axis=(-2, -1))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -459,27 +452,37 @@ def _build_stats(
         po = (p * w).sum(axis=(-2, -1))
         return _chance_corrected(po, np.einsum("kl,bk,bl->b", w, pk, pk))
 
-    for key, suffix in all_weights:
-        add(
-            f"scott_pi{suffix}",
-            lambda s, w=wm[key]: scott(s, w),
-            need={"pairs"},
-            weight=key,
-            family="scott",
-            method=f"Scott's pi ({wlabel[key]}; Scott 1955, weighted as in Gwet 2014, ch. 3) on units rated "
-            "by both raters; SE: Gwet's (2014) linearised variance of Fleiss' kappa, which equals pi on "
-            "complete two-rater data",
-        )
-    for key, suffix in all_weights:
-        w = wm[key]
-        add(
-            f"fleiss_kappa{suffix}",
-            lambda s, key=key, w=w: _chance_corrected(pa(s, key), np.einsum("kl,bk,bl->b", w, pi(s), pi(s))),
-            weight=key,
-            family="fleiss",
-            method=f"Fleiss' kappa ({wlabel[key]}; Fleiss 1971) generalised to missing ratings "
-            "(Gwet 2014, ch. 5); SE: Gwet's linearised variance",
-        )
+    def light(s, key, w):
+        kap = _cohen_from_table(s["pairs"], w)
+        ok = np.isfinite(kap)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(ok, kap, 0.0).sum(axis=1) / ok.sum(axis=1)
+        return np.where(ok.any(axis=1), out, np.nan)
+
+    add_weighted(
+        "percent_agreement", lambda s, key, w: pa(s, key), "pa",
+        lambda lab: f"percent agreement ({lab}): agreeing share of rater pairs within a unit, averaged over "
+        "units with 2+ ratings; SE from the between-unit variance (Gwet 2014, ch. 2)",
+    )
+    add_weighted(
+        "cohen_kappa", lambda s, key, w: _cohen_from_table(s["pairs"][:, 0], w), "cohen",
+        lambda lab: f"Cohen's kappa ({lab}; Cohen 1960/1968) on units rated by both raters; "
+        "SE: large-sample non-null variance (Fleiss, Cohen & Everitt 1969)",
+        need={"pairs"},
+    )
+    add_weighted(
+        "scott_pi", scott, "scott",
+        lambda lab: f"Scott's pi ({lab}; Scott 1955, weighted as in Gwet 2014, ch. 3) on units rated by both "
+        "raters; SE: Gwet's (2014) linearised variance of Fleiss' kappa, which equals pi on complete two-rater "
+        "data",
+        need={"pairs"},
+    )
+    add_weighted(
+        "fleiss_kappa",
+        lambda s, key, w: _chance_corrected(pa(s, key), np.einsum("kl,bk,bl->b", w, pi(s), pi(s))), "fleiss",
+        lambda lab: f"Fleiss' kappa ({lab}; Fleiss 1971) generalised to missing ratings (Gwet 2014, ch. 5); "
+        "SE: Gwet's linearised variance",
+    )
     for k, c in enumerate(cats):
 
         def cat_kappa(s, k=k):
@@ -497,62 +500,34 @@ def _build_stats(
             "H0: kappa = 0 for a z-test only (Fleiss, Nee & Landis 1979, generalised to unequal "
             "raters per unit), not for a confidence interval (no normal interval is built from it)",
         )
-
-    for key, suffix in all_weights:
-        add(
-            f"conger_kappa{suffix}",
-            lambda s, key=key, w=wm[key]: _chance_corrected(pa(s, key), _conger_pe(s["rater"], w)),
-            need={"rater"},
-            weight=key,
-            family="conger",
-            method=f"Conger's (1980) kappa ({wlabel[key]}) with rater-specific marginals, missing ratings as "
-            "in Gwet (2014, ch. 5); SE: Gwet's linearised variance",
-        )
-
-    def light(s, w):
-        kap = _cohen_from_table(s["pairs"], w)
-        ok = np.isfinite(kap)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(ok, kap, 0.0).sum(axis=1) / ok.sum(axis=1)
-        return np.where(ok.any(axis=1), out, np.nan)
-
-    for key, suffix in all_weights:
-        add(
-            f"light_kappa{suffix}",
-            lambda s, w=wm[key]: light(s, w),
-            need={"pairs"},
-            weight=key,
-            family="light",
-            method=f"Light's (1971) kappa ({wlabel[key]}): mean of Cohen's kappas over rater pairs with joint "
-            "units; SE: delete-one-unit jackknife",
-        )
-    for key, suffix in all_weights:
-        w = wm[key]
-        add(
-            f"brennan_prediger{suffix}",
-            lambda s, key=key, w=w: _chance_corrected(pa(s, key), np.full(s["n1"].shape, w.sum() / q**2)),
-            weight=key,
-            family="bp",
-            method=f"Brennan-Prediger (1981) coefficient ({wlabel[key]}), chance = sum(w)/q^2 over all "
-            f"{q} categories; SE: Gwet's (2014) linearised variance",
-        )
-    for key, name in (
-        ("identity", "gwet_ac1"),
-        ("linear", "gwet_ac2_linear"),
-        ("quadratic", "gwet_ac2_quadratic"),
-        *((key, f"gwet_ac2{suffix}") for key, suffix in extra),
-    ):
-        w = wm[key]
-        add(
-            name,
-            lambda s, key=key, w=w: _chance_corrected(
-                pa(s, key), w.sum() / (q * (q - 1.0)) * (pi(s) * (1.0 - pi(s))).sum(axis=1)
-            ),
-            weight=key,
-            family="gwet",
-            method=f"Gwet's {'AC1' if key == 'identity' else 'AC2'} ({wlabel[key]}; Gwet 2008, 2014 "
-            "ch. 4) with missing ratings; SE: Gwet's linearised variance",
-        )
+    add_weighted(
+        "conger_kappa", lambda s, key, w: _chance_corrected(pa(s, key), _conger_pe(s["rater"], w)), "conger",
+        lambda lab: f"Conger's (1980) kappa ({lab}) with rater-specific marginals, missing ratings as in Gwet "
+        "(2014, ch. 5); SE: Gwet's linearised variance",
+        need={"rater"},
+    )
+    add_weighted(
+        "light_kappa", light, "light",
+        lambda lab: f"Light's (1971) kappa ({lab}): mean of Cohen's kappas over rater pairs with joint units; "
+        "SE: delete-one-unit jackknife",
+        need={"pairs"},
+    )
+    add_weighted(
+        "brennan_prediger",
+        lambda s, key, w: _chance_corrected(pa(s, key), np.full(s["n1"].shape, w.sum() / q**2)), "bp",
+        lambda lab: f"Brennan-Prediger (1981) coefficient ({lab}), chance = sum(w)/q^2 over all {q} categories; "
+        "SE: Gwet's (2014) linearised variance",
+    )
+    add_weighted(
+        "gwet_ac2",
+        lambda s, key, w: _chance_corrected(
+            pa(s, key), w.sum() / (q * (q - 1.0)) * (pi(s) * (1.0 - pi(s))).sum(axis=1)
+        ),
+        "gwet",
+        lambda lab: f"Gwet's {'AC1' if lab == 'unweighted' else 'AC2'} ({lab}; Gwet 2008, 2014 ch. 4) with "
+        "missing ratings; SE: Gwet's linearised variance",
+        unweighted_name="gwet_ac1",
+    )
     for metric in _ALPHA_LEVELS:
         add(
             f"krippendorff_alpha_{metric}",
@@ -764,9 +739,7 @@ def _light_jackknife_se(
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         vals = (np.where(ok, kap, 0.0).sum() + sum_i[rows]) / (ok.sum() + cnt_i[rows])
-    if not np.all(np.isfinite(vals)):
-        return None
-    return float(math.sqrt((n - 1.0) / n * ((vals - vals.mean()) ** 2).sum()))
+    return _jackknife(vals)
 
 
 def _jackknife_se(feat: _Features, st: _Stat, rows: NDArray[np.int64]) -> float | None:
@@ -780,7 +753,13 @@ def _jackknife_se(feat: _Features, st: _Stat, rows: NDArray[np.int64]) -> float 
     vals = np.concatenate(
         [st.fn(feat.leave_one_out(rows[i : i + chunk], with_sparse)) for i in range(0, n, chunk)]
     )
-    if not np.all(np.isfinite(vals)):
+    return _jackknife(vals)
+
+
+def _jackknife(vals: NDArray) -> float | None:
+    """Jackknife SE from the n leave-one-out values; ``None`` if any is undefined."""
+    n = vals.size
+    if n < 2 or not np.all(np.isfinite(vals)):
         return None
     return float(math.sqrt((n - 1.0) / n * ((vals - vals.mean()) ** 2).sum()))
 
@@ -927,6 +906,13 @@ def coefficient_estimates(
     return out
 
 
+def _resample_counts(rng: np.random.Generator, n: int, b: int) -> NDArray[np.float64]:
+    """(b, n) times each of n units is drawn in b bootstrap resamples (with replacement)."""
+    idx = rng.integers(0, n, size=(b, n))
+    flat = (idx + (np.arange(b) * n)[:, None]).ravel()
+    return np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+
+
 def _bootstrap_replicates(
     d: _Data, names: Sequence[str], n_boot: int, seed, return_full: bool = False, custom: ArrayLike | None = None
 ):
@@ -942,9 +928,7 @@ def _bootstrap_replicates(
     reps = {nm: np.empty(n_boot) for nm in names}
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
-        idx = rng.integers(0, n, size=(b, n))
-        flat = (idx + (np.arange(b) * n)[:, None]).ravel()
-        c = np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+        c = _resample_counts(rng, n, b)
         for lo in range(0, b, sub):
             s = feat.totals(c[lo : lo + sub])
             for nm, st in stats.items():
@@ -1050,14 +1034,7 @@ class _ContinuousAlpha:
             raise AgreementError(
                 f"continuous ratings (no category list) allow the interval or ratio alpha, not {metric!r}"
             )
-        try:
-            arr = np.asarray(x, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise AgreementError("ratings must be numbers (NaN for a missing rating)") from exc
-        if arr.ndim != 2:
-            raise AgreementError("ratings must be a 2-D units x raters matrix")
-        if np.any(np.isinf(arr)):
-            raise AgreementError("ratings contain infinite values")
+        arr = _as_matrix(x)
         present = ~np.isnan(arr)
         keep = present.sum(axis=1) >= 2
         if not keep.any():
@@ -1134,9 +1111,7 @@ class _ContinuousAlpha:
             g_unit = np.bincount(self.unit, weights=self.g, minlength=n)
             e = self.g.sum() - 2.0 * g_unit + self.within
             vals = self._alpha(self.m.sum() - self.m, self.d.sum() - self.d, e)
-        if not np.all(np.isfinite(vals)):
-            return None
-        return float(math.sqrt((n - 1.0) / n * ((vals - vals.mean()) ** 2).sum()))
+        return _jackknife(vals)
 
     def bootstrap(self, n_boot: int, seed, ci_prob: float) -> tuple[float, float]:
         rng = np.random.default_rng(seed)
@@ -1144,10 +1119,7 @@ class _ContinuousAlpha:
         chunk = max(1, min(n_boot, 4_000_000 // max(self.n, 1)))
         for start in range(0, n_boot, chunk):
             b = min(chunk, n_boot - start)
-            idx = rng.integers(0, self.n, size=(b, self.n))
-            flat = (idx + (np.arange(b) * self.n)[:, None]).ravel()
-            c = np.bincount(flat, minlength=b * self.n).reshape(b, self.n).astype(float)
-            reps[start : start + b] = self._weighted(c)
+            reps[start : start + b] = self._weighted(_resample_counts(rng, self.n, b))
         v = reps[np.isfinite(reps)]
         if v.size == 0:
             return math.nan, math.nan
