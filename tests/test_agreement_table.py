@@ -56,3 +56,17 @@ def test_long_data_reject_a_rater_rating_a_unit_twice_and_non_numeric_grades():
     text.loc[5, "score"] = "Good"
     with pytest.raises(AgreementInputError, match="value 'Good' is not a number"):
         agreement_table(text, range(1, 11), n_boot=0, targets="school", raters="judge", ratings="score")
+
+
+def test_read_wide_without_categories_reads_scores_and_names_a_bad_cell(tmp_path):
+    from inspect_audit.agreement.table import read_wide
+
+    path = tmp_path / "scores.csv"
+    path.write_text("school,a,b,c\ns1,1.5,2.25,\ns2,3,4.75,2\n")
+    wide = read_wide(path, None, id_column="school")
+    assert wide.loc["s1", "b"] == 2.25 and np.isnan(wide.loc["s1", "c"]) and wide.loc["s2", "b"] == 4.75
+    path.write_text("a,b,c\n1.5,2.25,\n3,inf,2\n")
+    with pytest.raises(AgreementInputError, match=r"scores.csv: row 3, column 'b': value 'inf' is not a finite number"):
+        read_wide(path, None)
+    with pytest.raises(AgreementInputError, match=r"row 2, column 'a': value '1.5' is not one of the categories"):
+        read_wide(path, [1, 2, 3])

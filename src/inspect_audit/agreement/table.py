@@ -1,6 +1,9 @@
 """The full agreement table: every coefficient with its interval, one row per statistic.
 
-This is what ``inspect-audit agreement`` prints. Categorical coefficients come from
+This is what ``inspect-audit agreement`` prints. Without a category list the ratings are continuous
+scores: the table then gives Krippendorff's interval and ratio alpha
+(:func:`~inspect_audit.agreement.coefficients.continuous_alpha`), the ICCs and Cronbach's alpha, and
+one row naming the categorical coefficients it skipped. Categorical coefficients come from
 :mod:`~inspect_audit.agreement.coefficients` (analytic SEs where the literature gives one, and a
 seeded unit-level bootstrap for all), intraclass correlations and Cronbach's alpha from
 :mod:`~inspect_audit.agreement.icc` (F-based intervals; with a bootstrap the unit-bootstrap
@@ -39,25 +42,31 @@ def to_wide(ratings: pd.DataFrame, unit: str = "unit_id", rater: str = "rater_id
     return ratings.pivot(index=unit, columns=rater, values=grade).astype(float)
 
 
-def read_wide(path: str | Path, categories: Sequence[float], id_column: str | None = None) -> pd.DataFrame:
-    """Read a wide CSV (one row per unit, one column per rater, blank = missing)."""
+def read_wide(path: str | Path, categories: Sequence[float] | None = None, id_column: str | None = None) -> pd.DataFrame:
+    """Read a wide CSV (one row per unit, one column per rater, blank = missing).
+
+    With ``categories`` every value must be one of them; without (continuous scores) every value must be a
+    finite number. A bad value is an :class:`AgreementInputError` naming file, row, column, value and rule.
+    """
     path = Path(path)
     frame = pd.read_csv(io.StringIO(files.read_text(path)), dtype=str, keep_default_na=False)
     if id_column:
         if id_column not in frame.columns:
             raise AgreementInputError(f"{path.name}: no column {id_column!r} (columns: {', '.join(frame.columns)})")
         frame = frame.set_index(id_column)
-    allowed = {float(c) for c in categories}
+    allowed = None if categories is None else {float(c) for c in categories}
+    rule = ("is not a finite number (blank = missing)" if allowed is None else
+            f"is not one of the categories {sorted(categories)} (blank = missing)")
     out = pd.DataFrame(index=frame.index, columns=frame.columns, dtype=float)
     for column in frame.columns:
         text = frame[column].str.strip()
         values = pd.to_numeric(text.where(text != ""), errors="coerce")
-        bad = (text != "") & ~values.isin(allowed)
+        ok = np.isfinite(values) if allowed is None else values.isin(allowed)
+        bad = (text != "") & ~ok
         if bad.any():
             position = int(np.flatnonzero(bad.to_numpy())[0])
             raise AgreementInputError(
-                f"{path.name}: row {position + 2}, column {column!r}: value {frame[column].iloc[position]!r} "
-                f"is not one of the categories {sorted(categories)} (blank = missing)")
+                f"{path.name}: row {position + 2}, column {column!r}: value {frame[column].iloc[position]!r} {rule}")
         out[column] = values
     return out
 
