@@ -27,13 +27,16 @@ def write_csv(tmp_path):
 
 
 def run_cli(register, argv: list[str]) -> int:
-    """Run one command registered by ``register`` (a CLI module's ``register``) with ``argv``."""
+    """Run ``inspect-audit ARGV`` as a user would (errors printed by :func:`inspect_audit.cli.main`, never raised);
+    ``register`` (the command's module's ``register``) is checked to define the command."""
     import argparse
+
+    from inspect_audit.cli import main
 
     parser = argparse.ArgumentParser(prog="inspect-audit")
     register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.func(args)
+    parser.parse_args(argv)  # the command exists in that module
+    return main(list(argv))
 
 
 def formula_cells(path) -> list[str]:

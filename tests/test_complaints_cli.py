@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 
 import pandas as pd
 import pytest
@@ -25,11 +24,9 @@ def data_dir(sim, tmp_path_factory):
 
 
 def _run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="inspect-audit")
-    sub = parser.add_subparsers(dest="command")
-    complaints_cli.register(sub)
-    args = parser.parse_args(["complaints", *argv])
-    return args.func(args)
+    from conftest import run_cli
+
+    return run_cli(complaints_cli.register, ["complaints", *argv])
 
 
 def test_cli_writes_suppressed_outputs(sim, data_dir, tmp_path, capsys):

@@ -13,7 +13,6 @@ estimates against planted truth with stated tolerances, not the convergence gate
 
 from __future__ import annotations
 
-import argparse
 import json
 import warnings
 
@@ -30,6 +29,9 @@ from inspect_audit.inspectors.context import build_context_design
 from inspect_audit.inspectors.design import graded_rows
 
 from conftest import SHARED_DATA
+from inspect_audit import context as fairness
+from inspect_audit.data import Dataset
+from conftest import run_cli as conftest_run_cli
 
 FRAMEWORK = "report_card_2025"
 SHORT = ["--chains", "2", "--tune", "300", "--draws", "300", "--quiet", "--no-posterior"]
@@ -43,16 +45,13 @@ def england():
 
 @pytest.fixture(scope="module")
 def cards(england):
-    return context_cli.framework_tables(england, FRAMEWORK)
+    return fairness.framework_tables(england, FRAMEWORK)
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    context_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["context", *argv])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # short fits warn that they fail the gates: not what is tested
-        return args.func(args)
+        return conftest_run_cli(context_cli.register, ["context", *argv])
 
 
 # ---------------------------------------------------------------------- the inspection_type bug
@@ -78,9 +77,9 @@ def test_inspections_that_grade_nothing_say_so(cards):
 
 def test_grade_shares_columns_grid_and_intervals(cards):
     phases = ("primary", "secondary")
-    areas = context_cli.framework_area_list(cards, FRAMEWORK)
+    areas = fairness.framework_area_list(cards, FRAMEWORK)
     assert areas == list(schemas.framework_areas(FRAMEWORK))  # all eight areas and safeguarding
-    shares = context_cli.grade_shares(cards, FRAMEWORK, phases)
+    shares = fairness.grade_shares(cards, FRAMEWORK, phases)
     assert list(shares.columns) == [*CONTRACT, "suppressed"]
     levels = {a: len(schemas.scale_for(FRAMEWORK, a).codes) for a in areas}
     assert len(shares) == sum(levels.values()) * len(phases) * 5  # 8 x 5 + 2 grades, 2 phases, 5 quintiles
@@ -107,7 +106,7 @@ def test_achievement_below_expected_rises_with_deprivation(cards):
     """Real-data fact (the bundled report cards; Ofsted reported the same pattern in 2026): share graded
     below expected on achievement (needs attention or urgent improvement), FSM quintile 1 vs 5:
     primary 23/173 = 13.3% vs 93/214 = 43.5%; secondary 0/39 vs 35/71 = 49.3% (exact counts)."""
-    shares = context_cli.grade_shares(cards, FRAMEWORK, ("primary", "secondary"), areas=["achievement"])
+    shares = fairness.grade_shares(cards, FRAMEWORK, ("primary", "secondary"), areas=["achievement"])
     below = shares[shares.grade >= 4].groupby(["phase", "fsm_quintile"]).agg(share=("share", "sum"), n=("n", "first"))
     assert below.loc[("primary", 1)].tolist() == pytest.approx([23 / 173, 173])
     assert below.loc[("primary", 5)].tolist() == pytest.approx([93 / 214, 214])
@@ -136,14 +135,14 @@ def test_grade_shares_count_the_source_json(england, cards):
             if key in rec["card"]["areas"]:
                 cell = (area, phase, q, band[rec["card"]["areas"][key]])
                 counts[cell] = counts.get(cell, 0) + 1
-    shares = context_cli.grade_shares(cards, FRAMEWORK, ("primary", "secondary"), areas=list(keys))
+    shares = fairness.grade_shares(cards, FRAMEWORK, ("primary", "secondary"), areas=list(keys))
     shown = shares[~shares["suppressed"]]
     for r in shown.itertuples():
         assert round(r.share * r.n) == counts.get((r.area, r.phase, r.fsm_quintile, r.grade), 0), r
 
 
 def test_legacy_comparison_uses_the_same_schools(england):
-    comp = context_cli.legacy_comparison(england, FRAMEWORK, ("primary",))
+    comp = fairness.legacy_comparison(england, FRAMEWORK, ("primary",))
     assert set(comp["measure"]) == {"previous_overall_effectiveness_good_or_better", "expected_or_better"}
     part = comp[(comp.area == "achievement")].pivot(index="fsm_quintile", columns="measure", values="n")
     assert (part.iloc[:, 0] == part.iloc[:, 1]).all()  # both measures over the same schools
@@ -278,7 +277,7 @@ def test_cli_on_bundled_report_cards(tmp_path, capsys):
 def test_framework_absent_or_too_small(england, tmp_path):
     legacy_only = {**england, "inspections": england["inspections"][england["inspections"]["framework"] != FRAMEWORK]}
     with pytest.raises(ValueError, match="no inspections of framework 'report_card_2025'"):
-        context_cli.framework_tables(legacy_only, FRAMEWORK)
+        fairness.framework_tables(legacy_only, FRAMEWORK)
     # the bundle holds 17 section5_2005 inspections: too few to model in any phase; shares only, exit 3
     code = run_cli(["--data", "bundled", "--out", str(tmp_path / "o"), "--framework", "section5_2005",
                     "--areas", "overall_effectiveness", *SHORT])
@@ -300,8 +299,8 @@ def test_a_workspace_is_read_as_data(tmp_path):
         paths[name] = tmp_path / f"{name}.csv"
         sim[name].to_csv(paths[name], index=False)
     assert workspace.ingest(paths, tmp_path / "ws.duckdb").ok
-    tables = context_cli.load_tables(tmp_path / "ws.duckdb")
-    shares = context_cli.grade_shares(context_cli.framework_tables(tables, FRAMEWORK), FRAMEWORK, ("primary",))
+    tables = Dataset.from_workspace(tmp_path / "ws.duckdb").tables
+    shares = fairness.grade_shares(fairness.framework_tables(tables, FRAMEWORK), FRAMEWORK, ("primary",))
     direct = sim["judgements"].merge(sim["inspections"], on="inspection_id").merge(sim["schools"], on="urn")
     got = shares[(shares.area == "achievement") & (shares.fsm_quintile == 3)].set_index("grade")
     want = direct[(direct.area == "achievement") & (direct.fsm_quintile == 3)]["grade"].value_counts()

@@ -16,7 +16,6 @@ No MCMC: permutations and bootstraps are short (stated per test) and every test 
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from dataclasses import replace
@@ -51,10 +50,9 @@ def england():
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    grade_patterns_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["grade-patterns", *argv])
-    return args.func(args)
+    from conftest import run_cli as conftest_run_cli
+
+    return conftest_run_cli(grade_patterns_cli.register, ["grade-patterns", *argv])
 
 
 # ---------------------------------------------------------------------- concentration: arithmetic

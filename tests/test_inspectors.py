@@ -224,10 +224,9 @@ def test_save_and_load_round_trip(tiny_fit, tmp_path):
 def _cli(argv):
     from inspect_audit.cli import inspectors as inspectors_cli
 
-    parser = argparse.ArgumentParser()
-    inspectors_cli.register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.func(args)
+    from conftest import run_cli
+
+    return run_cli(inspectors_cli.register, argv)
 
 
 def test_cli_counterfactual_json(tiny_fit, tmp_path, capsys):

@@ -166,14 +166,13 @@ def test_cli_context_end_to_end(tmp_path, england):
     folder.mkdir()
     for name in ("schools", "inspections", "judgements"):
         england[name].to_csv(folder / f"{name}.csv", index=False)
-    parser = argparse.ArgumentParser()
-    context_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["context", "--data", str(folder), "--out", str(tmp_path / "out"), "--chains", "2",
-                              "--tune", "100", "--draws", "100", "--seed", "1", "--max-rows", "800", "--quiet",
-                              "--phases", "secondary"])
+    from conftest import run_cli
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        code = args.func(args)
+        code = run_cli(context_cli.register, ["context", "--data", str(folder), "--out", str(tmp_path / "out"),
+                                              "--chains", "2", "--tune", "100", "--draws", "100", "--seed", "1",
+                                              "--max-rows", "800", "--quiet", "--phases", "secondary"])
     assert code in (0, 3)
     eff = pd.read_csv(tmp_path / "out" / "context_effects.csv")
     assert set(eff.phase) == {"secondary"} and set(eff.estimand) == {"total", "direct"}

@@ -29,7 +29,7 @@ def test_same_seed_same_tables_and_other_seed_differs(data):
 
 
 def test_every_table_passes_the_validator(data, tmp_path):
-    report = validate_frames(data.tables(), tmp_path)
+    report = validate_frames(data.tables())
     assert report.ok, report.errors().head(10).to_string()
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 
 import pandas as pd
 import pytest
 
 from inspect_audit.cli import surveys as surveys_cli
 from inspect_audit.data.simulate import SimulationConfig, simulate
-from inspect_audit.cli.validate import EXIT_INVALID
+from inspect_audit.cli.common import EXIT_INVALID
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +23,15 @@ def data_dir(small, tmp_path_factory):
     return folder / "data"
 
 
-def _parse(argv):
-    parser = argparse.ArgumentParser(prog="inspect-audit")
-    surveys_cli.register(parser.add_subparsers(dest="command"))
-    return parser.parse_args(argv)
+def _run(argv):
+    from conftest import run_cli
+
+    return run_cli(surveys_cli.register, argv)
 
 
 def test_cli_writes_tables(data_dir, tmp_path, capsys):
-    args = _parse(["surveys", "--data", str(data_dir), "--out", str(tmp_path / "out"), "--boot", "30",
-                   "--min-responses", "15"])
-    assert args.func(args) == 0
+    assert _run(["surveys", "--data", str(data_dir), "--out", str(tmp_path / "out"), "--boot", "30",
+                "--min-responses", "15"]) == 0
     out = capsys.readouterr().out
     assert "minimum 15 respondents" in out and "alpha staff/listened_to" in out
     for name in ("scale_reliability", "item_statistics", "aggregation_summary", "aggregation_by_school",
@@ -57,8 +55,7 @@ def test_cli_rejects_invalid_input(data_dir, tmp_path, capsys):
     row[cols.index("response")] = "9"  # outside the 1-5 scale
     lines[1] = ",".join(row)
     (bad / "survey_responses.csv").write_text("\n".join(lines) + "\n")
-    args = _parse(["surveys", "--data", str(bad), "--out", str(tmp_path / "out")])
-    assert args.func(args) == EXIT_INVALID
+    assert _run(["surveys", "--data", str(bad), "--out", str(tmp_path / "out")]) == EXIT_INVALID
     assert "INVALID" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -82,7 +79,7 @@ def test_cli_runs_on_bundled_data_and_lists_what_it_skipped(tmp_path, capsys):
     assert {"estimate", "ci_low", "ci_high", "n"} <= set(pd.read_csv(out / "surveys_parent_view_by_grade.csv"))
     assert "Spearman parent:composite" in printed
     assert main(["surveys", "--data", str(tmp_path / "nowhere"), "--out", str(out)]) == EXIT_INVALID
-    assert "neither 'bundled' nor a folder" in capsys.readouterr().err
+    assert "no such folder or workspace" in capsys.readouterr().err
 
 
 def test_skipped_analyses_names_the_missing_tables():
@@ -97,9 +94,9 @@ def test_skipped_analyses_names_the_missing_tables():
 
 
 def test_cli_needs_survey_tables(tmp_path, capsys):
-    args = _parse(["surveys", "--data", str(tmp_path), "--out", str(tmp_path / "out")])
-    assert args.func(args) == EXIT_INVALID
-    assert "no survey tables" in capsys.readouterr().err
+    assert _run(["surveys", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "no table files" in err and "survey_aggregates" in err
 
 
 def test_demo_section(small, tmp_path):

@@ -25,7 +25,7 @@ Evidence packs
     :class:`InspectorModel`).
 
 The question packages stay importable for everything else (``ia.agreement``, ``ia.inspectors``,
-``ia.complaints``, ``ia.surveys``, ``ia.scorecard``, ``ia.grade_patterns``, ``ia.simulate``). Names are
+``ia.complaints``, ``ia.surveys``, ``ia.scorecard``, ``ia.grade_patterns``, ``ia.data``). Names are
 imported on first use, so ``import inspect_audit`` itself is quick. A guided tour with outputs:
 ``docs/python-api.md``.
 
@@ -51,7 +51,8 @@ __version__ = "0.1.0"
 
 # public name -> (module, attribute in that module)
 _API: dict[str, tuple[str, str]] = {
-    # data: loading, simulating, checking, writing
+    # data: one typed dataset (loading, simulating, checking), writing
+    "Dataset": ("inspect_audit.data.dataset", "Dataset"),
     "load_england": ("inspect_audit.data.bundled", "load_england"),
     "simulate_data": ("inspect_audit.data.simulate", "simulate"),
     "SimulationConfig": ("inspect_audit.data.simulate", "SimulationConfig"),
@@ -92,7 +93,7 @@ _API: dict[str, tuple[str, str]] = {
 }
 
 # question packages reachable as ``ia.<name>`` without importing them first
-_SUBPACKAGES = ("agreement", "complaints", "grade_patterns", "inspectors", "scorecard", "simulate", "surveys")
+_SUBPACKAGES = ("agreement", "complaints", "data", "grade_patterns", "inspectors", "scorecard", "surveys")
 
 __all__ = ["__version__", *_API]
 

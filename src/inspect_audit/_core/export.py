@@ -264,13 +264,15 @@ def add_pseudonymise_option(parser: argparse.ArgumentParser) -> None:
                              "Default: pseudonyms keyed with this installation's secret key")
 
 
-def add_to_json(path: str | Path, entry: dict) -> Path:
-    """Put ``entry`` into the JSON object at ``path`` as its ``privacy`` field and :func:`record` it."""
+def add_to_json(path: str | Path, entry: dict, field: str = "privacy") -> Path:
+    """Put ``entry`` into the JSON object at ``path`` as its ``field``; the ``privacy`` field is also
+    :func:`record`-ed (``data_source``, say, is not: it names no person)."""
     path = Path(path)
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["privacy"] = entry
+    data[field] = entry
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    record(path, entry)
+    if field == "privacy":
+        record(path, entry)
     return path
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from inspect_audit.data.adapters import adapt_ofsted_mi, adapt_ofsted_reports, adapt_parent_view
 from inspect_audit.data.validation import validate
-from inspect_audit.cli.validate import EXIT_INVALID, _print_report, count
+from inspect_audit.cli.common import EXIT_INVALID, print_report
+from inspect_audit.cli.validate import count
 
 #: Tables of the report adapter that the validator checks.
 REPORT_TABLES = ("inspections", "inspectors", "judgements")
@@ -44,7 +45,7 @@ def run_reports(args: argparse.Namespace) -> int:
     if result.n_read == 0:
         return _fail("no report could be read (see the reasons above)")
     report = validate({t: paths[t] for t in REPORT_TABLES})
-    _print_report(report, False, args.max_errors)
+    print_report(report, False, args.max_errors)
     return 0 if report.ok else EXIT_INVALID
 
 
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"adapter: {note}")
     print("wrote " + ", ".join(f"{t} ({len(f):,} rows)" for t, f in adapted.tables.items()) + f" to {args.out}")
     report = validate(paths)
-    _print_report(report, False, args.max_errors)
+    print_report(report, False, args.max_errors)
     return 0 if report.ok else EXIT_INVALID
 
 

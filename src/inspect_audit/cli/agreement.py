@@ -10,18 +10,14 @@ import pandas as pd
 
 from inspect_audit.agreement.coefficients import AgreementError
 from inspect_audit.agreement.table import AgreementInputError, agreement_table, as_json, read_wide, to_wide
-from inspect_audit.data.validation import validate
-from inspect_audit.cli.validate import EXIT_INVALID, _print_report
+from inspect_audit.cli.common import EXIT_INVALID
+from inspect_audit.data.dataset import Dataset
 
 
-def _load(args: argparse.Namespace, categories: list[float]) -> pd.DataFrame | None:
+def _load(args: argparse.Namespace, categories: list[float]) -> pd.DataFrame:
     if args.layout == "wide":
         return read_wide(args.file, categories, id_column=args.id_column)
-    report = validate({"ratings": args.file})
-    if not report.ok:
-        _print_report(report, False, 50)
-        return None
-    ratings = report.tables["ratings"]
+    ratings = Dataset.from_files({"ratings": args.file})["ratings"]
     for column in ("study_id", "area", "rater_type"):
         value = getattr(args, column)
         if value:
@@ -46,8 +42,6 @@ def run(args: argparse.Namespace) -> int:
     categories = [float(c) for c in args.categories.split(",")]
     try:
         wide = _load(args, categories)
-        if wide is None:
-            return EXIT_INVALID
         table = agreement_table(wide, categories, level=args.level, n_boot=args.boot, seed=args.seed)
     except (AgreementInputError, AgreementError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -19,15 +19,9 @@ from inspect_audit._core import export
 from inspect_audit.data import files
 from inspect_audit._core import privacy
 from inspect_audit.data.files import InputError
-from inspect_audit.data.validation import validate
-from inspect_audit.cli.validate import EXIT_INVALID, _print_report
+from inspect_audit.cli.common import EXIT_INVALID, add_data_options, describe, load_dataset
 
 TABLES = ("complaints", "inspections", "judgements", "schools")
-
-
-def find_tables(directory: Path) -> dict[str, Path]:
-    """``<table>.csv`` files present in ``directory`` for the complaints analysis."""
-    return {t: directory / f"{t}.csv" for t in TABLES if (directory / f"{t}.csv").is_file()}
 
 
 def _read_draws(path: str) -> pd.DataFrame:
@@ -61,38 +55,34 @@ def snapshot_date(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from inspect_audit.complaints.report import analyse
 
-    data_dir, out_dir = Path(args.data), Path(args.out)
+    out_dir = Path(args.out)
     if args.min_group < 1:
         print("error: --min-group must be at least 1", file=sys.stderr)
         return 2
-    paths = find_tables(data_dir)
-    if "complaints" not in paths:
-        print(f"error: {data_dir} has no complaints.csv", file=sys.stderr)
-        return EXIT_INVALID
-    report = validate(paths)
-    if not report.ok:
-        _print_report(report, False, 50)
-        return EXIT_INVALID
-    if report.tables["complaints"].empty:
-        raise InputError(f"{paths['complaints']}: has a header and no rows; at least one complaint is needed")
+    ds = load_dataset(args, TABLES, require=("complaints",), purpose="the complaints analysis")
+    tables = ds.select(*TABLES)
+    if tables["complaints"].empty:
+        raise InputError(f"{ds.files.get('complaints', ds.source)}: has a header and no rows; at least one complaint "
+                         "is needed")
     try:
         draws = _read_draws(args.severity_draws) if args.severity_draws else None
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     pseudonymise = not args.no_pseudonymise
-    section = analyse(report.tables, out_dir, min_n=args.min_group, snapshot_date=args.snapshot,
+    section = analyse(tables, out_dir, min_n=args.min_group, snapshot_date=args.snapshot,
                       severity_draws=draws, pseudonymise=pseudonymise,
                       severity_note=(f"Severity: {draws.shape[1]} posterior draws for {draws.shape[0]} inspectors "
                                      f"from {args.severity_draws}." if draws is not None else ""))
     text = f"# {section['title']}\n\n{section['markdown']}\n"
     (out_dir / "complaints_report.md").write_text(text, encoding="utf-8")
     export.record(out_dir / "complaints_report.md",
-                  {**export.identities(privacy.person_columns(report.tables) if pseudonymise else None),
+                  {**export.identities(privacy.person_columns(tables) if pseudonymise else None),
                    "suppression": {"min_n": args.min_group, "count_column": "complaints"},
                    "note": "report and plots built from the pseudonymised tables; groups of fewer than "
                            f"{args.min_group} complaints are neither shown nor plotted"})
-    print(f"complaints analysis of {data_dir} ({', '.join(paths)}) -> {out_dir / 'complaints_report.md'}")
+    print(describe(ds))
+    print(f"complaints analysis -> {out_dir / 'complaints_report.md'}")
     for line in section["summary"]:
         print(f"  {line}")
     return 0
@@ -104,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "time to closure (Kaplan-Meier) and, with --severity-draws, the link "
                                           "to lead-inspector severity, from schema CSVs in --data. Groups of "
                                           "fewer than --min-group complaints are suppressed in every output.")
-    p.add_argument("--data", required=True, help="folder with complaints.csv (+ inspections, judgements, schools)")
+    add_data_options(p, "complaints; inspections, judgements and schools if present", bundled=False)
     p.add_argument("--out", required=True, help="output folder for the report, plots and CSVs")
     p.add_argument("--min-group", type=int, default=10,
                    help="suppress groups with fewer complaints than this (default 10)")

@@ -1,7 +1,7 @@
 """``inspect-audit grade-patterns``: previous grades vs report cards, 'stuck' schools, and grade concentration.
 
 Reads ``bundled``, a folder or a workspace as ``inspect-audit context`` does
-(:func:`inspect_audit.cli.context.load_tables`) and writes to OUT, every table through the package's one
+(:func:`inspect_audit.cli.common.load_dataset`) and writes to OUT, every table through the package's one
 writer (:mod:`inspect_audit._core.export`, recorded in ``privacy.json``; cells and groups under
 :data:`~inspect_audit._core.privacy.MIN_N` suppressed, inspectors under it left out):
 
@@ -29,7 +29,9 @@ import pandas as pd
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
 
-EXIT_INVALID = 1
+from inspect_audit.cli.common import add_data_options, describe, load_dataset
+
+TABLES = ("schools", "inspections", "judgements")
 CANNOT = [
     "Public data name no inspectors: per-inspector concentration needs a user's own data with lead inspector ids.",
     "A report card has no overall grade: previous overall grades and report-card areas are on different scales, "
@@ -52,22 +54,22 @@ def _write(table: pd.DataFrame, path: Path, pseudonymise: bool = True) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspect_audit.cli.context import _clean, load_tables
+    from inspect_audit._core.jsonsafe import jsonable
     from inspect_audit.grade_patterns import concentration as conc
     from inspect_audit.grade_patterns import history as hist
     from inspect_audit.grade_patterns import report
     from inspect_audit.grade_patterns import transitions as trans
 
-    tables = load_tables(args.data)
-    if tables is None:
-        return EXIT_INVALID
+    ds = load_dataset(args, TABLES, require=TABLES, purpose="grade patterns")
+    tables = ds.select(*TABLES)
+    print(describe(ds))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     pseudonymise = not args.no_pseudonymise
     frameworks = [f for f in args.frameworks.split(",") if f] if args.frameworks else None
     present = sorted(set(tables["inspections"]["framework"].dropna().astype(str)),
                      key=list(schemas.scales()["frameworks"]).index)
-    info: dict = {"data": str(args.data), "frameworks_in_data": present, "min_n": privacy.MIN_N,
+    info: dict = {"data": ds.source, "data_source": ds.provenance(), "frameworks_in_data": present, "min_n": privacy.MIN_N,
                   "level": 0.90, "cannot": CANNOT}
 
     # ---------------------------------------------------------------- 1. transitions
@@ -166,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
             report.plot_groups(shown, out / "inspector_concentration.png")
     has_ids = isinstance(info["concentration"].get("lead inspectors"), dict)
     info["cannot"] = [c for c in CANNOT if not (has_ids and c.startswith("Public data name no inspectors"))]
-    (out / "grade_patterns.json").write_text(json.dumps(_clean(info), indent=1) + "\n", encoding="utf-8")
+    (out / "grade_patterns.json").write_text(json.dumps(jsonable(info), indent=1) + "\n", encoding="utf-8")
     print("What these data cannot say:")
     for line in info["cannot"]:
         print(f"  - {line}")
@@ -183,9 +185,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "how concentrated grades are in the middle category (Expected standard / Good) per area, region "
                     "and lead inspector, against chance (permutation). Tables through the package's writer (groups "
                     "under 10 suppressed, inspectors under 10 left out), figures and grade_patterns.json in OUT.")
-    p.add_argument("--data", required=True,
-                   help="'bundled' (the England data shipped with the package), a workspace (.duckdb) or a folder "
-                        "with schools.csv, inspections.csv, judgements.csv")
+    add_data_options(p, "schools, inspections, judgements")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--framework", default="report_card_2025", choices=list(schemas.scales()["frameworks"]),
                    help="the report-card framework whose areas previous grades are mapped onto (default "

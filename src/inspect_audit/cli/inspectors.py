@@ -13,31 +13,10 @@ import pandas as pd
 from inspect_audit._core import export
 from inspect_audit._core import privacy
 from inspect_audit.data.files import InputError
-from inspect_audit.data.validation import validate
-from inspect_audit.cli.validate import _print_report
+from inspect_audit.cli.common import EXIT_INVALID, add_data_options, describe, load_dataset
 
-EXIT_INVALID = 1
 EXIT_NOT_CONVERGED = 3
 TABLES = ("schools", "inspections", "judgements", "inspectors")
-
-
-def _data_paths(folder: Path, tables: tuple[str, ...] = TABLES) -> dict[str, Path]:
-    paths = {}
-    for table in tables:
-        hits = [p for ext in (".csv", ".csv.gz", ".parquet", ".xlsx") for p in [folder / f"{table}{ext}"] if p.exists()]
-        if not hits:
-            raise SystemExit(f"{folder}: no {table}.csv (need {', '.join(t + '.csv' for t in tables)})")
-        paths[table] = hits[0]
-    return paths
-
-
-def _validated_tables(folder: str | Path, tables: tuple[str, ...]) -> dict | None:
-    """The folder's tables after the validator, or ``None`` once its row-level errors are printed."""
-    report = validate(_data_paths(Path(folder), tables))
-    if not report.ok:
-        _print_report(report, as_json=False, limit=50)
-        return None
-    return report.tables
 
 
 def check_leads(tables: dict[str, pd.DataFrame], area: str, source: str | Path = "inspections") -> None:
@@ -57,11 +36,12 @@ def run_inspectors(args: argparse.Namespace) -> int:
     from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
     from inspect_audit.inspectors.repair import RepairBudget
 
-    tables = _validated_tables(args.data, TABLES)
-    if tables is None:
-        return EXIT_INVALID
+    ds = load_dataset(args, TABLES, require=TABLES, purpose="the inspector model")
+    tables = ds.select(*TABLES)
     if not getattr(args, "framework", None):
-        check_leads(tables, args.area, _data_paths(Path(args.data), ("inspections",))["inspections"])
+        check_leads(tables, args.area, ds.files.get("inspections", ds.source))
+    if not args.quiet:
+        print(describe(ds))
     pseudonymise = not getattr(args, "no_pseudonymise", False)
     people = privacy.person_columns(tables) if pseudonymise else None
     if pseudonymise:  # before fitting, so the posterior, tables and packs carry pseudonyms only
@@ -89,6 +69,7 @@ def run_inspectors(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", ConvergenceWarning)  # the fit already warned; flags are then empty
         effects = model.inspector_effects()
     protection = protect_fit_outputs(Path(args.out), people, int(len(effects)))
+    export.add_to_json(Path(args.out) / "diagnostics.json", ds.provenance(), field="data_source")
     diag = model.diagnostics()
     vp = model.variance_partition().set_index("statistic")
     conn = diag["data"]["n"]
@@ -189,7 +170,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "inspector_effects.csv. With --framework report_card_2025 every area is fitted together "
                     "(area_effects.csv instead of characteristic and context effects; no posterior.nc). Exit 3 if "
                     "the convergence gates fail after the repair.")
-    p.add_argument("--data", required=True, help="folder with schools.csv, inspections.csv, judgements.csv, inspectors.csv")
+    add_data_options(p, "schools, inspections, judgements, inspectors", bundled=False)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--area", default="overall_effectiveness", help="judgement area (default overall_effectiveness)")
     p.add_argument("--chains", type=int, default=4, help="chains of the first run (default 4)")

@@ -16,7 +16,9 @@ import traceback
 from pathlib import Path
 
 from inspect_audit import __version__
+from inspect_audit.cli.common import EXIT_INVALID, print_report
 from inspect_audit.data.files import InputError
+from inspect_audit.data.validation import ValidationError
 
 #: Exit code of a bad input (a file, folder or option the command cannot use) and of an unexpected error.
 EXIT_BAD_INPUT = 1
@@ -32,6 +34,7 @@ COMMAND_MODULES = [
     "inspect_audit.cli.scorecard",
     "inspect_audit.cli.complaints",
     "inspect_audit.cli.surveys",
+    "inspect_audit.cli.evidence_pack",
     "inspect_audit.reporting.demo",
     "inspect_audit.cli.app",
 ]
@@ -93,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"inspect-audit {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ValidationError as exc:  # data that fail their schema: every problem by file, row, column and rule
+        print_report(exc.report)
+        return EXIT_INVALID
     except KeyboardInterrupt:
         print(f"inspect-audit {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -2,9 +2,9 @@
 
 ``DIR`` is ``bundled`` (the England Parent View aggregates shipped with the package; the
 analyses that need respondent-level ``survey_responses`` are skipped and listed) or a folder of
-CSV files named after their tables (``survey_items.csv``,
+files named after their tables (``survey_items.csv``,
 ``survey_responses.csv``, ``survey_aggregates.csv``, ``schools.csv``, ``inspections.csv``,
-``judgements.csv``; ``.csv.gz`` also read).  Everything goes through the validator first;
+``judgements.csv``; any suffix :class:`~inspect_audit.data.dataset.Dataset` reads), or a workspace.  Everything goes through the validator first;
 invalid input writes nothing.  Each analysis the tables allow is written to
 ``OUT/surveys_<name>.csv``.
 """
@@ -15,50 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from inspect_audit.data import schemas
 from inspect_audit._core.export import write_csv
-from inspect_audit.data.validation import validate
-from inspect_audit.cli.validate import EXIT_INVALID, _print_report
+from inspect_audit.cli.common import EXIT_INVALID, add_data_options, describe, load_dataset
+from inspect_audit.data.files import InputError
 
 SURVEY_TABLES = ("survey_items", "survey_responses", "survey_aggregates")
 USED_TABLES = SURVEY_TABLES + ("schools", "inspections", "judgements")
-
-
-def find_tables(folder: Path) -> dict[str, Path]:
-    """``{table: path}`` for every table the survey analyses use found in ``folder`` as
-    ``<table>.csv`` or ``<table>.csv.gz`` (other files are ignored)."""
-    found = {}
-    for name in schemas.table_names():
-        if name not in USED_TABLES:
-            continue
-        for suffix in (".csv", ".csv.gz"):
-            path = folder / f"{name}{suffix}"
-            if path.is_file():
-                found[name] = path
-                break
-    return found
-
-
-def _load(data: str) -> tuple[dict | None, str]:
-    """Validated tables and a description of where they came from (``None`` after printing the error)."""
-    if data == "bundled":
-        from inspect_audit.data.bundled import load_england
-
-        return load_england(), "the bundled England data (Parent View aggregates; validated)"
-    folder = Path(data)
-    if not folder.is_dir():
-        print(f"error: {folder} is neither 'bundled' nor a folder", file=sys.stderr)
-        return None, ""
-    paths = find_tables(folder)
-    if not any(t in paths for t in SURVEY_TABLES):
-        print(f"error: no survey tables in {folder} (expected survey_items.csv with survey_responses.csv, "
-              "or survey_aggregates.csv)", file=sys.stderr)
-        return None, ""
-    report = validate({name: str(path) for name, path in paths.items()})
-    if not report.ok:
-        _print_report(report, False, 50)
-        return None, ""
-    return report.tables, f"{', '.join(sorted(paths))} from {folder}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,17 +29,18 @@ def run(args: argparse.Namespace) -> int:
     if args.min_responses < 2:
         print("error: --min-responses must be at least 2", file=sys.stderr)
         return EXIT_INVALID
-    tables, source = _load(str(args.data))
-    if tables is None:
-        return EXIT_INVALID
-    tables = {name: frame for name, frame in tables.items() if name in USED_TABLES}
+    ds = load_dataset(args, USED_TABLES)
+    if not any(t in ds for t in SURVEY_TABLES):
+        raise InputError(f"{ds.source}: no survey tables (expected survey_items with survey_responses, or "
+                         "survey_aggregates)")
+    tables = ds.select(*USED_TABLES)
     results = analyse(tables, min_responses=args.min_responses, n_boot=args.boot, seed=args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in results.items():  # groups under --min-responses are withheld by the analysis itself
         write_csv(frame, out / f"surveys_{name}.csv", min_n=None)
-    print(f"read {source}; minimum {args.min_responses} respondents per result")
-    if str(args.data) == "bundled":
+    print(f"{describe(ds)}; minimum {args.min_responses} respondents per result")
+    if ds.origin == "real":
         from inspect_audit.data.bundled import ATTRIBUTION
 
         print(f"  {ATTRIBUTION}")
@@ -104,9 +67,8 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("surveys", help="staff, pupil and parent surveys: reliability and agreement",
                               description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", required=True,
-                   help="'bundled' (the England Parent View data shipped with the package: the respondent-level "
-                        "analyses are skipped) or a folder of table CSVs (named after their tables)")
+    add_data_options(p, "survey_items, survey_responses, survey_aggregates; schools, inspections, judgements; "
+                        "'bundled' has Parent View aggregates only, so the respondent-level analyses are skipped")
     p.add_argument("--out", required=True, help="folder for the result CSVs")
     p.add_argument("--min-responses", dest="min_responses", type=int, default=10,
                    help="withhold any school or subgroup result with fewer respondents (default 10)")

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 from inspect_audit.data import workspace
 from inspect_audit._core.export import add_pseudonymise_option, write_csv
 from inspect_audit.data.validation import ValidationReport, validate
+from inspect_audit.cli.common import EXIT_INVALID, print_report
 
-EXIT_INVALID = 1
 
 
 def _paths(args: argparse.Namespace) -> list | dict:
@@ -22,26 +20,6 @@ def _paths(args: argparse.Namespace) -> list | dict:
             raise SystemExit("--table names the table of a single file; give one file with it")
         return {args.table: args.paths[0]}
     return args.paths
-
-
-def _print_report(report: ValidationReport, as_json: bool, limit: int) -> None:
-    errors = report.errors()
-    if as_json:
-        print(json.dumps({"ok": report.ok, "n_errors": len(errors), "notes": report.notes,
-                          "errors": errors.to_dict(orient="records")}, indent=2))
-        return
-    for note in report.notes:
-        print(f"note: {note}")
-    if report.ok:
-        print(report.summary())
-        return
-    print(f"INVALID: {report.summary()}", file=sys.stderr)
-    shown = errors.head(limit)
-    with pd.option_context("display.max_colwidth", 90, "display.width", 200):
-        print(shown.to_string(index=False), file=sys.stderr)
-    if len(errors) > limit:
-        print(f"... and {len(errors) - limit} more (use --errors-csv FILE to save them all)",
-              file=sys.stderr)
 
 
 def count(text: str) -> int:
@@ -72,7 +50,7 @@ def _write_errors(report: ValidationReport, args: argparse.Namespace) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     report = validate(_paths(args))
-    _print_report(report, args.json, args.max_errors)
+    print_report(report, args.json, args.max_errors)
     _write_errors(report, args)
     return 0 if report.ok else EXIT_INVALID
 
@@ -80,7 +58,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_ingest(args: argparse.Namespace) -> int:
     result = workspace.ingest(_paths(args), args.workspace, rejects_dir=args.rejects,
                               pseudonymise=not args.no_pseudonymise)
-    _print_report(result.report, args.json, args.max_errors)
+    print_report(result.report, args.json, args.max_errors)
     _write_errors(result.report, args)
     if not result.ok:
         print(f"Nothing was written to {args.workspace}. Rejected rows and reasons: "

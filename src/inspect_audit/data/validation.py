@@ -253,9 +253,14 @@ def _read_any(path: Path, report: ValidationReport, table: str):
             f"unreadable file: {str(exc).removeprefix(f'{path}: ')}"
         report.add(table, HEADER_ROW, "(file)", "(empty)" if exc.kind == "empty" else path.name, rule)
         return None
-    frame = frame.astype(object).where(frame.notna(), "")
-    frame = frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v))
+    frame = as_text(frame)
     return frame, HEADER_ROW, np.arange(len(frame)) + HEADER_ROW + 1  # empty rows are kept
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as the text a file would hold (missing -> empty, dates -> YYYY-MM-DD), for the same checks."""
+    frame = frame.astype(object).where(frame.notna(), "")
+    return frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v))
 
 
 def _drop_empty_rows(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -297,6 +302,13 @@ def read_table(path: str | Path, table: str | None = None,
     if read is None:
         return report
     frame, header_row, rows = read
+    _check_table(frame, header_row, rows, table, report)
+    return report
+
+
+def _check_table(frame: pd.DataFrame, header_row: int, rows: np.ndarray, table: str,
+                 report: ValidationReport) -> None:
+    """One table's own rules on its cells as text; the typed table goes into ``report.tables``."""
     frame, rows = _drop_empty_rows(frame, rows)
     frame.columns = [str(c).strip() for c in frame.columns]
     wanted = schemas.columns(table)
@@ -306,13 +318,12 @@ def read_table(path: str | Path, table: str | None = None,
             report.add(table, header_row, "(file)", " ".join(map(str, frame.columns[:1])),
                        f"title row above the header: the header is on row {rows[header_at]}; "
                        "delete the rows above it")
-            return report
+            return
     typed, rows = _check_columns_and_types(frame, table, report, header_row, rows)
     if typed is not None:
         _check_constraints(typed, rows, table, report)
         report.tables[table] = typed
         report.row_numbers[table] = rows
-    return report
 
 
 # --------------------------------------------------------------------------- single-table rules
@@ -643,6 +654,43 @@ def validate(paths: list[str | Path] | dict[str, str | Path],
     items = paths.items() if isinstance(paths, dict) else [(None, p) for p in paths]
     for table, path in items:
         read_table(path, table, report)
+    return _check_across(report, existing)
+
+
+def validate_frames(frames: dict[str, pd.DataFrame], source: str = "in memory",
+                    existing: dict[str, pd.DataFrame] | None = None) -> ValidationReport:
+    """Check in-memory tables by the same rules as files, without writing them anywhere.
+
+    Each table is checked on its cells as a file would hold them (row numbers count the header as row 1,
+    as in a CSV); ``source`` names them in the errors (``file`` column: ``SOURCE:table``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bad = pd.DataFrame({"urn": [100001, 100001], "name": ["A", "B"], "phase": ["primary", "Nursery school"]})
+    >>> report = validate_frames({"schools": bad})
+    >>> report.errors()[["file", "row", "column", "value"]]
+                    file  row column           value
+    0  in memory:schools    2    urn      urn=100001
+    1  in memory:schools    3  phase  Nursery school
+    2  in memory:schools    3    urn      urn=100001
+    """
+    report = ValidationReport()
+    for table, frame in frames.items():
+        if table not in schemas.table_names():
+            report.sources[table] = f"{source}:{table}"
+            report.add(table, HEADER_ROW, "(table)", table,
+                       "unknown table: one of " + ", ".join(schemas.table_names()))
+            continue
+        report.sources[table] = f"{source}:{table}"
+        text = as_text(frame.reset_index(drop=True))
+        text.columns = [str(c).strip() for c in text.columns]
+        _check_table(text, HEADER_ROW, np.arange(len(text)) + HEADER_ROW + 1, table, report)
+    return _check_across(report, existing)
+
+
+def _check_across(report: ValidationReport, existing: dict[str, pd.DataFrame] | None) -> ValidationReport:
+    """The rules between tables (keys, grades on their framework's scale, dates, survey ranges, row rules)."""
     existing = existing or {}
     _check_foreign_keys(report, existing)
     _check_grades_on_scale(report, existing)
@@ -650,14 +698,3 @@ def validate(paths: list[str | Path] | dict[str, str | Path],
     _check_survey_ranges(report, existing)
     _check_row_rules(report)
     return report
-
-
-def validate_frames(frames: dict[str, pd.DataFrame], tmp_dir: str | Path) -> ValidationReport:
-    """Validate in-memory tables (written to CSV first, so they pass the same door)."""
-    tmp_dir = Path(tmp_dir)
-    paths = {}
-    for table, frame in frames.items():
-        path = tmp_dir / f"{table}.csv"
-        frame.to_csv(path, index=False)
-        paths[table] = path
-    return validate(paths)
