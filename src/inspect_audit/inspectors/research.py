@@ -317,5 +317,39 @@ def summary_sentences(effects: pd.DataFrame, ci_prob: float = 0.9) -> list[str]:
     return out
 
 
-__all__ = ["QUESTIONS", "COLUMNS", "ResearchQuestion", "resolve_terms", "previous_grades", "research_columns",
+_SHORT = {"phase_mismatch": "lead from the other phase", "experience_years": "5 years more experience",
+          "team_size": "one more team member", "employs_serving_inspector": "school employs a serving inspector"}
+
+
+def _short_label(term: str) -> str:
+    """A chart label: ``previous_grade[inadequate]`` -> ``previous inspection inadequate``."""
+    if term.startswith("previous_grade["):
+        return f"lead's previous inspection {term[len('previous_grade['):-1].replace('_', ' ')}"
+    return _SHORT.get(term, term)
+
+
+def plot_research_effects(effects: pd.DataFrame, path, ci_prob: float = 0.9):
+    """Point-and-interval chart of each research effect on P(good or better), labelled with its n; returns ``path``.
+
+    ``effects``: :func:`research_effects` (rows with a blank estimate, e.g. suppressed by the one writer,
+    are left out).
+    """
+    from pathlib import Path
+
+    from inspect_audit._core.plots import plot_estimates
+
+    rows = effects[(effects["scale"] == "probability") & (effects["role"] == "effect")
+                   & effects["estimand"].str.contains("_or_better")].copy()
+    for c in ("mean", "ci_low", "ci_high", "n"):
+        rows[c] = pd.to_numeric(rows[c], errors="coerce")
+    rows = rows.dropna(subset=["mean", "ci_low", "ci_high", "n"])
+    good = rows["estimand"].iloc[0].split("(", 1)[1].rstrip(")").replace("_", " ") if len(rows) else "good or better"
+    table = pd.DataFrame({"label": [_short_label(t) for t in rows["term"]],
+                          "estimate": 100 * rows["mean"].to_numpy(), "ci_low": 100 * rows["ci_low"].to_numpy(),
+                          "ci_high": 100 * rows["ci_high"].to_numpy(), "n": rows["n"].astype(int).to_numpy()})
+    return plot_estimates(table, "label", f"Change in P({good}), {100 * ci_prob:.0f}% intervals",
+                          "percentage points (0 = no difference)", Path(path), limits=None)
+
+
+__all__ = ["plot_research_effects", "QUESTIONS", "COLUMNS", "ResearchQuestion", "resolve_terms", "previous_grades", "research_columns",
            "check_identified", "research_effects", "summary_sentences"]
