@@ -1,73 +1,198 @@
-"""The evidence pack: every sentence carries its interval and n; exports carry the stamp; ids are pseudonymised."""
+"""The evidence pack: a document an adjudicator can file.
+
+Sentences carry their interval and n and no jargon; the pack names its data (simulated said prominently);
+tables have human column names and rounded numbers and fit the A4 page (measured on WeasyPrint's layout);
+a fit that failed its gates is said to have failed on page 1 and flags nobody; ids are pseudonymised.
+The model fits here are small (2 chains x 200 draws, seconds) and fail the gates on purpose; one fit with
+loosened gates (test only) exercises flagging.
+"""
 
 from __future__ import annotations
 
+import re
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from inspect_audit.reporting.evidence_pack import build_pack, data_version, in_ten, similar_schools
 from inspect_audit.data.simulate import SimulationConfig, simulate
+from inspect_audit.reporting.evidence_pack import (DataSource, build_pack, in_ten, overflowing_boxes,
+                                                   similar_schools)
+from inspect_audit.reporting.evidence_pack.wording import relative_position
+
+#: Raw names that must never reach a reader (issue 18).
+RAW_NAMES = ("typical_ci_high", "judgement_changed", "ci_low", "ci_high", "actual_mean", "rank_ci", "p_severe",
+             "n_inspections", "inspector_id")
 
 
 @pytest.fixture(scope="module")
-def fitted():
+def data():
+    return simulate(SimulationConfig(n_schools=500, n_inspectors=25, survey_n_schools=60), seed=4)
+
+
+def _fit(tables, **options):
     from inspect_audit.inspectors import InspectorModel
 
-    data = simulate(SimulationConfig(n_schools=500, n_inspectors=25, survey_n_schools=60), seed=4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = InspectorModel().fit(data.tables(), chains=2, tune=200, draws=200, seed=4, progress=False)
-    return data, model
+        return InspectorModel(**options).fit(tables, chains=2, tune=200, draws=200, seed=4, progress=False,
+                                             repair=False)
 
 
-def test_pack_for_an_inspection_under_complaint(fitted, tmp_path):
-    data, model = fitted
+@pytest.fixture(scope="module")
+def failed(data):
+    """A 2 x 200 fit: too short to pass the convergence gates."""
+    return _fit(data.tables())
+
+
+@pytest.fixture(scope="module")
+def passed(data):
+    """The same fit judged by loosened gates (test only), so that flags are computed."""
+    return _fit(data.tables(), gates={"rhat_max": 1.5, "ess_min": 20.0, "divergences_max": 10 ** 6,
+                                      "bfmi_min": 0.0, "mcse_p_max": 0.2})
+
+
+def _before_appendix(html: str) -> str:
+    return html.split("Appendix: technical detail")[0]
+
+
+def test_sentences_carry_interval_and_n_without_jargon(data, failed):
     inspection = data.complaints["inspection_id"].iloc[0]
-    pack = build_pack(data.tables(), model, inspection, key="k")
+    pack = build_pack(data.tables(), failed, inspection, key="k")
     text = " ".join(pack.sentences)
-    assert "typical inspector" in text and "90% interval" in text and "n = " in text
-    assert pack.warnings  # a 2 x 200 fit cannot pass the gates: the pack says so
-    severity = pack.tables["Lead inspector's estimated severity"]
-    assert severity["flag"].eq("").all() and not severity["inspector_id"].str.startswith("INS-").any()
-    paths = pack.write(tmp_path)
-    html = paths["html"].read_text(encoding="utf-8")
-    assert "data version" in html and data_version(data.tables()) in html and "data:image/png;base64" in html
-    assert "INS-" not in html
-    assert paths["pdf"].read_bytes()[:5] == b"%PDF-"
+    chance = next(s for s in pack.sentences if s.startswith("The chance of the grade awarded"))
+    # the lead inspector's own probability with its interval, beside the typical inspector's
+    assert chance.count("90% interval") == 2 and "with this inspection's lead inspector" in chance
+    assert "n = " in chance
+    similar = next(s for s in pack.sentences if "most similar" in s)
+    assert "90% interval" in similar and "n = 50 schools" in similar
+    position = next(s for s in pack.sentences if "Compared with other inspectors" in s)
+    share = int(re.search(r"more (?:harshly|leniently) than (\d+)%", position).group(1))
+    assert share >= 50 and "90% interval" in position and "inspections they led" in position
+    html = pack.to_html()
+    assert "logit" not in html.lower() and "harsher than 4%" not in text
+    for raw in RAW_NAMES:
+        assert raw not in _before_appendix(html), raw
 
 
-def test_similar_schools_share_phase_and_count(fitted):
-    data, _ = fitted
-    urn = data.schools["urn"].iloc[0]
-    shares, members = similar_schools(data.tables(), urn, k=30)
-    assert shares["n"].iloc[0] == len(members) == 30 and shares["count"].sum() == 30
-    phase = data.schools.set_index("urn")["phase"]
-    assert (phase.loc[members["urn"]] == phase.loc[urn]).all() and urn not in set(members["urn"])
-
-
-def test_unknown_inspection_and_plain_words(fitted):
-    data, model = fitted
-    with pytest.raises(KeyError):
-        build_pack(data.tables(), model, "no-such-inspection")
+def test_relative_position_speaks_from_the_inspectors_side():
+    assert relative_position(0.04, 0.0, 0.2, 25).startswith("grades more leniently than 96% of the 25")
+    assert "(90% interval 80% to 100%)" in relative_position(0.04, 0.0, 0.2, 25)
+    assert relative_position(0.9, 0.8, 1.0, 10).startswith("grades more harshly than 90% of the 10")
     assert in_ten(0.7) == "about 7 in 10" and in_ten(0.99) == "nearly all"
 
 
-def test_pack_pseudonyms_use_the_installation_secret_key(fitted, tmp_path, pseudonym_key_file):
+def test_simulated_data_said_prominently_and_real_data_not(data, failed, tmp_path):
+    inspection = data.complaints["inspection_id"].iloc[0]
+    pack = build_pack(data.tables(), failed, inspection, key="k")
+    html = pack.to_html()
+    assert pack.source.simulated and "SIMULATED DATA" in html[: html.index("What the evidence says")]
+    assert "SIMULATED" in pack.subtitle
+    real = build_pack(data.tables(), failed, inspection, key="k",
+                      source=DataSource("uploaded", "files a.csv", (("a.csv", "0" * 64),)))
+    assert real.source.simulated  # tables that look simulated are always called simulated
+    plain = {**data.tables(), "schools": data.schools.assign(name="Hill School", local_authority="Barnet")}
+    files = build_pack(plain, failed, inspection, key="k",
+                       source=DataSource("uploaded", "files a.csv", (("a.csv", "ab" * 32),)))
+    assert not files.source.simulated and "SIMULATED" not in files.to_html()
+    assert "ab" * 32 in files.to_html() and "own data: files a.csv (1 file" in files.to_html().replace("&#x27;", "'")
+
+
+def test_failed_fit_is_said_on_page_one_and_flags_nobody(data, failed):
+    inspection = data.complaints["inspection_id"].iloc[0]
+    pack = build_pack(data.tables(), failed, inspection, key="k")
+    html = pack.to_html()
+    page_one = html[: html.index("What the evidence says")]
+    assert "did not pass its convergence checks" in page_one and "FAILED its convergence checks" in page_one
+    assert not any("Flagged as" in s for s in pack.sentences)
+    assert any("No inspector is flagged, because the model did not pass its checks" in s for s in pack.sentences)
+    lead = pack.appendix["The lead inspector's estimates"]
+    assert lead["Flag"].iloc[0] == "none (model failed its checks)"
+
+
+def test_passed_fit_flags_as_the_model_does(data, passed):
+    effects = passed.inspector_effects()
+    assert passed.diagnostics()["ok"]
+    flagged = effects[(effects["flag"] != "") & (effects["n_inspections"] >= 10)]
+    assert len(flagged), "the simulation plants harsh and lenient inspectors"
+    lead = flagged.iloc[0]
+    ins = data.inspections[data.inspections["lead_inspector_id"] == lead["inspector_id"]]["inspection_id"].iloc[0]
+    pack = build_pack(data.tables(), passed, ins, key="k")
+    words = {"severe": "Flagged as notably harsh.", "lenient": "Flagged as notably lenient."}[lead["flag"]]
+    assert any(words in s for s in pack.sentences) and not pack.warnings
+    side = "harshly" if lead["flag"] == "severe" else "leniently"
+    assert any(f"grades more {side} than" in s for s in pack.sentences)
+
+
+def test_pdf_tables_fit_the_a4_page(data, failed, tmp_path):
+    inspection = data.complaints["inspection_id"].iloc[0]
+    pack = build_pack(data.tables(), failed, inspection, key="k")
+    assert overflowing_boxes(pack.to_html()) == []
+    # the check can fail: a table of 30 unbreakable numbers runs past the right margin
+    pack.appendix["too wide"] = pd.DataFrame(np.full((2, 30), 123456.789))
+    found = overflowing_boxes(pack.to_html())
+    assert found and {f["box"] for f in found} >= {"TableBox"} and all(f["right"] > f["limit"] for f in found)
+    del pack.appendix["too wide"]
+    paths = pack.write(tmp_path)
+    assert paths["pdf"].read_bytes()[:5] == b"%PDF-"
+    from pypdf import PdfReader
+
+    pages = PdfReader(paths["pdf"]).pages
+    assert all(abs(float(p.mediabox.width) - 595.3) < 1 and abs(float(p.mediabox.height) - 841.9) < 1
+               for p in pages)  # A4 portrait
+    first = pages[0].extract_text()
+    assert "What the evidence says" in first and "The chance of the grade awarded" in first  # page 1 is used
+    assert "SIMULATED" in first
+
+
+def test_display_tables_are_human_and_rounded(data, failed):
+    inspection = data.complaints["inspection_id"].iloc[0]
+    pack = build_pack(data.tables(), failed, inspection, key="k")
+    for name, table in pack.tables.items():
+        for col in table.columns:
+            assert "_" not in str(col), (name, col)
+        text = table.astype(str).to_string()
+        assert not re.search(r"\d\.\d{3,}", text), name  # no 0.00187
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), name  # no raw codes such as not_upheld
+
+
+def test_similar_schools_say_how_many_were_found(data, failed):
+    urn = data.schools["urn"].iloc[0]
+    shares, members = similar_schools(data.tables(), urn, k=30)
+    assert shares["n"].iloc[0] == len(members) == 30 == shares.attrs["found"] and shares["count"].sum() == 30
+    phase = data.schools.set_index("urn")["phase"]
+    assert (phase.loc[members["urn"]] == phase.loc[urn]).all() and urn not in set(members["urn"])
+    many, members = similar_schools(data.tables(), urn, k=10_000)
+    same_phase = int((phase == phase.loc[urn]).sum()) - 1
+    assert many.attrs["found"] == len(members) == same_phase < 10_000
+    inspection = data.inspections[data.inspections["urn"] == urn]["inspection_id"].iloc[-1]
+    pack = build_pack(data.tables(), failed, inspection, key="k", n_similar=10_000)
+    assert any(f"Only {same_phase} similar" in s and "(10000 were sought)" in s for s in pack.sentences)
+
+
+def test_unknown_inspection(data, failed):
+    with pytest.raises(KeyError):
+        build_pack(data.tables(), failed, "no-such-inspection")
+
+
+def test_pack_pseudonyms_use_the_installation_secret_key(data, failed, tmp_path, pseudonym_key_file):
     import hashlib
     import hmac
-
-    import pandas as pd
+    import json
 
     from inspect_audit._core.privacy import pseudonymise
 
-    data, model = fitted
     inspection = data.complaints["inspection_id"].iloc[0]
     lead = data.inspections.set_index("inspection_id").loc[inspection, "lead_inspector_id"]
-    pack = build_pack(data.tables(), model, inspection)  # no key given: the installation's secret key
-    shown = pack.tables["Lead inspector's estimated severity"]["inspector_id"].iloc[0]
+    pack = build_pack(data.tables(), failed, inspection)  # no key given: the installation's secret key
+    shown = pack.appendix["The lead inspector's estimates"]["Inspector (pseudonym)"].iloc[0]
     assert shown == pseudonymise(pd.Series([lead])).iloc[0] and len(shown) == len("Inspector-") + 16
     public = hmac.new(b"evidence-pack", lead.encode(), hashlib.sha256).hexdigest()[:6].upper()
     assert public not in shown
     html = pack.to_html()
-    assert pseudonym_key_file.read_text().strip() not in html and lead not in html
+    assert pseudonym_key_file.read_text().strip() not in html and lead not in html and "INS-" not in html
+    paths = pack.write(tmp_path)
+    record = json.loads((tmp_path / "privacy.json").read_text())["files"]
+    assert set(record) == {p.name for p in paths.values()}
+    assert record[paths["pdf"].name]["pseudonymised"] and record[paths["pdf"].name]["suppression"]["min_n"] == 10

@@ -28,11 +28,11 @@ import pandas as pd
 from scipy import optimize, special, stats
 from statsmodels.stats.proportion import proportion_confint
 
-from inspect_audit.complaints._data import (DIMENSIONS, GRADE_LABELS, complaint_frame, explode_grounds,
-                                           group_labels, inspection_frame, sort_key)
+from inspect_audit.complaints._data import (DIMENSIONS, complaint_frame, explode_grounds, group_labels,
+                                           inspection_frame, sort_key)
 
 LEVEL = 0.90
-COLUMNS = ["dimension", "group", "statistic", "estimate", "ci_low", "ci_high", "n", "k", "method"]
+COLUMNS = ["dimension", "group", "statistic", "estimate", "ci_low", "ci_high", "n", "k", "method", "scale"]
 #: Tables each dimension needs besides complaints.
 NEEDS: dict[str, tuple[str, ...]] = {"lead_inspector": ("inspections",), "grade": ("inspections", "judgements"),
                                      "phase": ("inspections", "schools"), "region": ("inspections", "schools"),
@@ -236,7 +236,9 @@ def _counts(frame: pd.DataFrame, dimension: str, flag: str) -> pd.DataFrame:
     return counts.reset_index(drop=True)
 
 
-def _rate_rows(counts: pd.DataFrame, dimension: str, level: float, pooled: str | None) -> tuple[pd.DataFrame, dict]:
+def _rate_rows(counts: pd.DataFrame, dimension: str, level: float, pooled: str | None,
+               scale: str = "") -> tuple[pd.DataFrame, dict]:
+    counts = counts.assign(scale=scale)
     k, n = counts["k"].to_numpy(), counts["n"].to_numpy()
     low, high = wilson_interval(k, n, level)
     raw = counts.assign(dimension=dimension, statistic="raw_rate", estimate=k / np.where(n > 0, n, np.nan),
@@ -253,10 +255,23 @@ def _rate_rows(counts: pd.DataFrame, dimension: str, level: float, pooled: str |
     return pd.concat([raw[COLUMNS], pool[COLUMNS]], ignore_index=True), hyper
 
 
+def _scale_parts(frame: pd.DataFrame, dimension: str) -> list[tuple[str, pd.DataFrame]]:
+    """The rows to analyse together: for ``grade``, one part per grade scale (legacy grades and report-card
+    grades are never pooled or compared in one fit; inspections without a grade form their own part),
+    otherwise all rows."""
+    if dimension != "grade":
+        return [("", frame)]
+    scale = frame["grade_scale"].astype("string")
+    parts = [(str(s), frame[scale == s]) for s in dict.fromkeys(scale.dropna())]
+    if scale.isna().any():
+        parts.append(("", frame[scale.isna()]))
+    return parts
+
+
 def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = None,
                  judgements: pd.DataFrame | None = None, schools: pd.DataFrame | None = None,
                  by: str | Iterable[str] | None = None, method: str = "bayes",
-                 level: float = LEVEL) -> pd.DataFrame:
+                 level: float = LEVEL, area: str | None = None) -> pd.DataFrame:
     """Share of decided complaints upheld or partially upheld, by group, raw and partially pooled.
 
     Decided complaints are those with outcome upheld, partially_upheld or not_upheld (open and
@@ -277,14 +292,19 @@ def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = No
         Pooling method (see :func:`fit_beta_binomial`).
     level : float
         Interval coverage (default 90%).
+    area : str, optional
+        The grade of the ``grade`` dimension: default each inspection's headline grade on its own scale
+        (overall effectiveness; for report cards, which have none, the lowest area grade); or one area.
+        Grades on different scales (legacy and report card) are pooled and reported separately.
 
     Returns
     -------
     DataFrame
         Tidy: one row per (dimension, group, statistic) with columns ``dimension, group, statistic
         (raw_rate | pooled_rate), estimate, ci_low, ci_high, n`` (decided complaints), ``k``
-        (upheld or partially upheld) and ``method``. ``attrs["hyperparameters"]`` holds the fitted
-        ``mu`` and ``kappa`` per dimension.
+        (upheld or partially upheld), ``method`` and ``scale`` (the grade scale of a ``grade`` row, e.g.
+        ``legacy_4`` or ``report_card_5``; empty otherwise). ``attrs["hyperparameters"]`` holds the fitted
+        ``mu`` and ``kappa`` per dimension (per dimension and scale for ``grade``: ``grade:report_card_5``).
 
     Examples
     --------
@@ -311,24 +331,25 @@ def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = No
         missing = {d: [t for t in NEEDS[d] if given[t] is None] for d in dims if d not in available}
         if missing:
             raise ValueError(f"tables needed but not given: {missing}")
-    frame = complaint_frame(complaints, inspections, judgements, schools)
+    frame = complaint_frame(complaints, inspections, judgements, schools, area)
     decided = frame[frame["decided"]].copy()
     decided["upheld"] = decided["upheld"].astype(bool)
     if "grade" in decided:
-        decided["grade"] = decided["grade"].map(lambda g: f"{int(g)} {GRADE_LABELS.get(int(g), '')}".strip()
-                                                if pd.notna(g) else pd.NA)
+        decided["grade"] = decided["grade_label"]
     k, n = int(decided["upheld"].sum()), len(decided)
     low, high = wilson_interval(k, n, level)
     parts = [pd.DataFrame([{"dimension": "overall", "group": "all", "statistic": "raw_rate",
                             "estimate": k / n if n else np.nan, "ci_low": low[0], "ci_high": high[0], "n": n,
-                            "k": k, "method": f"observed share, Wilson score interval {level:.0%}"}])]
+                            "k": k, "method": f"observed share, Wilson score interval {level:.0%}", "scale": ""}])]
     hyper: dict[str, dict] = {}
     for dim in dims:
         source = explode_grounds(decided) if dim == "ground" else decided
         if DIMENSIONS[dim] not in source:
             raise ValueError(f"dimension {dim!r} needs column {DIMENSIONS[dim]!r}: pass the table that holds it")
-        rows, hyper[dim] = _rate_rows(_counts(source, dim, "upheld"), dim, level, method)
-        parts.append(rows)
+        for scale, part in _scale_parts(source, dim):
+            rows, fitted = _rate_rows(_counts(part, dim, "upheld"), dim, level, method, scale)
+            hyper[f"{dim}:{scale}" if scale else dim] = fitted
+            parts.append(rows)
     out = pd.concat(parts, ignore_index=True)
     out["n"] = out["n"].astype(int)
     out["k"] = out["k"].astype(int)
@@ -338,7 +359,7 @@ def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = No
 
 def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgements: pd.DataFrame | None = None,
                     schools: pd.DataFrame | None = None, by: str | Iterable[str] = "grade",
-                    level: float = LEVEL) -> pd.DataFrame:
+                    level: float = LEVEL, area: str | None = None) -> pd.DataFrame:
     """Share of inspections with at least one complaint, by group, with Wilson intervals.
 
     Parameters
@@ -349,12 +370,15 @@ def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgeme
         Dimensions among ``grade, phase, region, fsm_quintile, lead_inspector`` (default ``grade``).
     level : float
         Interval coverage.
+    area : str, optional
+        As in :func:`upheld_rates`: by default each inspection's headline grade on its own scale (report
+        cards: the lowest area grade); legacy and report-card grades are reported separately (``scale``).
 
     Returns
     -------
     DataFrame
         Tidy rows ``dimension, group, statistic (complaint_rate), estimate, ci_low, ci_high, n``
-        (inspections), ``k`` (inspections complained about), ``method``. ``attrs["count_column"]``
+        (inspections), ``k`` (inspections complained about), ``method``, ``scale`` (of ``grade`` rows). ``attrs["count_column"]``
         is ``"k"``, so :func:`suppress` blanks groups with fewer than ``min_n`` complaints.
 
     Examples
@@ -374,15 +398,15 @@ def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgeme
     bad = [d for d in dims if d in ("stage", "ground")]
     if bad:
         raise ValueError(f"{bad} describe complaints, not inspections")
-    frame = inspection_frame(inspections, judgements, schools)
+    frame = inspection_frame(inspections, judgements, schools, area)
     ids = set(complaints["inspection_id"].astype(str))
     frame["complained"] = frame["inspection_id"].isin(ids)
-    frame["grade"] = frame["grade"].map(lambda g: f"{int(g)} {GRADE_LABELS.get(int(g), '')}".strip()
-                                        if pd.notna(g) else pd.NA)
+    frame["grade"] = frame["grade_label"]
     parts = []
     for dim in dims:
-        rows, _ = _rate_rows(_counts(frame, dim, "complained"), dim, level, None)
-        parts.append(rows.assign(statistic="complaint_rate"))
+        for scale, part in _scale_parts(frame, dim):
+            rows, _ = _rate_rows(_counts(part, dim, "complained"), dim, level, None, scale)
+            parts.append(rows.assign(statistic="complaint_rate"))
     out = pd.concat(parts, ignore_index=True)
     out["n"] = out["n"].astype(int)
     out["k"] = out["k"].astype(int)

@@ -151,8 +151,8 @@ def _has_draws(ids: pd.Series, draws: pd.DataFrame) -> pd.Series:
 def _design(frame: pd.DataFrame, adjust_grade: bool) -> tuple[np.ndarray, list[str]]:
     cols = [np.ones(len(frame))]
     names = ["intercept"]
-    if adjust_grade:
-        grades = frame["grade"].astype(int)
+    if adjust_grade:  # one term per grade of each scale: legacy Good and report-card Strong standard differ
+        grades = frame["grade_scale"].astype(str) + ": " + frame["grade_label"].astype(str)
         ref = grades.value_counts().idxmax()
         for g in sorted(grades.unique()):
             if g != ref:
@@ -176,8 +176,10 @@ def complaints_vs_severity(complaints: pd.DataFrame, inspections: pd.DataFrame, 
         harsher). A single column is allowed (a point estimate: only sampling error is then
         reflected).
     judgements : DataFrame, optional
-        If given, the complaint model adjusts for the overall grade awarded (recommended: the
-        simulator's ``complaint_severity_slope`` is the slope at a given grade).
+        If given, the complaint model adjusts for the grade awarded (recommended: the simulator's
+        ``complaint_severity_slope`` is the slope at a given grade): overall effectiveness, or for report
+        cards the lowest area grade, one term per grade of each scale (never legacy and report-card grades as
+        one).
     max_draws : int or None
         Use at most this many draws (evenly spaced); None uses all.
     n_sampling : int
