@@ -1,6 +1,13 @@
-"""The Streamlit app, driven through Streamlit's AppTest (widgets call the real library)."""
+"""The Streamlit app, driven through Streamlit's AppTest (widgets call the real library).
+
+The user's-own-data journeys upload a small simulated dataset (seed 1: 300 schools, 20 inspectors, no
+surveys) as CSV bytes, exactly as the browser would send them.
+"""
 
 from __future__ import annotations
+
+import io
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,6 +17,7 @@ from test_validation import INSPECTIONS
 
 APP = str(REPO / "app" / "streamlit_app.py")
 TIMEOUT = 120  # first run loads and caches the bundled data
+OWN_TABLES = ("schools", "inspections", "judgements", "inspectors", "ratings", "complaints")
 
 
 @pytest.fixture
@@ -20,40 +28,141 @@ def app() -> AppTest:
     return at
 
 
+@pytest.fixture(scope="module")
+def own_files() -> dict[str, bytes]:
+    """A user's own files: simulated tables (seed 1) written as CSV, without survey tables."""
+    from inspect_audit.data.simulate import SimulationConfig, simulate
+
+    tables = simulate(SimulationConfig(n_schools=300, n_inspectors=20, survey_n_schools=10), seed=1).tables()
+    files = {}
+    for name in OWN_TABLES:
+        buffer = io.StringIO()
+        tables[name].to_csv(buffer, index=False)
+        files[f"{name}.csv"] = buffer.getvalue().encode()
+    return files
+
+
+def upload(at: AppTest, files: dict[str, bytes]) -> AppTest:
+    """Choose 'Upload my own files', give ``files`` to the uploader and press the check button."""
+    if at.radio(key="dataset_choice").value != "Upload my own files":
+        at.radio(key="dataset_choice").set_value("Upload my own files").run()
+    at.get("file_uploader")[0].set_value([(name, raw, "text/csv") for name, raw in files.items()]).run()
+    at.button(key="check_files").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def data_line(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("**Data:**"))
+
+
+@pytest.fixture
+def quick_fit(monkeypatch):
+    """A quick (unconverged) fit keeps the app tests fast and exercises the 'unusable fit' path."""
+    monkeypatch.setenv("INSPECT_AUDIT_APP_FIT", "quick")
+
+
 def test_data_page_opens_on_the_bundled_data(app):
     assert app.title[0].value == "Data"
+    assert data_line(app) == "**Data:** bundled England data (real, public)"
     tables = app.dataframe[0].value
-    rows = dict(zip(tables["table"], tables["rows"]))
+    rows = dict(zip(tables["Table"], tables["Rows"]))
     assert rows["schools"] > 20_000 and rows["inspections"] > 20_000
 
 
-def test_bad_upload_shows_failure_table_not_traceback(app):
-    app.radio(key="dataset_choice").set_value("Upload my own files").run()
+def test_bad_upload_shows_failure_table_then_the_fixed_file_replaces_it(app):
     bad = INSPECTIONS + "i3,100001,2021-02-30,eif_2019,graded,,2\n"
-    app.get("file_uploader")[0].set_value([("inspections.csv", bad.encode(), "text/csv")]).run()
-    app.button[0].click().run()
-    assert not app.exception
+    upload(app, {"inspections.csv": bad.encode()})
     assert "1 problem" in app.error[0].value
     failures = app.dataframe[0].value
     assert list(failures.columns[:6]) == ["file", "table", "row", "column", "value", "rule"]
     assert failures.iloc[0]["row"] == 4 and failures.iloc[0]["value"] == "2021-02-30"
-    # the bundled data stays in use: a failed upload replaces nothing
-    assert app.session_state["source"].startswith("Bundled")
+    # the bundled data stay in use: a failed upload replaces nothing
+    assert app.session_state["data_choice"].kind == "bundled"
+    assert "bundled" in data_line(app)
+    # the corrected file replaces the failed one (the old uploader kept both: "given twice" before)
+    upload(app, {"inspections.csv": INSPECTIONS.encode()})
+    assert not app.error, [e.value for e in app.error]
+    assert "passed every rule" in app.success[0].value
+    assert any("replaced the earlier inspections.csv" in i.value for i in app.info)
+    assert data_line(app).startswith("**Data:** uploaded files inspections.csv (validated ")
+
+
+def test_the_same_file_twice_is_one_file_not_a_traceback(app):
+    upload(app, {"inspections.csv": INSPECTIONS.encode()})
+    app.get("file_uploader")[0].set_value([("inspections.csv", INSPECTIONS.encode(), "text/csv")] * 2).run()
+    app.button(key="check_files").click().run()
+    assert not app.exception and not app.error
+    assert "passed every rule" in app.success[0].value
+
+
+def test_unexpected_error_is_one_line_and_a_log(app, monkeypatch, tmp_path):
+    import inspect_audit.data.dataset as dataset
+
+    monkeypatch.setenv("INSPECT_AUDIT_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(dataset, "validate", lambda paths: 1 / 0)
+    upload(app, {"inspections.csv": INSPECTIONS.encode()})
+    message = app.error[0].value
+    assert "unexpected error (ZeroDivisionError: division by zero)" in message and str(tmp_path) in message
+    log = next(tmp_path.glob("error-*.log")).read_text()
+    assert "Traceback" in log and "Traceback" not in message
+
+
+def test_uploaded_data_stay_in_use_on_every_page_and_on_return(app, own_files):
+    upload(app, own_files)
+    assert "passed every rule" in app.success[0].value
+    line = data_line(app)
+    assert line.startswith("**Data:** uploaded files schools.csv, inspections.csv") and "validated" in line
+    app.switch_page("pages/reliability.py").run()
+    assert not app.exception, app.exception
+    assert data_line(app) == line and not app.info  # the upload's own ratings, no simulated stand-in
+    app.switch_page("pages/scorecard.py").run()
+    assert not app.exception, app.exception  # no survey_aggregates: was KeyError 'survey_aggregates'
+    assert data_line(app) == line
+    assert "Left out, because the data have no `survey_aggregates` table" in app.warning[0].value
+    app.switch_page("pages/data.py").run()
+    assert not app.exception, app.exception
+    assert app.radio(key="dataset_choice").value == "Upload my own files"  # was reset to the bundled data
+    assert data_line(app) == line
+
+
+def test_a_reload_that_lost_the_upload_says_so():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["data"] = "uploaded"  # what the address bar keeps while an upload is in use
+    at.run()
+    assert not at.exception, at.exception
+    assert "lost when the page was reloaded" in at.warning[0].value
+    assert "bundled" in data_line(at)
+
+
+def test_a_page_whose_table_is_absent_says_which_and_stops(app, own_files):
+    upload(app, {k: v for k, v in own_files.items() if k in ("schools.csv", "inspections.csv", "judgements.csv")})
+    app.switch_page("pages/reliability.py").run()
+    assert not app.exception, app.exception
+    assert "have no `ratings` table" in app.warning[0].value
+    assert not app.metric  # nothing computed on other data unasked
+    app.toggle(key="example_Reliability dashboard").set_value(True).run()
+    assert not app.exception, app.exception
+    assert "simulated" in data_line(app) and app.metric
 
 
 def test_reliability_dashboard_on_simulated_paired_inspections(app):
     app.switch_page("pages/reliability.py").run()
     assert not app.exception, app.exception
     assert app.title[0].value == "Reliability dashboard"
-    assert "simulated" in app.info[0].value.lower()  # the bundled data has no ratings: says what it shows
+    assert "simulated" in data_line(app) and "no `ratings` table" in app.info[0].value
     same = app.metric[0].value
     assert same.endswith("%") and 0 < int(same[:-1]) < 100
+    assert "When two inspectors graded the same school" in app.markdown[0].value
     coefficients = app.dataframe[0].value
-    assert {"gwet_ac1", "krippendorff_alpha_ordinal"} <= set(coefficients["statistic"])
-    assert (coefficients["ci_low"] <= coefficients["estimate"]).all()
-    # per-inspector table is pseudonymised by default
-    per_rater = next(d.value for d in app.dataframe if "rater_id" in d.value.columns)
-    assert per_rater["rater_id"].str.startswith("Inspector-").all()
+    assert {"Gwet's AC1", "Krippendorff's alpha (ordinal)"} <= set(coefficients["Coefficient"])
+    assert (coefficients["Low (90%)"] <= coefficients["Estimate"]).all()
+    # inspectors needed: an interval beside the number
+    assert any("90% bootstrap interval" in m.value for m in app.markdown)
+    # per-inspector table: pseudonymised, most pairs first, none with fewer than 10 pairs
+    per_rater = next(d.value for d in app.dataframe if "Pairs" in d.value.columns)
+    assert per_rater["Inspector"].str.startswith("Inspector-").all()
+    assert (per_rater["Pairs"] >= 10).all() and per_rater["Pairs"].is_monotonic_decreasing
     # a filter drives the library: another judgement area gives another table
     app.selectbox(key="rel_area").set_value("quality_of_education").run()
     assert not app.exception
@@ -72,20 +181,77 @@ def test_scorecard_designer_weight_change_moves_ranks(app):
     assert int(app.metric[3].value.replace(",", "")) > 0  # more weight on progress reorders schools
 
 
-@pytest.fixture
-def quick_fit(monkeypatch):
-    """A quick (unconverged) fit keeps the app tests fast and exercises the 'unusable fit' path."""
-    monkeypatch.setenv("INSPECT_AUDIT_APP_FIT", "quick")
-
-
 def test_inspector_page_labels_an_unconverged_fit_and_flags_nobody(app, quick_fit):
     app.switch_page("pages/inspectors.py").run(timeout=300)
     assert not app.exception, app.exception
     assert "UNUSABLE FIT" in app.error[0].value  # 2 x 300 draws cannot pass ESS >= 400
-    table = next(d.value for d in app.dataframe if "p_severe" in d.value.columns)
-    assert (table["flag"] == "").all() and table["inspector_id"].str.startswith("Inspector-").all()
-    assert len(table) and (table["n_inspections"] >= 10).all()  # fewer inspections: not shown, not downloadable
-    assert (table["ci_low"] <= table["mean"]).all() and (table["mean"] <= table["ci_high"]).all()
+    table = next(d.value for d in app.dataframe if "P(notably severe)" in d.value.columns)
+    assert (table["Flag"] == "").all() and table["Inspector"].str.startswith("Inspector-").all()
+    assert len(table) and (table["Inspections"] >= 10).all()  # fewer inspections: not shown, not downloadable
+    assert (table["Low (90%)"] <= table["Severity"]).all() and (table["Severity"] <= table["High (90%)"]).all()
+    # effects as sentences with their intervals, not long-format frames
+    text = " ".join(m.value for m in app.markdown)
+    assert "of the variation in grades is due to which inspector" in text and "n = " in text
+    assert "-point (" in text and "chance of requires improvement or worse" in text
+    assert not any({"term", "estimand", "scale"} <= set(d.value.columns) for d in app.dataframe)
+
+
+def test_fits_of_uploaded_data_live_in_the_session_only(app, own_files, quick_fit):
+    upload(app, own_files)
+    app.switch_page("pages/inspectors.py").run(timeout=300)
+    assert not app.exception, app.exception
+    assert data_line(app).startswith("**Data:** uploaded files")
+    assert "session_fits" not in app.session_state  # nothing fitted on the user's data until asked
+    app.button(key="fit_here").click().run(timeout=300)
+    assert not app.exception, app.exception
+    fits = app.session_state["session_fits"]
+    token = app.session_state["data_choice"].token
+    assert token.startswith("upload-") and [k for k in fits if k[0] == token]
+    # another session (another browser) starts with none of it
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    other.run()
+    assert "session_fits" not in other.session_state and "bundled" in data_line(other)
+
+
+@pytest.fixture(scope="module")
+def fit_folder(tmp_path_factory, own_files):
+    """A fit written by `inspect-audit inspectors --out FIT` on the user's files (quick, unconverged)."""
+    from conftest import run_cli
+    from inspect_audit.cli.inspectors import register
+
+    root = tmp_path_factory.mktemp("fits")
+    data = root / "data"
+    data.mkdir()
+    for name, raw in own_files.items():
+        (data / name).write_bytes(raw)
+    out = root / "runs" / "overall"
+    code = run_cli(register, ["inspectors", "--data", str(data), "--out", str(out), "--chains", "2", "--tune", "200",
+                              "--draws", "200", "--seed", "1", "--no-repair", "--quiet"])
+    assert code in (0, 3)  # 3: not converged (a quick fit)
+    return out
+
+
+def test_inspector_and_evidence_pages_open_a_cli_fit_instead_of_refitting(app, own_files, fit_folder):
+    upload(app, own_files)
+    app.switch_page("pages/inspectors.py").run()
+    app.text_input(key="fit_path").set_value(str(fit_folder.parent)).run()  # a folder of fit folders
+    assert not app.exception, app.exception
+    listed = next(d.value for d in app.dataframe if "gates passed" in d.value.columns)
+    assert list(listed["fit"]) == ["overall"] and listed["inspectors"].iloc[0] > 0
+    started = time.perf_counter()
+    app.button(key="fit_use").click().run()
+    assert not app.exception, app.exception
+    assert time.perf_counter() - started < 60  # opened, not refitted
+    assert app.session_state["fit_folder"] == str(fit_folder)
+    assert not any(k[0] != "folder" for k in app.session_state["session_fits"])  # no fit was made here
+    table = next(d.value for d in app.dataframe if "P(notably severe)" in d.value.columns)
+    assert table["Inspector"].str.startswith("Inspector-").all()
+    # the evidence pack uses the same fit (it holds pseudonyms: the session's tables are pseudonymised to match)
+    app.switch_page("pages/evidence_pack.py").run(timeout=300)
+    assert not app.exception, app.exception
+    assert "the fit in" in app.expander[0].label
+    text = " ".join(m.value for m in app.markdown)
+    assert "Grade awarded" in text and "typical inspector" in text
 
 
 def test_evidence_pack_page_builds_and_exports(app, quick_fit):
@@ -103,9 +269,16 @@ def test_model_explorer_shows_gates_and_refits_with_new_settings(app, quick_fit)
     app.switch_page("pages/model_explorer.py").run(timeout=300)
     assert not app.exception, app.exception
     gates = app.dataframe[0].value
-    assert list(gates["check"]) == ["max R-hat", "min bulk ESS", "min tail ESS", "divergences", "min E-BFMI",
-                                    "overall grade shares, min predictive p"]
-    assert not gates["passed"].all() and "UNUSABLE" in app.error[0].value
+    assert list(gates.columns) == ["check", "value", "gate", "result"]
+    assert list(gates["check"]) == ["Largest R-hat", "Smallest bulk ESS", "Smallest tail ESS", "Divergences",
+                                    "Smallest E-BFMI", "Overall grade shares: smallest predictive p"]
+    assert set(gates["result"]) == {"passed", "failed"}
+    failed = gates[gates["result"] == "failed"].iloc[0]
+    assert f"{failed['check']} {failed['value']} (needs {failed['gate']})" in app.error[0].value  # value and gate
+    # fit information as a sentence, not a raw dict; the model card summarised, not rendered whole
+    fit_line = next(m.value for m in app.markdown if m.value.startswith("**Fit:**"))
+    assert "chains 2" in fit_line and "{" not in fit_line
+    assert not any(m.value.startswith("# Model card") for m in app.markdown)
     # posterior predictive check and prior sensitivity are shown with the fit
     texts = " ".join(m.value for m in [*app.success, *app.error])
     assert "predictive interval" in texts
@@ -118,8 +291,26 @@ def test_model_explorer_shows_gates_and_refits_with_new_settings(app, quick_fit)
     loo = next(d.value for d in app.dataframe if "elpd_diff" in d.value.columns)
     assert set(loo.index) == {"fitted model", "without progress (total FSM association)"}
     assert any("Expected log predictive density favours" in m.value for m in app.markdown)
+    # draws and target acceptance are adjustable
     app.number_input(key="me_draws").set_value(400)
-    app.button[0].click().run(timeout=300)
+    app.number_input(key="me_target").set_value(0.95)
+    next(b for b in app.button if b.label == "Fit with these settings").click().run(timeout=300)
     assert not app.exception, app.exception
     assert app.session_state["fit_settings"]["draws"] == 400
-    assert any("'draws': 400" in c.value for c in app.caption)
+    assert app.session_state["model_options"]["target_accept"] == 0.95
+    assert any("draws 400" in m.value and "target accept 0.95" in m.value for m in app.markdown)
+
+
+def test_no_use_container_width_anywhere():
+    """Streamlit deprecated ``use_container_width`` (42 warnings in one walk through the app)."""
+    sources = [p.read_text() for p in (REPO / "app").rglob("*.py")]
+    assert sources and not any("use_container_width" in s for s in sources)
+
+
+def test_effect_sentences_read_in_points_with_their_interval(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "app"))
+    import views
+
+    # the issue's example: "a 2.8-point (0.4 to 5.5) higher chance"
+    assert views.points(0.028, 0.004, 0.055) == "2.8-point (+0.4 to +5.5)"
+    assert views.direction(-0.01) == "lower"

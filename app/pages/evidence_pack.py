@@ -1,48 +1,88 @@
-"""Complaint evidence pack: one contested inspection, the evidence side by side, exported as HTML and PDF."""
+"""Complaint evidence pack: one contested inspection, the evidence side by side, exported as HTML and PDF.
+
+The pack itself is :mod:`inspect_audit.reporting.evidence_pack` (the same document `inspect-audit
+evidence-pack` writes); this page chooses the inspection and shows what the pack says.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_state import SIMULATED, model_for, pseudonym_key, tables_with
-from inspect_audit.reporting.evidence_pack import build_pack, html_to_pdf
+import app_state
+from inspect_audit.reporting.evidence_pack import build_pack, from_fit
 
-st.title("Complaint evidence pack")
-label, tables = tables_with("inspectors")
-st.caption(f"Data: {label}. For one inspection under complaint: the grade awarded beside what the evidence "
-           "suggests, each with its uncertainty. Inspector identities are pseudonymised.")
-if label == SIMULATED:
-    st.info("Simulated data (simulated inspectors, not real people): public data never name inspectors.")
+data = app_state.open_page("Complaint evidence pack", ("schools", "inspections", "judgements", "inspectors"),
+                           "inspector identities: an `inspectors` table and each inspection's lead inspector "
+                           "(public data never name inspectors)")
+st.caption("For one inspection under complaint: the grade awarded beside what the evidence suggests, each with "
+           "its uncertainty. Inspector identities are pseudonymised.")
+app_state.fit_source(data)
 
-model = model_for(tables)
-complained = tables.get("complaints")
-choices = sorted(complained["inspection_id"].unique()) if complained is not None and len(complained) else []
+folder = st.session_state.get(app_state.FIT_FOLDER_KEY)
+model = app_state.model_for(data)
+modelled = {str(i) for i in model.design_.inspection_id}
+complained = data.tables.get("complaints")
+choices = (sorted(str(i) for i in complained["inspection_id"].unique() if str(i) in modelled)
+           if complained is not None and len(complained) else [])
 only_complaints = st.toggle("Only inspections with a complaint", value=bool(choices), key="ep_only")
-options = choices if only_complaints and choices else sorted(tables["inspections"]["inspection_id"])
-inspection = st.selectbox("Inspection", options, key="ep_inspection")
+options = choices if only_complaints and choices else sorted(modelled)
+if not options:
+    st.warning("No inspection of these data is in the model (another judgement area, dropped rows, or a fit made "
+               "on other data): open the fit made on these data, or fit here.")
+    st.stop()
+inspection = st.selectbox("Inspection", options, key="ep_inspection",
+                          help="Inspections the model was fitted on (the largest connected group of inspectors "
+                               "and schools).")
 
-pack = build_pack(tables, model, inspection, key=pseudonym_key())
-for warning in pack.warnings:
-    st.error(warning)
+
+def make_pack(inspection_id: str):
+    """The pack: from the opened fit folder (its pseudonyms and key checked), or from the fit made here."""
+    key = app_state.pseudonym_key()
+    if folder:
+        return from_fit(app_state.opened_fit(folder), inspection_id, data.dataset, key=key)
+    return build_pack(data.tables, model, inspection_id, key=key, source=data.dataset)
+
+
+def make_files(inspection_id: str) -> tuple[object, str, bytes | str]:
+    """The pack, its HTML and its PDF (or why there is no PDF), made once per inspection and fit."""
+    pack = make_pack(inspection_id)
+    html = pack.to_html()
+    try:
+        pdf: bytes | str = pack.to_pdf()
+    except RuntimeError as exc:
+        pdf = str(exc)
+    return pack, html, pdf
+
+
+with st.spinner("Assembling the evidence pack ..."):
+    pack, html, pdf = app_state.guarded(f"Building the pack for {inspection}", app_state.memo, data,
+                                        (inspection, folder or "here", id(model)), make_files, inspection)
+for text, kind in pack.banners:
+    (st.error if kind == "failed" else st.warning)(text)
+st.markdown("\n".join(f"- **{label}:** {value}" for label, value in pack.facts))
+st.subheader("What the evidence says")
 for sentence in pack.sentences:
     st.markdown(f"- {sentence}")
-left, right = st.columns(2)
-left.image(pack.figures["counterfactual"])
-if "severity" in pack.figures:
-    right.image(pack.figures["severity"])
-with st.expander("Technical detail: the tables behind every sentence"):
-    for name, table in pack.tables.items():
+figures = list(pack.figures.items())
+for column, (name, png) in zip(st.columns(max(1, len(figures))), figures):
+    column.image(png)
+    if name in pack.captions:
+        column.caption(pack.captions[name])
+for name, table in pack.tables.items():
+    st.markdown(f"**{name}**")
+    st.dataframe(table, hide_index=True, width="stretch")
+with st.expander("Appendix: technical detail"):
+    for name, table in pack.appendix.items():
         st.markdown(f"**{name}**")
-        st.dataframe(table, hide_index=True)
-    st.json(pack.stamp)
+        st.dataframe(table, hide_index=True, width="stretch")
+    st.table({k: str(v) for k, v in pack.stamp.items()})
 
-html = pack.to_html()
 a, b = st.columns(2)
-a.download_button("Download the pack (HTML)", html, file_name=f"evidence_pack_{inspection}.html", mime="text/html",
+a.download_button("Download the pack (HTML)", html, file_name=f"{pack.file_stem()}.html", mime="text/html",
                   key="ep_html")
-try:
-    b.download_button("Download the pack (PDF)", html_to_pdf(html), file_name=f"evidence_pack_{inspection}.pdf",
-                      mime="application/pdf", key="ep_pdf")
-except RuntimeError as exc:
-    b.warning(str(exc))
+if isinstance(pdf, bytes):
+    b.download_button("Download the pack (PDF)", pdf, file_name=f"{pack.file_stem()}.pdf", mime="application/pdf",
+                      key="ep_pdf")
+else:
+    b.warning(pdf)
 st.caption(" · ".join(f"{k}: {v}" for k, v in pack.stamp.items()))
