@@ -29,6 +29,7 @@ import pandas as pd
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
 
+from inspect_audit._core.intervals import CI_PROB
 from inspect_audit.cli.common import add_data_options, describe, load_dataset
 
 TABLES = ("schools", "inspections", "judgements")
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     present = sorted(set(tables["inspections"]["framework"].dropna().astype(str)),
                      key=list(schemas.scales()["frameworks"]).index)
     info: dict = {"data": ds.source, "data_source": ds.provenance(), "frameworks_in_data": present, "min_n": privacy.MIN_N,
-                  "level": 0.90, "cannot": CANNOT}
+                  "level": CI_PROB, "ci_prob": CI_PROB, "cannot": CANNOT}
 
     # ---------------------------------------------------------------- 1. transitions
     fw = args.framework

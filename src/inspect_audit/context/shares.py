@@ -13,15 +13,13 @@ Examples
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
 from inspect_audit.data.files import InputError
+from inspect_audit._core.intervals import CI_PROB, wilson_interval
 
-#: Interval mass of the observed shares (the package's usual 90%).
-LEVEL = 0.90
 GRADE_SHARE_COLUMNS = ["area", "phase", "fsm_quintile", "grade", "label", "share", "ci_low", "ci_high", "n"]
 
 
@@ -60,7 +58,7 @@ def framework_area_list(tables: dict[str, pd.DataFrame], framework: str, ordinal
 
 
 def grade_shares(tables: dict[str, pd.DataFrame], framework: str, phases, areas=None, *,
-                 level: float = LEVEL, min_n: int = privacy.MIN_N) -> pd.DataFrame:
+                 ci_prob: float = CI_PROB, min_n: int = privacy.MIN_N) -> pd.DataFrame:
     """Observed grade shares per area x phase x FSM quintile x grade, with Wilson intervals.
 
     ``tables`` hold the framework's inspections (see :func:`framework_tables`). Every combination gets a
@@ -69,8 +67,6 @@ def grade_shares(tables: dict[str, pd.DataFrame], framework: str, phases, areas=
     ``min_n`` are suppressed with :func:`inspect_audit._core.privacy.suppress` (share, interval and n blanked,
     ``suppressed`` true). Columns: :data:`GRADE_SHARE_COLUMNS` and ``suppressed``.
     """
-    from inspect_audit.complaints.rates import wilson_interval
-
     f = _graded(tables, framework)
     f = f[f["fsm_quintile"].between(1, 5)]
     areas = list(areas) if areas is not None else framework_area_list(tables, framework)
@@ -86,17 +82,17 @@ def grade_shares(tables: dict[str, pd.DataFrame], framework: str, phases, areas=
                     rows.append({"area": area, "phase": phase, "fsm_quintile": q, "grade": int(code), "label": label,
                                  "k": int((grades == code).sum()), "n": int(len(grades))})
     table = pd.DataFrame(rows, columns=["area", "phase", "fsm_quintile", "grade", "label", "k", "n"])
-    low, high = wilson_interval(table["k"].to_numpy(), table["n"].to_numpy(), level=level)
+    low, high = wilson_interval(table["k"].to_numpy(), table["n"].to_numpy(), ci_prob)
     table["share"] = table["k"] / table["n"].where(table["n"] > 0)
-    table["ci_low"], table["ci_high"] = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+    table["ci_low"], table["ci_high"] = low, high
     table = table[GRADE_SHARE_COLUMNS]
     out = privacy.suppress(table, min_n=min_n, n_col="n", columns=["share", "ci_low", "ci_high"], hide_n=True)
-    out.attrs.update({"level": level, "method": f"Wilson score interval, {level:.0%}"})
+    out.attrs.update({"ci_prob": ci_prob, "method": f"Wilson score interval, {ci_prob:.0%}"})
     return out
 
 
 def legacy_comparison(all_tables: dict[str, pd.DataFrame], framework: str, phases, areas=None, *,
-                      level: float = LEVEL, min_n: int = privacy.MIN_N) -> pd.DataFrame:
+                      ci_prob: float = CI_PROB, min_n: int = privacy.MIN_N) -> pd.DataFrame:
     """The same schools under the earlier framework: share good or better at each school's latest graded
     inspection before its ``framework`` inspection (overall effectiveness), beside the share at or above
     each area's boundary on ``framework`` (e.g. expected standard or better), by phase and FSM quintile
@@ -106,8 +102,6 @@ def legacy_comparison(all_tables: dict[str, pd.DataFrame], framework: str, phase
     scales differ, so compare the gradients across quintiles, not the levels. Columns: ``measure, area,
     phase, fsm_quintile, share, ci_low, ci_high, n, suppressed``.
     """
-    from inspect_audit.complaints.rates import wilson_interval
-
     ins = all_tables["inspections"]
     current = ins[ins["framework"].astype(str) == framework][["inspection_id", "urn", "start_date"]]
     kind = ins["inspection_type"] if "inspection_type" in ins else pd.Series(pd.NA, index=ins.index)
@@ -141,9 +135,9 @@ def legacy_comparison(all_tables: dict[str, pd.DataFrame], framework: str, phase
                     rows.append({"measure": measure, "area": area, "phase": phase, "fsm_quintile": q,
                                  "k": int(cell[flag].sum()), "n": int(len(cell))})
     table = pd.DataFrame(rows)
-    low, high = wilson_interval(table["k"].to_numpy(), table["n"].to_numpy(), level=level)
+    low, high = wilson_interval(table["k"].to_numpy(), table["n"].to_numpy(), ci_prob)
     table["share"] = table["k"] / table["n"].where(table["n"] > 0)
-    table["ci_low"], table["ci_high"] = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+    table["ci_low"], table["ci_high"] = low, high
     table = table[["measure", "area", "phase", "fsm_quintile", "share", "ci_low", "ci_high", "n"]]
     return privacy.suppress(table, min_n=min_n, n_col="n", columns=["share", "ci_low", "ci_high"], hide_n=True)
 

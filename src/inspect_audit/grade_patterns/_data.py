@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from inspect_audit.data import schemas
@@ -68,14 +67,6 @@ def phases_in(values) -> list[str]:
     """Phases present in ``values``, in :data:`PHASE_ORDER` then alphabetical order."""
     present = {str(v) for v in pd.Series(values).dropna().unique()}
     return [p for p in PHASE_ORDER if p in present] + sorted(present - set(PHASE_ORDER))
-
-
-def wilson(k, n, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval (:func:`inspect_audit.complaints.rates.wilson_interval`), clipped to [0, 1]."""
-    from inspect_audit.complaints.rates import wilson_interval
-
-    low, high = wilson_interval(np.asarray(k), np.asarray(n), level=level)
-    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
 def adverse(scale: schemas.Scale) -> tuple[tuple[int, ...], str]:

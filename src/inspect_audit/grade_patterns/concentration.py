@@ -30,13 +30,13 @@ import pandas as pd
 
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
-from inspect_audit.grade_patterns._data import area_frame, frameworks_on_scale, phases_in, wilson
+from inspect_audit.grade_patterns._data import area_frame, frameworks_on_scale, phases_in
+from inspect_audit._core.intervals import CI_PROB, wilson_interval
 
 #: The middle ("safe") category of each scale, by code: Expected standard (report cards, the centre of five)
 #: and Good (legacy: the most common grade, between Outstanding and the grades below good). Scales not
 #: listed (met / not met) have no middle category.
 MIDDLE: dict[str, int] = {"report_card_5": 3, "legacy_4": 2}
-LEVEL = 0.90
 N_PERMUTATIONS = 2000
 N_BOOTSTRAP = 2000
 FDR = 0.10
@@ -80,7 +80,7 @@ def concentration_index(counts, n_levels: int | None = None) -> np.ndarray:
     return np.where(n[..., 0] > 0, c, np.nan)
 
 
-def bootstrap_interval(counts, n_boot: int = N_BOOTSTRAP, level: float = LEVEL,
+def bootstrap_interval(counts, n_boot: int = N_BOOTSTRAP, ci_prob: float = CI_PROB,
                        rng: np.random.Generator | None = None) -> tuple[float, float]:
     """Percentile bootstrap interval of :func:`concentration_index` (multinomial resampling of the grades).
 
@@ -94,7 +94,7 @@ def bootstrap_interval(counts, n_boot: int = N_BOOTSTRAP, level: float = LEVEL,
     rng = rng or np.random.default_rng(0)
     draws = rng.multinomial(n, counts / n, size=n_boot)
     c = concentration_index(draws, len(counts))
-    a = (1 - level) / 2
+    a = (1 - ci_prob) / 2
     return float(np.quantile(c, a)), float(np.quantile(c, 1 - a))
 
 
@@ -103,7 +103,7 @@ def _counts(grades: np.ndarray, scale: schemas.Scale) -> np.ndarray:
 
 
 def area_concentration(tables: dict[str, pd.DataFrame], frameworks: list[str] | None = None, *,
-                       level: float = LEVEL, n_boot: int = N_BOOTSTRAP, seed: int = 0) -> pd.DataFrame:
+                       ci_prob: float = CI_PROB, n_boot: int = N_BOOTSTRAP, seed: int = 0) -> pd.DataFrame:
     """Middle share and concentration index per framework x area x phase (``phase`` ``all`` = every phase).
 
     Only areas on a scale with a middle category (:data:`MIDDLE`); each row on its framework's own scale
@@ -138,7 +138,7 @@ def area_concentration(tables: dict[str, pd.DataFrame], frameworks: list[str] | 
             for phase in ["all", *phases_in(f["phase"])]:
                 g = f["grade"].to_numpy() if phase == "all" else f.loc[f["phase"] == phase, "grade"].to_numpy()
                 counts = _counts(g, sc)
-                low, high = bootstrap_interval(counts, n_boot, level, rng)
+                low, high = bootstrap_interval(counts, n_boot, ci_prob, rng)
                 rows.append({"framework": fw, "scale": scale_name, "area": area, "phase": phase,
                              "middle_grade": mid, "middle_label": sc.label(mid),
                              "modal_label": sc.labels[int(np.argmax(counts))], "k": int(counts[sc.codes.index(mid)]),
@@ -146,10 +146,10 @@ def area_concentration(tables: dict[str, pd.DataFrame], frameworks: list[str] | 
                              "concentration_low": low, "concentration_high": high})
     table = pd.DataFrame(rows, columns=[c for c in AREA_COLUMNS if c not in ("middle_share", "middle_low", "middle_high")])
     table["middle_share"] = table["k"] / table["n"].where(table["n"] > 0)
-    table["middle_low"], table["middle_high"] = wilson(table["k"], table["n"], level)
+    table["middle_low"], table["middle_high"] = wilson_interval(table["k"], table["n"], ci_prob)
     table = table[AREA_COLUMNS]
-    table.attrs.update({"level": level, "method": f"middle share: Wilson score interval, {level:.0%}; "
-                        f"concentration 1 - H/ln K: percentile bootstrap ({n_boot} resamples), {level:.0%}"})
+    table.attrs.update({"ci_prob": ci_prob, "method": f"middle share: Wilson score interval, {ci_prob:.0%}; "
+                        f"concentration 1 - H/ln K: percentile bootstrap ({n_boot} resamples), {ci_prob:.0%}"})
     return table
 
 
@@ -191,7 +191,7 @@ def _permuted_counts(grade_idx: np.ndarray, group_idx: np.ndarray, strata: np.nd
 
 
 def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, strata=("phase",), *,
-                        n_perm: int = N_PERMUTATIONS, n_boot: int = N_BOOTSTRAP, level: float = LEVEL,
+                        n_perm: int = N_PERMUTATIONS, n_boot: int = N_BOOTSTRAP, ci_prob: float = CI_PROB,
                         min_n: int = privacy.MIN_N, fdr: float = FDR, seed: int = 0) -> pd.DataFrame:
     """Middle share and concentration index of each group's grades, against chance.
 
@@ -209,7 +209,7 @@ def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, s
         Columns within which grades are permuted (the chance reference keeps each group's mix of them).
     n_perm, n_boot : int
         Permutations for the chance reference; bootstrap resamples for the index's interval.
-    level : float
+    ci_prob : float
         Interval mass (Wilson, bootstrap, central range of chance).
     min_n : int
         Groups with fewer inspections get no q-value (they will not be shown) and are not flagged.
@@ -221,7 +221,7 @@ def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, s
     DataFrame
         One row per group: ``group, n, k`` (grades in the middle category), ``middle_share, middle_low,
         middle_high`` (Wilson), ``chance_middle`` (mean under permutation) with ``chance_middle_low/high``
-        (central ``level`` range of chance), ``p_middle``; ``concentration`` with ``concentration_low/high``
+        (central ``ci_prob`` range of chance), ``p_middle``; ``concentration`` with ``concentration_low/high``
         (bootstrap), ``chance_concentration`` with its range, ``excess_concentration`` (observed minus chance
         mean), ``p_concentration`` (one-sided, (1 + #{chance >= observed}) / (1 + n_perm)),
         ``q_concentration`` (Benjamini-Hochberg over groups of ``min_n`` or more), ``flag`` (q <= fdr),
@@ -234,7 +234,7 @@ def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, s
     f = frame[frame[group].notna()]
     f = f[f["grade"].isin(scale.codes)]
     K = len(scale.codes)
-    a = (1 - level) / 2
+    a = (1 - ci_prob) / 2
     cols = ["group", "n", *GROUP_VALUES]
     if f.empty:
         return pd.DataFrame(columns=cols)
@@ -261,8 +261,8 @@ def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, s
     p_m = (1 + (mid_null >= mid_obs[None, :] - eps).sum(axis=0)) / (n_perm + 1)
     shown = n >= min_n
     q = benjamini_hochberg(np.where(shown, p_c, np.nan))
-    boot = np.array([bootstrap_interval(obs[j], n_boot, level, rng) for j in range(J)])
-    low, high = wilson(obs[:, m], n, level)
+    boot = np.array([bootstrap_interval(obs[j], n_boot, ci_prob, rng) for j in range(J)])
+    low, high = wilson_interval(obs[:, m], n, ci_prob)
     modal = obs.argmax(axis=1)
     flag = shown & (q <= fdr)
     pattern = np.where(~flag, "", np.where(modal == m, f"concentrated in the middle ({scale.label(mid)})",
@@ -280,7 +280,7 @@ def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, s
         "flag": flag, "pattern": pattern})[cols]
     table.attrs.update({
         "scale": scale.name, "middle_label": scale.label(mid), "strata": list(strata), "n_permutations": n_perm,
-        "n_bootstrap": n_boot, "level": level, "fdr": fdr, "min_n": min_n, "seed": seed,
+        "n_bootstrap": n_boot, "ci_prob": ci_prob, "fdr": fdr, "min_n": min_n, "seed": seed,
         "rows_without_group": int(frame[group].isna().sum()),
         "method": (f"permutation reference: the area's grades permuted among {group} within "
                    f"{' x '.join(strata) or 'all inspections'} ({n_perm} permutations); one-sided p = (1 + "

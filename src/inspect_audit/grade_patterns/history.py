@@ -22,11 +22,11 @@ import pandas as pd
 
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
-from inspect_audit.grade_patterns._data import adverse, area_frame, wilson
+from inspect_audit.grade_patterns._data import adverse, area_frame
+from inspect_audit._core.intervals import CI_PROB, wilson_interval
 
 AREA = "overall_effectiveness"
 SCALE = "legacy_4"
-LEVEL = 0.90
 DIMENSIONS = ("all", "phase", "fsm_quintile", "region")
 STATISTICS = {"stuck": "last {run} graded inspections all below good (schools with {run} or more)",
               "stayed_below_good": "below good at the last graded inspection, of schools below good at the "
@@ -102,7 +102,7 @@ def stuck_schools(tables: dict[str, pd.DataFrame], run: int = 2) -> pd.DataFrame
     return out
 
 
-def stuck_rates(schools: pd.DataFrame, *, level: float = LEVEL, dimensions=DIMENSIONS) -> pd.DataFrame:
+def stuck_rates(schools: pd.DataFrame, *, ci_prob: float = CI_PROB, dimensions=DIMENSIONS) -> pd.DataFrame:
     """Tidy rates from :func:`stuck_schools`: one row per statistic (``stuck``, ``stayed_below_good``) x
     dimension (``all``, ``phase``, ``fsm_quintile``, ``region``) x group: ``k`` of ``n`` schools,
     ``estimate`` = k / n with a Wilson interval. Schools without a value of a dimension are left out of that
@@ -130,10 +130,10 @@ def stuck_rates(schools: pd.DataFrame, *, level: float = LEVEL, dimensions=DIMEN
                              "k": int(part[flag].sum()), "n": int(len(part))})
     table = pd.DataFrame(rows, columns=["statistic", "dimension", "group", "k", "n"])
     table["estimate"] = table["k"] / table["n"].where(table["n"] > 0)
-    table["ci_low"], table["ci_high"] = wilson(table["k"], table["n"], level)
+    table["ci_low"], table["ci_high"] = wilson_interval(table["k"], table["n"], ci_prob)
     table = table[COLUMNS]
-    table.attrs.update({"level": level, "run": run, "missing": missing,
-                        "method": f"Wilson score interval, {level:.0%}",
+    table.attrs.update({"ci_prob": ci_prob, "run": run, "missing": missing,
+                        "method": f"Wilson score interval, {ci_prob:.0%}",
                         "definitions": {k: v.format(run=run, prev="inspection" if run == 2 else f"{run - 1} inspections")
                                         for k, v in STATISTICS.items()}})
     return table

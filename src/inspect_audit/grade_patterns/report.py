@@ -18,11 +18,11 @@ from inspect_audit.data import schemas
 from inspect_audit.grade_patterns import concentration as conc
 from inspect_audit.grade_patterns import history as hist
 from inspect_audit.grade_patterns import transitions as trans
-from inspect_audit.grade_patterns._data import adverse, area_frame, wilson
+from inspect_audit.grade_patterns._data import adverse, area_frame
+from inspect_audit._core.intervals import CI_PROB, wilson_interval
 from inspect_audit._core.plots import save_figure
 
 FRAMEWORK = trans.FRAMEWORK
-LEVEL = 0.90
 REGION_WORDS = {"north_east": "North East", "north_west": "North West", "yorkshire_and_the_humber":
                 "Yorkshire and the Humber", "east_midlands": "East Midlands", "west_midlands": "West Midlands",
                 "east_of_england": "East of England", "london": "London", "south_east": "South East",
@@ -194,7 +194,7 @@ def plot_groups(groups: pd.DataFrame, path: Path, what: str = "lead inspectors",
 # ---------------------------------------------------------------------- sentences
 
 def below_by_fsm(tables: dict[str, pd.DataFrame], framework: str, area: str, phases=("primary", "secondary"),
-                 level: float = LEVEL) -> pd.DataFrame:
+                 ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Share below the area's boundary by phase and FSM quintile (Wilson, n), suppressed under MIN_N."""
     f = area_frame(tables, area, [framework])
     codes, words = adverse(schemas.scale_for(framework, area))
@@ -206,7 +206,7 @@ def below_by_fsm(tables: dict[str, pd.DataFrame], framework: str, area: str, pha
                          "k": int(g.isin(codes).sum()), "n": int(len(g))})
     t = pd.DataFrame(rows)
     t["share"] = t["k"] / t["n"].where(t["n"] > 0)
-    t["ci_low"], t["ci_high"] = wilson(t["k"], t["n"], level)
+    t["ci_low"], t["ci_high"] = wilson_interval(t["k"], t["n"], ci_prob)
     return privacy.suppress(t, n_col="n", columns=["k", "share", "ci_low", "ci_high"], hide_n=True)
 
 
@@ -253,7 +253,7 @@ def demo_section(england: dict[str, pd.DataFrame], out_dir: str | Path, seed: in
         f = area_frame(england, area, [framework])
         codes, words = adverse(schemas.scale_for(framework, area))
         k = int(f["grade"].isin(codes).sum())
-        lo, hi = wilson(k, len(f), LEVEL)
+        lo, hi = wilson_interval(k, len(f))
         below[area] = (k / len(f), float(lo[0]), float(hi[0]), len(f), words)
     lo_area = allp.loc[areas, "middle_share"].idxmin()
     hi_area = allp.loc[areas, "middle_share"].idxmax()

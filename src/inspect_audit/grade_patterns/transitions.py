@@ -19,12 +19,12 @@ import pandas as pd
 
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
-from inspect_audit.grade_patterns._data import adverse, area_frame, graded_inspections, phases_in, wilson
+from inspect_audit.grade_patterns._data import adverse, area_frame, graded_inspections, phases_in
+from inspect_audit._core.intervals import CI_PROB, wilson_interval
 
 FRAMEWORK = "report_card_2025"
 PREVIOUS_AREA = "overall_effectiveness"
 PREVIOUS_SCALE = "legacy_4"
-LEVEL = 0.90
 TRANSITION_COLUMNS = ["area", "phase", "previous_grade", "previous_label", "grade", "label", "k", "n", "share",
                       "ci_low", "ci_high"]
 SUMMARY_COLUMNS = ["area", "phase", "previous_grade", "previous_label", "outcome", "k", "n", "share", "ci_low",
@@ -63,7 +63,7 @@ def _linked(tables, framework, areas):
 
 
 def transition_table(tables: dict[str, pd.DataFrame], framework: str = FRAMEWORK, areas=None, *,
-                level: float = LEVEL) -> pd.DataFrame:
+                ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Cross-tabulation per area: previous overall grade (legacy) x the area's grade on the report card.
 
     One row per area x phase (``all`` first, then each phase in the data) x previous grade x grade, every
@@ -99,11 +99,11 @@ def transition_table(tables: dict[str, pd.DataFrame], framework: str = FRAMEWORK
                     rows.append({"area": area, "phase": phase, "previous_grade": pg, "previous_label": plabel,
                                  "grade": code, "label": label, "k": int((g == code).sum()), "n": len(g)})
     table = pd.DataFrame(rows, columns=["area", "phase", "previous_grade", "previous_label", "grade", "label", "k", "n"])
-    return _with_shares(table, TRANSITION_COLUMNS, level)
+    return _with_shares(table, TRANSITION_COLUMNS, ci_prob)
 
 
 def transition_summary(tables: dict[str, pd.DataFrame], framework: str = FRAMEWORK, areas=None, *,
-                       level: float = LEVEL) -> pd.DataFrame:
+                       ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Per area x phase x previous overall grade: the share graded below the area's boundary on the report
     card (``outcome``: "below expected standard" = Needs attention or Urgent improvement; safeguarding: "not
     met"), with a Wilson interval and n. Rows with previous grade ``all`` (``previous_label`` "any") give the
@@ -119,14 +119,14 @@ def transition_summary(tables: dict[str, pd.DataFrame], framework: str = FRAMEWO
                 rows.append({"area": area, "phase": phase, "previous_grade": pg, "previous_label": plabel,
                              "outcome": words, "k": int(g.isin(codes).sum()), "n": int(len(g))})
     table = pd.DataFrame(rows, columns=["area", "phase", "previous_grade", "previous_label", "outcome", "k", "n"])
-    return _with_shares(table, SUMMARY_COLUMNS, level)
+    return _with_shares(table, SUMMARY_COLUMNS, ci_prob)
 
 
-def _with_shares(table: pd.DataFrame, columns: list[str], level: float) -> pd.DataFrame:
+def _with_shares(table: pd.DataFrame, columns: list[str], ci_prob: float) -> pd.DataFrame:
     table["share"] = table["k"] / table["n"].where(table["n"] > 0)
-    table["ci_low"], table["ci_high"] = wilson(table["k"], table["n"], level)
+    table["ci_low"], table["ci_high"] = wilson_interval(table["k"], table["n"], ci_prob)
     table = table[columns]
-    table.attrs.update({"level": level, "method": f"Wilson score interval, {level:.0%}",
+    table.attrs.update({"ci_prob": ci_prob, "method": f"Wilson score interval, {ci_prob:.0%}",
                         "previous_scale": PREVIOUS_SCALE})
     return table
 

@@ -27,6 +27,7 @@ from inspect_audit.scorecard.composite import evaluate, prepare
 from inspect_audit.scorecard.simulate import (ScorecardSimulation, add_shared_error, batch_rng, draw_weights,
                                               shared_error_columns)
 from inspect_audit.scorecard.spec import Spec, load_spec
+from inspect_audit._core.intervals import CI_PROB
 
 try:  # optional: used for scalar outputs when available
     from SALib.analyze import sobol as _salib_sobol
@@ -71,7 +72,7 @@ def _estimates(fa: np.ndarray, fb: np.ndarray, fab: np.ndarray) -> tuple[np.ndar
 
 
 def sobol_pick_freeze(model: Model, sampler: Sampler, groups: list[str], n_base: int = 1024,
-                      seed: int | None = 0, n_boot: int = 200, level: float = 0.90,
+                      seed: int | None = 0, n_boot: int = 200, ci_prob: float = CI_PROB,
                       use_salib: bool | None = None) -> SobolResult:
     """First-order and total Sobol indices of grouped inputs by the pick-freeze design.
 
@@ -89,8 +90,8 @@ def sobol_pick_freeze(model: Model, sampler: Sampler, groups: list[str], n_base:
         Random seed.
     n_boot
         Bootstrap resamples of the N base rows for the intervals.
-    level
-        Interval level.
+    ci_prob
+        Interval mass (default 0.90).
     use_salib
         For a scalar output, compute indices and intervals with SALib (default: when installed).
 
@@ -118,14 +119,14 @@ def sobol_pick_freeze(model: Model, sampler: Sampler, groups: list[str], n_base:
     if use_salib and not salib_available():
         raise ImportError("SALib is not installed (pip install SALib)")
     rows, s1_all, st_all = [], [], []
-    alpha = (1 - level) / 2
+    alpha = (1 - ci_prob) / 2
     salib = None
     if scalar and use_salib:
         d = len(groups)
         y = np.column_stack([fa2[:, 0]] + [f[:, 0] for f in fab] + [fb2[:, 0]]).ravel()
         problem = {"num_vars": d, "names": list(groups), "bounds": [[0.0, 1.0]] * d}
         salib = _salib_sobol.analyze(problem, y, calc_second_order=False, num_resamples=max(n_boot, 2),
-                                     conf_level=level, seed=seed if isinstance(seed, int) else None)
+                                     conf_level=ci_prob, seed=seed if isinstance(seed, int) else None)
     # Bootstrap of the pooled indices over base rows, without copying the outputs: with row counts
     # c (n_boot x N), sums over rows become matrix products.
     counts = None
