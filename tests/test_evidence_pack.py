@@ -196,3 +196,103 @@ def test_pack_pseudonyms_use_the_installation_secret_key(data, failed, tmp_path,
     record = json.loads((tmp_path / "privacy.json").read_text())["files"]
     assert set(record) == {p.name for p in paths.values()}
     assert record[paths["pdf"].name]["pseudonymised"] and record[paths["pdf"].name]["suppression"]["min_n"] == 10
+
+
+# ------------------------------------------------------------------ report cards speak their own scale
+LEGACY_WORDS = ("Outstanding", "Good", "Requires improvement", "Inadequate", "Good or better")
+
+
+@pytest.fixture(scope="module")
+def report_cards():
+    """Simulated report cards with safeguarding, and each school's earlier legacy inspection graded Good: a
+    pack that counted legacy Good as 'Strong standard' would show it."""
+    from inspect_audit.data.simulate.designs import simulate_report_cards
+
+    rc = simulate_report_cards(n_inspections=200, n_inspectors=15, seed=2)
+    ins = rc["inspections"]
+    legacy = ins.assign(inspection_id="OLD-" + ins["inspection_id"], start_date=pd.Timestamp("2019-03-01"),
+                        framework="eif_2019", inspection_type="graded")
+    judgements = pd.concat([
+        rc["judgements"],
+        pd.DataFrame({"inspection_id": ins["inspection_id"], "area": "safeguarding",
+                      "grade": np.where(np.arange(len(ins)) % 10 == 0, 2, 1)}),
+        pd.DataFrame({"inspection_id": legacy["inspection_id"], "area": "overall_effectiveness", "grade": 2})],
+        ignore_index=True)
+    return {"schools": rc["schools"], "inspectors": rc["inspectors"],
+            "inspections": pd.concat([ins, legacy], ignore_index=True), "judgements": judgements}
+
+
+def _effects(tables, seed=0):
+    ids = tables["inspections"]["lead_inspector_id"].dropna().unique()
+    rng = np.random.default_rng(seed)
+    mean = rng.normal(0, 0.5, len(ids))
+    order = (-mean).argsort().argsort() + 1.0
+    return pd.DataFrame({"inspector_id": ids, "n_inspections": 20, "mean": mean, "sd": 0.2, "ci_low": mean - 0.3,
+                         "ci_high": mean + 0.3, "p_severe": 0.5, "p_lenient": 0.1, "flag": "",
+                         "rank_median": order, "rank_ci_low": np.maximum(order - 2, 1),
+                         "rank_ci_high": np.minimum(order + 2, len(ids))})
+
+
+class _ReportCardModel:
+    """Stands in for a fitted single-area model of report-card achievement grades (the wording is under test)."""
+
+    area = "achievement"
+
+    def __init__(self, tables):
+        self.tables = tables
+
+    def counterfactual(self, inspection_id):
+        from inspect_audit.data import schemas
+
+        sc = schemas.scale("report_card_5")
+        j = self.tables["judgements"]
+        got = int(j[(j["inspection_id"] == inspection_id) & (j["area"] == "achievement")]["grade"].iloc[0])
+        p = np.array([0.05, 0.25, 0.45, 0.2, 0.05])
+        return pd.DataFrame({"grade": sc.codes, "label": sc.labels, "observed": [c == got for c in sc.codes],
+                             "actual_mean": p, "actual_ci_low": p / 2, "actual_ci_high": np.minimum(p * 1.5, 1),
+                             "typical_mean": p[::-1], "typical_ci_low": p[::-1] / 2,
+                             "typical_ci_high": np.minimum(p[::-1] * 1.5, 1), "change_mean": p[::-1] - p,
+                             "change_ci_low": p[::-1] - p - 0.1, "change_ci_high": p[::-1] - p + 0.1,
+                             "unit_level": p})
+
+
+def _report_card_view(tables, kind):
+    from inspect_audit.reporting.evidence_pack import FitView
+
+    diag = {"ok": True, "data": {"n": {"inspections": 200, "inspectors": 15, "areas": 6}}, "fit": {"seed": 1}}
+    if kind == "single_area":
+        return FitView("single_area", diag, _effects(tables), area="achievement", model=_ReportCardModel(tables))
+    return FitView("multi_area", diag, _effects(tables).drop(columns=["rank_median", "rank_ci_low", "rank_ci_high"]),
+                   framework="report_card_2025", effects_complete=False)
+
+
+@pytest.mark.parametrize("kind", ["single_area", "multi_area"])
+def test_report_card_pack_speaks_the_five_point_scale(report_cards, kind, tmp_path):
+    from inspect_audit.data import schemas
+
+    tables = report_cards
+    inspection = tables["inspections"]["inspection_id"].iloc[0]
+    pack = build_pack(tables, _report_card_view(tables, kind), inspection, key="k")
+    html = pack.to_html()
+    for word in LEGACY_WORDS:
+        assert not re.search(rf"\b{word}\b", _before_appendix(html)), word
+    facts = dict(pack.facts)
+    mine = tables["judgements"][tables["judgements"]["inspection_id"] == inspection]
+    sc = schemas.scale("report_card_5")
+    for area, grade in zip(mine["area"], mine["grade"]):
+        if area != "safeguarding":
+            assert sc.label(grade) in facts["Grades awarded"]
+    assert facts["Safeguarding"] in ("Met", "Not met")
+    assert pack.sentences[0].startswith("Report card") and "safeguarding" in pack.sentences[0]
+    table = pack.tables["Similar schools' latest report-card grades, area by area"]
+    assert len(table) == len(mine) - 1 and set(table["Grade awarded"]) <= set(sc.labels)
+    similar = pack.data["similar_schools"]
+    assert list(similar["label"]) == list(sc.labels) and similar.attrs["scale"] == "report_card_5"
+    assert similar.attrs["found"] == 50  # every school has a report card: legacy grades are not counted
+    if kind == "single_area":
+        assert any("Expected standard" in s or "Strong standard" in s for s in pack.sentences)
+        assert list(pack.data["grade_chances"]["label"]) == list(sc.labels)
+    else:
+        assert any("odds of a better grade" in s and "90% interval" in s for s in pack.sentences)
+        assert not any("The chance of the grade awarded" in s for s in pack.sentences)
+    assert overflowing_boxes(html) == []

@@ -19,7 +19,8 @@ from inspect_audit.reporting.evidence_pack.fit import FitView, view_of
 from inspect_audit.reporting.evidence_pack.render import document, html_to_pdf
 from inspect_audit.reporting.evidence_pack.source import DataSource, as_source
 from inspect_audit.reporting.evidence_pack.wording import (area_name, cell, date_words, framework_name, number,
-                                                           or_better, pct, relative_position, with_interval)
+                                                           pct, region_name, relative_position,
+                                                           with_interval)
 
 CI_LEVEL = 0.90
 #: Similar schools sought for the comparison of grades.
@@ -402,7 +403,7 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         banners.append((msg, "failed"))
 
     # -- facts
-    region = str(school.get("region", "")).replace("_", " ").title() if pd.notna(school.get("region", np.nan)) else ""
+    region = region_name(school.get("region")) if pd.notna(school.get("region", np.nan)) else ""
     name = f", {school.get('name')}" if pd.notna(school.get("name", np.nan)) else ""
     facts = [("School", f"URN {urn}{name} ({phase} school{', ' + region if region else ''})"),
              ("Inspection", f"{date_words(row.get('start_date'))}; {framework_name(framework)}; "
@@ -427,7 +428,7 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
     if report_card:
         counts = ordinal["label"].value_counts()
         sc = schemas.scale("report_card_5")
-        parts = [f"{counts[lab]} area{'s' * (counts[lab] > 1)} {lab}" for lab in sc.labels if lab in counts]
+        parts = [f"{counts[lab]} area{'s' * int(counts[lab] > 1)} {lab}" for lab in sc.labels if lab in counts]
         safe = awarded[awarded["scale"] == "met_not_met"]
         sentences.append(f"Report card ({phase} school, inspected {when}): " + ", ".join(parts)
                          + (f"; safeguarding {safe['label'].iloc[0].lower()}" if len(safe) else "")
@@ -463,8 +464,8 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
             f"of {with_interval(typ['typical_mean'], typ['typical_ci_low'], typ['typical_ci_high'])}; with this lead "
             f"inspector it is {'also ' if same else ''}{act['label']}, with a chance of "
             f"{with_interval(act['actual_mean'], act['actual_ci_low'], act['actual_ci_high'])}.")
-        figs["grade_chances"] = figures.grade_chances(cf, area_name(fit.area))
-        captions["grade_chances"] = (f"The chance of each {area_w} grade for this school with this inspection's lead "
+        figs["counterfactual"] = figures.grade_chances(cf, area_name(fit.area))
+        captions["counterfactual"] = (f"The chance of each {area_w} grade for this school with this inspection's lead "
                                      "inspector (orange) and with a typical inspector (blue): same school, year and "
                                      f"context; bars are estimates, lines 90% intervals; {n_words}.")
         tables_out[f"Chance of each {area_w} grade: this lead inspector and a typical inspector"] = _grade_table(cf)
@@ -509,8 +510,8 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         sentences.append(f"The chance that this lead inspector grades notably more harshly than a typical inspector "
                          f"is {pct(me['p_severe'])}; notably more leniently, {pct(me['p_lenient'])}. {verdict}")
         shown_effects = protect(effects, n_col="n_inspections")
-        figs["among_peers"] = figures.among_peers(shown_effects, show(model_lead))
-        captions["among_peers"] = (f"Each inspector's estimated severity with its 90% interval: the {len(shown_effects)} "
+        figs["severity"] = figures.among_peers(shown_effects, show(model_lead))
+        captions["severity"] = (f"Each inspector's estimated severity with its 90% interval: the {len(shown_effects)} "
                                    f"inspectors with at least {min_n} inspections (of {J} in the model); 0 is a "
                                    "typical inspector.")
         lead_row = shown_effects[shown_effects["inspector_id"] == show(model_lead)]

@@ -58,7 +58,7 @@ class DataSource:
 
 def looks_simulated(tables: Mapping[str, pd.DataFrame] | object) -> bool:
     """Whether tables come from the simulator: a simulator result (it carries ``truth``), or school names and
-    local authorities marked as simulated.
+    local authorities the simulators give (``Simulated School 0001``, ``Grid school 7``, ``... (simulated)``).
 
     >>> looks_simulated({"schools": pd.DataFrame({"name": ["Simulated School 0001"]})})
     True
@@ -70,7 +70,7 @@ def looks_simulated(tables: Mapping[str, pd.DataFrame] | object) -> bool:
     schools = tables.get("schools") if isinstance(tables, Mapping) else None
     if schools is None:
         return False
-    for col, marker in (("local_authority", "(simulated)"), ("name", "Simulated School")):
+    for col, marker in (("local_authority", "(simulated)"), ("name", "Simulated School"), ("name", "Grid school ")):
         if col in schools and schools[col].astype(str).str.contains(marker, regex=False).any():
             return True
     return False

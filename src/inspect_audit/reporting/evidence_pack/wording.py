@@ -67,6 +67,17 @@ def area_name(area: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def region_name(region: str) -> str:
+    """A region code in words.
+
+    >>> region_name("east_of_england"), region_name("yorkshire_and_the_humber")
+    ('East of England', 'Yorkshire and the Humber')
+    """
+    small = {"of", "and", "the"}
+    words = str(region).replace("_", " ").split()
+    return " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words))
+
+
 def framework_name(framework: str | None) -> str:
     """The label ``scales.json`` gives a framework (the code itself if unknown).
 
