@@ -405,7 +405,7 @@ def test_demo_section_on_the_real_report_cards(england, tmp_path):
     sim = simulate(SimulationConfig(n_schools=600, n_inspectors=30, paired_n_schools=10, survey_n_schools=10), seed=3)
     section = demo_section(england, tmp_path, seed=1, simulated=sim)
     md = section["markdown"]
-    assert md.index("**On achievement, 43% (38-49%, n=214) of the most disadvantaged primaries**") < md.index("| Area |")
+    assert md.index("**On achievement, 43% (38-49%, n=214) of the most disadvantaged primaries**") < md.index("| Area ")
     assert "against 13% (10-18%, n=173) of the least disadvantaged" in md
     assert "previously Good 27% (25-29%, n=982)" in md
     assert "cannot be counted on the bundled data" in md and "**simulated** data" in md

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from inspect_audit._core.markdown import markdown_table
 from inspect_audit.data.resources import schema_dir
 
 
@@ -130,7 +131,7 @@ def data_dictionary_markdown() -> str:
         for fk in spec.get("foreignKeys", []):
             ref = fk["reference"]
             out.append(f"- `{fk['fields'][0]}` refers to `{ref['resource']}.{ref['fields'][0]}`.")
-        out += ["", "| column | type | required | rule | meaning |", "|---|---|---|---|---|"]
+        rows = []
         for f in spec["fields"]:
             cons = f.get("constraints", {})
             rules = []
@@ -139,18 +140,18 @@ def data_dictionary_markdown() -> str:
             if "minimum" in cons or "maximum" in cons:
                 rules.append(f"{cons.get('minimum', '')}..{cons.get('maximum', '')}")
             if "pattern" in cons:
-                rules.append(f"pattern `{cons['pattern']}`".replace("|", "\\|"))
+                rules.append(f"pattern `{cons['pattern']}`")
             if f.get("labels") == "scales":
                 rules.append("or its label (*labels: scales*)")
-            out.append(f"| `{f['name']}` | {f['type']} | {'yes' if cons.get('required') else 'no'} | "
-                       f"{'; '.join(rules)} | {f['description']} |")
-        out.append("")
+            rows.append({"column": f"`{f['name']}`", "type": f["type"], "required": "yes" if cons.get("required") else "no",
+                         "rule": "; ".join(rules), "meaning": f["description"]})
+        out += ["", markdown_table(pd.DataFrame(rows)), ""]
     out += ["## Grade scales (`scales.json`)", "", scales()["description"], ""]
     for name, spec in scales()["scales"].items():
         levels = ", ".join(f"{lvl['code']} {lvl['label']}" for lvl in spec["levels"])
         out.append(f"- **{name}**: {levels}.")
-    out += ["", "| framework | period | areas (scale) |", "|---|---|---|"]
-    for name, spec in scales()["frameworks"].items():
-        areas = ", ".join(f"`{a}` ({s})" for a, s in spec["areas"].items())
-        out.append(f"| `{name}` ({spec['label']}) | {spec['from']} to {spec.get('to') or 'now'} | {areas} |")
+    frameworks = [{"framework": f"`{name}` ({spec['label']})", "period": f"{spec['from']} to {spec.get('to') or 'now'}",
+                   "areas (scale)": ", ".join(f"`{a}` ({s})" for a, s in spec["areas"].items())}
+                  for name, spec in scales()["frameworks"].items()]
+    out += ["", markdown_table(pd.DataFrame(frameworks))]
     return "\n".join(out) + "\n"

@@ -20,6 +20,7 @@ from inspect_audit.grade_patterns import history as hist
 from inspect_audit.grade_patterns import transitions as trans
 from inspect_audit.grade_patterns._data import adverse, area_frame
 from inspect_audit._core.intervals import CI_PROB, wilson_interval
+from inspect_audit._core.markdown import markdown_table
 from inspect_audit._core.plots import save_figure
 
 FRAMEWORK = trans.FRAMEWORK
@@ -343,27 +344,24 @@ def demo_section(england: dict[str, pd.DataFrame], out_dir: str | Path, seed: in
         "inspections." + sim_line,
     ]
     # ---- tables
-    t1 = ["| Area | Report cards | Expected standard | Below expected standard | Concentration index |",
-          "|---|---|---|---|---|"]
-    for a in areas:
-        r = allp.loc[a]
-        b = below[a]
-        t1.append(f"| {human(a)} | {int(r.n):,} | {r.middle_share:.1%} ({r.middle_low:.1%}-{r.middle_high:.1%}) | "
-                  f"{b[0]:.1%} ({b[1]:.1%}-{b[2]:.1%}) | {r.concentration:.2f} ({r.concentration_low:.2f}-"
-                  f"{r.concentration_high:.2f}) |")
+    t1 = pd.DataFrame([{
+        "Area": human(a), "Report cards": f"{int(allp.loc[a].n):,}",
+        "Expected standard": f"{allp.loc[a].middle_share:.1%} ({allp.loc[a].middle_low:.1%}-{allp.loc[a].middle_high:.1%})",
+        "Below expected standard": f"{below[a][0]:.1%} ({below[a][1]:.1%}-{below[a][2]:.1%})",
+        "Concentration index": f"{allp.loc[a].concentration:.2f} ({allp.loc[a].concentration_low:.2f}-"
+                               f"{allp.loc[a].concentration_high:.2f})"} for a in areas])
     prev_labels = schemas.scale(trans.PREVIOUS_SCALE).labels
-    t2 = ["| Area | " + " | ".join(f"Previously {lab}" for lab in prev_labels) + " |",
-          "|---|" + "---|" * len(prev_labels)]
     s_all = summary[summary["phase"] == "all"]
-    for a in [x for x in schemas.framework_areas(framework) if x in set(s_all["area"])]:
-        part = s_all[s_all["area"] == a].set_index("previous_label")
-        t2.append(f"| {human(a)}: {part['outcome'].iloc[0]} | " + " | ".join(_cell_r(part.loc[lab], short=True)
-                                                                           for lab in prev_labels) + " |")
+    t2 = pd.DataFrame([
+        {"Area": f"{human(a)}: {part['outcome'].iloc[0]}",
+         **{f"Previously {lab}": _cell_r(part.loc[lab], short=True) for lab in prev_labels}}
+        for a in [x for x in schemas.framework_areas(framework) if x in set(s_all["area"])]
+        for part in [s_all[s_all["area"] == a].set_index("previous_label")]])
     md = ("\n\n".join(sentences) + "\n\n![Concentration in the middle category](report_card_middle.png)\n\n"
           "![Report-card areas by previous grade](report_card_transitions.png)\n\n"
           "**Grades by area** (all phases; 90% Wilson intervals; concentration index with 90% bootstrap interval)\n\n"
-          + "\n".join(t1) + "\n\n**Share below the area's boundary on the report card, by the school's previous "
-          "overall grade** (90% Wilson intervals; n = schools)\n\n" + "\n".join(t2)
+          + markdown_table(t1) + "\n\n**Share below the area's boundary on the report card, by the school's previous "
+          "overall grade** (90% Wilson intervals; n = schools)\n\n" + markdown_table(t2)
           + "\n\nTables: `report_card_concentration.csv`, `report_card_transitions.csv` (cells under 10 schools "
           "suppressed). Full analysis: `inspect-audit grade-patterns --data bundled --out OUT`; method: "
           "`models/grade-concentration.md`.\n")

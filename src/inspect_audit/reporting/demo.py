@@ -25,6 +25,7 @@ import pandas as pd
 from inspect_audit import __version__
 from inspect_audit.data import workspace
 from inspect_audit._core.export import write_csv
+from inspect_audit._core.markdown import markdown_table
 from inspect_audit.data.validation import ValidationReport
 
 Section = dict  # {"title": str, "markdown": str, "summary": list[str]}
@@ -101,11 +102,12 @@ def section_england_deprivation(ctx: DemoContext) -> Section:
                            title="Share judged Outstanding by FSM quintile (90% intervals)",
                            xlabel="FSM quintile within phase (1 = least, 5 = most disadvantaged)",
                            path=ctx.out_dir / "england_outstanding_by_fsm.png")
-    lines, table = [], ["| phase | FSM quintile | n | Outstanding | Good or better |", "|---|---|---|---|---|"]
+    lines, table = [], []
     for row in outstanding.itertuples():
         gob = good[(good["phase"] == row.phase) & (good["fsm_quintile"] == row.fsm_quintile)].iloc[0]
-        table.append(f"| {row.phase} | {int(row.fsm_quintile)} | {row.n:,} | {row.share:.1%} "
-                     f"({row.ci_low:.1%}-{row.ci_high:.1%}) | {gob.share:.1%} ({gob.ci_low:.1%}-{gob.ci_high:.1%}) |")
+        table.append({"Phase": row.phase, "FSM quintile": str(int(row.fsm_quintile)), "Inspections": f"{row.n:,}",
+                      "Outstanding": f"{row.share:.1%} ({row.ci_low:.1%}-{row.ci_high:.1%})",
+                      "Good or better": f"{gob.share:.1%} ({gob.ci_low:.1%}-{gob.ci_high:.1%})"})
     for phase in ["primary", "secondary"]:
         part = outstanding[outstanding["phase"] == phase].sort_values("fsm_quintile")
         q1, q5 = part.iloc[0], part.iloc[-1]
@@ -114,7 +116,7 @@ def section_england_deprivation(ctx: DemoContext) -> Section:
     md = ("Observed overall-effectiveness grades (latest graded inspection as at 31 August 2024) by the "
           "school's free-school-meals quintile, formed within phase. These are raw associations, not "
           "adjusted for anything; inspection dates span many years while FSM is from 2022/23.\n\n"
-          "![Outstanding by FSM quintile](england_outstanding_by_fsm.png)\n\n" + "\n".join(table)
+          "![Outstanding by FSM quintile](england_outstanding_by_fsm.png)\n\n" + markdown_table(pd.DataFrame(table))
           + "\n\nIntervals: 90% Wilson score intervals. Full table: `england_grade_shares_by_fsm_quintile.csv`.\n")
     return {"title": "Grades and deprivation in England (real data)", "markdown": md, "summary": lines}
 
