@@ -105,7 +105,7 @@ def test_unknown_question_and_missing_data_are_clear_errors():
     with pytest.raises(ValueError, match="needs the column schools.employs_serving_inspector"):
         build_design(no_flag, research=("conflict",))
     none_flagged = dict(data, schools=data["schools"].assign(employs_serving_inspector=False))
-    with pytest.raises(ValueError, match="research question 'conflict'.*every modelled inspection has the same"):
+    with pytest.raises(ValueError, match="research question 'conflict' cannot be asked.*no modelled inspection has employs_serving_"):
         build_design(none_flagged, research=("conflict",))
 
 
@@ -189,3 +189,52 @@ def test_null_design_intervals_cover_zero(null):
         assert lo <= 0 <= hi, (term, lo, hi)
     # measured: previous Inadequate 0.16 [-0.14, 0.48], Outstanding 0.02 [-0.23, 0.27], mismatch 0.13
     # [-0.12, 0.38], experience 0.004 [-0.03, 0.035], team 0.03 [-0.09, 0.16], conflict -0.05 [-0.33, 0.25]
+
+
+# ---------------------------------------------------------------------------------------- command line
+
+def _write(data, folder):
+    folder.mkdir()
+    for name, frame in data.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_cli_research_writes_the_table_and_figure_through_the_one_writer(tmp_path, capsys):
+    import json
+
+    from inspect_audit.cli import inspectors as inspectors_cli
+    from conftest import run_cli
+
+    data = _write(simulate_research(PLANTED, seed=1), tmp_path / "data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rc = run_cli(inspectors_cli.register, ["inspectors", "--data", str(data), "--out", str(tmp_path / "out"),
+                                               "--research", "sequence,team_size", "--chains", "2", "--tune", "200",
+                                               "--draws", "200", "--seed", "1", "--quiet", "--no-repair"])
+    assert rc in (0, 3)  # a 200-draw fit may miss the ESS gate; the tables are written either way
+    out = capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "out" / "research_effects.csv")
+    assert set(table["question"]) == {"sequence", "team_size"} and "suppressed" in table
+    assert (tmp_path / "out" / "research_effects.png").stat().st_size > 0
+    privacy = json.loads((tmp_path / "out" / "privacy.json").read_text())["files"]
+    assert privacy["research_effects.csv"]["suppression"]["count_column"] == "n_inspectors"
+    assert "research_effects.png" in privacy
+    # one sentence per effect (previous Inadequate, previous Outstanding, team size), with interval and n
+    assert out.count("lead inspectors).") == 3 and "team size, one inspector more on the team" in out
+
+
+def test_cli_research_bad_requests_are_one_line_errors(tmp_path, capsys):
+    from inspect_audit.cli import inspectors as inspectors_cli
+    from conftest import run_cli
+
+    data = simulate_research(replace(NULL, n_inspections=300, n_inspectors=12, n_schools=250), seed=3)
+    data["schools"] = data["schools"].drop(columns="employs_serving_inspector")
+    folder = _write(data, tmp_path / "data")
+    for research, message in (("sequence,seqence", "unknown research question(s) 'seqence'"),
+                              ("conflict", "it reads schools.employs_serving_inspector")):
+        rc = run_cli(inspectors_cli.register, ["inspectors", "--data", str(folder), "--out", str(tmp_path / "out"),
+                                               "--research", research, "--quiet"])
+        err = capsys.readouterr().err
+        assert rc == 1 and message in err and "Traceback" not in err
+        assert not (tmp_path / "out").exists()

@@ -50,11 +50,15 @@ def run_inspectors(args: argparse.Namespace) -> int:
         if args.framework:  # every area of the framework's inspections together (report cards)
             from inspect_audit.inspectors.multi_area import MultiAreaModel
 
+            if getattr(args, "research", None):
+                raise ValueError("--research is for one area's fit (--area), not with --framework")
+
             model = MultiAreaModel(framework=args.framework, target_accept=args.target_accept, centered=args.centred)
         else:
             model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
                                    partial_odds_fsm=args.partial_odds_fsm, target_accept=args.target_accept,
-                                   year_effects=args.year_effects, centered=args.centred)
+                                   year_effects=args.year_effects, centered=args.centred,
+                                   research=_research(getattr(args, "research", None)))
         budget = RepairBudget(max_refits=args.max_refits, max_draws_factor=args.max_draws_factor,
                               max_target_accept=max(args.target_accept, 0.99)) if not args.no_repair else False
         with warnings.catch_warnings():
@@ -92,6 +96,8 @@ def run_inspectors(args: argparse.Namespace) -> int:
 
         print(f"NOT CONVERGED: {explain(diag)}. No inspector is flagged. Tried: {explain_repair(model.repair_)}. "
               f"{ADVICE[0].upper() + ADVICE[1:]}. Details in diagnostics.json (\"repair\").", file=sys.stderr)
+    if getattr(model, "research", ()):
+        _research_outputs(Path(args.out), model.ci_prob)
     print(f"inspector ids: {protection['identities']}; inspector_effects.csv leaves out "
           f"{protection['suppression']['person_rows_dropped']} inspector(s) with fewer than {privacy.MIN_N} "
           "inspections (see privacy.json)")
@@ -114,6 +120,8 @@ def protect_fit_outputs(out: Path, people: list[str] | None, n_inspectors: int) 
                  "area_effects.csv"):
         if (out / name).exists():  # no person ids; counts of inspections in school groups, not of people
             export.rewrite_csv(out / name, pseudonymise=pseudonymise, min_n=None)
+    if (out / "research_effects.csv").exists():  # an estimate resting on a few inspectors describes those people
+        export.rewrite_csv(out / "research_effects.csv", pseudonymise=pseudonymise, n_col="n_inspectors")
     ids = "pseudonyms" if pseudonymise else "ids as in the data"
     note = f"inspector_effects.csv lists inspectors with at least {privacy.MIN_N} inspections"
     has_posterior = (out / "posterior.nc").exists()  # the multi-area model (--framework) writes none
@@ -125,6 +133,35 @@ def protect_fit_outputs(out: Path, people: list[str] | None, n_inspectors: int) 
         export.record(out / "posterior.nc", {**entry, "suppression": None})
     export.add_to_json(out / "diagnostics.json", entry)
     return entry
+
+
+def _research(value: str | None) -> tuple[str, ...] | str:
+    """``--research`` as the model takes it: ``all`` or a comma-separated list of questions."""
+    if not value:
+        return ()
+    return "all" if value.strip() == "all" else tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _research_outputs(out: Path, ci_prob: float) -> None:
+    """One sentence per research question and ``research_effects.png``, both from the table as written (rows the
+    one writer suppressed are left out and said so)."""
+    from inspect_audit.inspectors.research import plot_research_effects, summary_sentences
+
+    table = pd.read_csv(out / "research_effects.csv")
+    shown = table[~table["suppressed"].astype(bool)] if "suppressed" in table else table
+    sentences = summary_sentences(shown, ci_prob)
+    for sentence in sentences:
+        print(sentence)
+    hidden = sorted(set(table["term"]) - set(shown["term"]))
+    if hidden:
+        print(f"not shown (fewer than {privacy.MIN_N} lead inspectors behind the estimate): {', '.join(hidden)}")
+    if not sentences:
+        return
+    plot_research_effects(shown, out / "research_effects.png", ci_prob)
+    export.record(out / "research_effects.png", {**export.recorded(out / "research_effects.csv"),
+                                                 "note": "drawn from research_effects.csv as written"})
+    print(f"research questions: {out / 'research_effects.csv'} (logit and probability scale) and "
+          f"{out / 'research_effects.png'}")
 
 
 def run_counterfactual(args: argparse.Namespace) -> int:
@@ -168,7 +205,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "diagnostics.json, posterior.nc and privacy.json to OUT. Inspector ids are pseudonymised "
                     "before fitting, and inspectors with fewer than 10 inspections are left out of "
                     "inspector_effects.csv. With --framework report_card_2025 every area is fitted together "
-                    "(area_effects.csv instead of characteristic and context effects; no posterior.nc). Exit 3 if "
+                    "(area_effects.csv instead of characteristic and context effects; no posterior.nc). With "
+                    "--research, research_effects.csv and research_effects.png answer the inspector research "
+                    "questions (estimates resting on fewer than 10 lead inspectors are suppressed). Exit 3 if "
                     "the convergence gates fail after the repair.")
     add_data_options(p, "schools, inspections, judgements, inspectors", bundled=False)
     p.add_argument("--out", required=True, help="output folder")
@@ -199,6 +238,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="inspector-specific consistency (how erratic each inspector's grades are)")
     p.add_argument("--partial-odds-fsm", action="store_true",
                    help="partial proportional odds: the FSM effect may differ at each grade boundary")
+    p.add_argument("--research", default=None, metavar="QUESTIONS",
+                   help="inspector research questions, comma-separated, or all: sequence (the same lead's previous "
+                        "grade), phase_match (a lead from the other phase; needs inspectors.phase_background), "
+                        "experience (years since inspectors.first_year_active), team_size, conflict (needs "
+                        "schools.employs_serving_inspector). Writes research_effects.csv and research_effects.png")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     export.add_pseudonymise_option(p)
     p.set_defaults(func=run_inspectors)

@@ -221,12 +221,18 @@ def research_columns(f: pd.DataFrame, tables: Mapping[str, pd.DataFrame], terms:
 
 def check_identified(cov_names: list[str], info: dict) -> None:
     """Raise ``ValueError`` when a question's effect column was dropped as constant (nothing to compare)."""
+    n_rows = info["n"]["inspections"] if "n" in info else None
     for name, s in info["research"]["columns"].items():
-        if s["role"] == "effect" and name not in cov_names:
-            why = "every modelled inspection has the same value" if name not in info.get("dropped_columns", {}) \
-                else f"it is a {info['dropped_columns'][name]}"
-            raise ValueError(f"research question {s['question']!r}: {name} cannot be estimated: {why} "
-                             f"({s['n']} of the modelled inspections have it)")
+        if s["role"] != "effect" or name in cov_names:
+            continue
+        if name in info.get("dropped_columns", {}):
+            why = f"{name} is a {info['dropped_columns'][name]}"
+        elif s["kind"] == "indicator" and s["n"] == 0:
+            why = f"no modelled inspection has {name} (the column is empty, or never true)"
+        else:
+            why = f"{name} is the same for every modelled inspection{f' ({n_rows})' if n_rows else ''}"
+        raise ValueError(f"research question {s['question']!r} cannot be asked of these data: {why}; it reads "
+                         f"{', '.join(QUESTIONS[s['question']].needs)}")
 
 
 def research_effects(model) -> pd.DataFrame:
