@@ -31,7 +31,7 @@ import pandas as pd
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
 from inspect_audit.grade_patterns._data import area_frame, frameworks_on_scale, phases_in
-from inspect_audit._core.intervals import CI_PROB, wilson_interval
+from inspect_audit._core.intervals import CI_PROB, percentile_interval, wilson_interval
 
 #: The middle ("safe") category of each scale, by code: Expected standard (report cards, the centre of five)
 #: and Good (legacy: the most common grade, between Outstanding and the grades below good). Scales not
@@ -93,9 +93,7 @@ def bootstrap_interval(counts, n_boot: int = N_BOOTSTRAP, ci_prob: float = CI_PR
         return float("nan"), float("nan")
     rng = rng or np.random.default_rng(0)
     draws = rng.multinomial(n, counts / n, size=n_boot)
-    c = concentration_index(draws, len(counts))
-    a = (1 - ci_prob) / 2
-    return float(np.quantile(c, a)), float(np.quantile(c, 1 - a))
+    return percentile_interval(concentration_index(draws, len(counts)), ci_prob)
 
 
 def _counts(grades: np.ndarray, scale: schemas.Scale) -> np.ndarray:
@@ -234,7 +232,6 @@ def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, s
     f = frame[frame[group].notna()]
     f = f[f["grade"].isin(scale.codes)]
     K = len(scale.codes)
-    a = (1 - ci_prob) / 2
     cols = ["group", "n", *GROUP_VALUES]
     if f.empty:
         return pd.DataFrame(columns=cols)
@@ -265,6 +262,7 @@ def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, s
     low, high = wilson_interval(obs[:, m], n, ci_prob)
     modal = obs.argmax(axis=1)
     flag = shown & (q <= fdr)
+    chance_mid, chance_c = percentile_interval(mid_null, ci_prob, axis=0), percentile_interval(c_null, ci_prob, axis=0)
     pattern = np.where(~flag, "", np.where(modal == m, f"concentrated in the middle ({scale.label(mid)})",
                                            ["concentrated on " + scale.labels[i] for i in modal]))
     table = pd.DataFrame({
@@ -272,10 +270,10 @@ def group_concentration(frame: pd.DataFrame, group: str, scale: schemas.Scale, s
         "middle_share": mid_obs, "middle_low": low, "middle_high": high,
         "concentration": c_obs, "concentration_low": boot[:, 0], "concentration_high": boot[:, 1],
         "modal_label": [scale.labels[i] for i in modal],
-        "chance_middle": mid_null.mean(axis=0), "chance_middle_low": np.quantile(mid_null, a, axis=0),
-        "chance_middle_high": np.quantile(mid_null, 1 - a, axis=0), "p_middle": p_m,
-        "chance_concentration": c_null.mean(axis=0), "chance_concentration_low": np.quantile(c_null, a, axis=0),
-        "chance_concentration_high": np.quantile(c_null, 1 - a, axis=0),
+        "chance_middle": mid_null.mean(axis=0), "chance_middle_low": chance_mid[0],
+        "chance_middle_high": chance_mid[1], "p_middle": p_m,
+        "chance_concentration": c_null.mean(axis=0), "chance_concentration_low": chance_c[0],
+        "chance_concentration_high": chance_c[1],
         "excess_concentration": c_obs - c_null.mean(axis=0), "p_concentration": p_c, "q_concentration": q,
         "flag": flag, "pattern": pattern})[cols]
     table.attrs.update({

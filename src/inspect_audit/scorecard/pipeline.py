@@ -79,7 +79,8 @@ def score_schools(tables: Mapping[str, pd.DataFrame], spec: Spec, *, reps: int =
 def write_scorecard(result: ScorecardResult, out: str | Path, source: str) -> Path:
     """Every table through the one writer, the two plots and ``scorecard.md`` (naming ``source``) into ``out``."""
     from inspect_audit.scorecard.plots import plot_band_probabilities, plot_rank_intervals
-    from inspect_audit.scorecard.report import _md_table, write_table
+    from inspect_audit._core.markdown import markdown_table
+    from inspect_audit.scorecard.report import write_table
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -93,14 +94,14 @@ def write_scorecard(result: ScorecardResult, out: str | Path, source: str) -> Pa
     lines = [f"# {spec.name}", "", f"Data: {source}. Replicates: {result.reps:,}; seed {result.seed}.", ""]
     if "sobol" in result.tables:
         sob = result.tables["sobol"]
-        lines += ["## Sobol indices", "", _md_table(sob[["output", "group", "S1", "S1_lo", "S1_hi", "ST"]]), ""]
+        lines += ["## Sobol indices", "", markdown_table(sob[["output", "group", "S1", "S1_lo", "S1_hi", "ST"]]), ""]
     lines += ["## Uncertainty", "",
               f"{h['n_schools']:,} schools; median 90% rank interval {h['median_interval_width']:,.0f} places "
               f"({h['median_interval_share']:.0%} of schools); band probability >= 0.9 for "
               f"{h['share_band_sure_90']:.0%} of schools.", "",
               "![rank intervals](rank_intervals.png)", "", "![band probabilities](band_probabilities.png)", "",
-              "## Effective weights", "", _md_table(result.tables["effective_weights"]), "", "## Reliability", "",
-              _md_table(result.tables["reliability"]), ""]
+              "## Effective weights", "", markdown_table(result.tables["effective_weights"]), "", "## Reliability", "",
+              markdown_table(result.tables["reliability"]), ""]
     path = out / "scorecard.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

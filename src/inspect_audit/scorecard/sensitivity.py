@@ -27,7 +27,7 @@ from inspect_audit.scorecard.composite import evaluate, prepare
 from inspect_audit.scorecard.simulate import (ScorecardSimulation, add_shared_error, batch_rng, draw_weights,
                                               shared_error_columns)
 from inspect_audit.scorecard.spec import Spec, load_spec
-from inspect_audit._core.intervals import CI_PROB
+from inspect_audit._core.intervals import CI_PROB, percentile_interval
 
 try:  # optional: used for scalar outputs when available
     from SALib.analyze import sobol as _salib_sobol
@@ -119,7 +119,6 @@ def sobol_pick_freeze(model: Model, sampler: Sampler, groups: list[str], n_base:
     if use_salib and not salib_available():
         raise ImportError("SALib is not installed (pip install SALib)")
     rows, s1_all, st_all = [], [], []
-    alpha = (1 - ci_prob) / 2
     salib = None
     if scalar and use_salib:
         d = len(groups)
@@ -155,8 +154,7 @@ def sobol_pick_freeze(model: Model, sampler: Sampler, groups: list[str], n_base:
             with np.errstate(invalid="ignore", divide="ignore"):
                 b1 = counts @ u / n_base / boot_var
                 bt = counts @ t / n_base / boot_var
-            lo1, hi1 = np.nanquantile(b1, [alpha, 1 - alpha])
-            lot, hit = np.nanquantile(bt, [alpha, 1 - alpha])
+            (lo1, hi1), (lot, hit) = percentile_interval(b1, ci_prob), percentile_interval(bt, ci_prob)
             method = "pick-freeze (Saltelli 2010 / Jansen), percentile bootstrap"
         else:
             lo1 = hi1 = lot = hit = np.nan
