@@ -454,3 +454,56 @@ def test_shared_judgement_error_is_correlated_and_gets_its_own_sobol_group():
     assert "error:shared_within_inspection" in set(tab["group"])
     sim = simulate_composites(ind, spec, n_rep=30, seed=0)
     assert (sim.summary["rank_interval_width"] > 0).any()
+
+
+# ------------------------------------------------------------------ the headline comparison on the grades' own scale
+def _two_frameworks():
+    """Two schools with a legacy inspection (early years Good) and a later report card (early years Needs
+    attention, achievement Expected standard / Urgent improvement)."""
+    ins = pd.DataFrame({"inspection_id": ["a1", "b1", "a2", "b2"], "urn": ["A", "B", "A", "B"],
+                        "start_date": pd.to_datetime(["2022-01-01", "2022-01-01", "2026-01-01", "2026-02-01"]),
+                        "framework": ["eif_2019", "eif_2019", "report_card_2025", "report_card_2025"]})
+    j = pd.DataFrame({"inspection_id": ["a1", "b1", "a1", "b1", "a2", "b2", "a2", "b2"],
+                      "area": ["overall_effectiveness"] * 2 + ["early_years"] * 2 + ["achievement"] * 2
+                      + ["early_years"] * 2,
+                      "grade": [2, 3, 2, 2, 3, 5, 4, 4]})
+    return {"inspections": ins, "judgements": j}
+
+
+def test_headline_decision_speaks_the_scale_it_is_given():
+    from inspect_audit._core.grades import MixedScalesError
+    from inspect_audit.data import schemas
+    from inspect_audit.scorecard.reliability import better_side, headline_decision
+
+    tables = _two_frameworks()
+    legacy = headline_decision(tables)
+    assert legacy == {"area": "overall_effectiveness", "scale": "legacy_4", "boundary": "Good or better",
+                      "base_rate": 0.5, "n": 2}
+    cards = headline_decision(tables, "achievement")
+    assert cards["boundary"] == "Expected standard or better" and cards["base_rate"] == 0.5  # 3 yes, 5 no
+    assert better_side(schemas.scale("report_card_5"))[0] == (1, 2, 3)
+    with pytest.raises(MixedScalesError):  # early years: legacy Good and report-card Needs attention
+        headline_decision(tables, "early_years")
+    assert headline_decision(tables, "early_years", ["report_card_2025"])["base_rate"] == 0.0
+
+
+def test_bundled_report_cards_headline_and_comparison_wording():
+    from inspect_audit.data.bundled import load_england
+    from inspect_audit.scorecard import indicator_table, load_spec
+    from inspect_audit.scorecard.reliability import headline_decision, reliability_comparison, spec_decision
+
+    tables = load_england()
+    d = headline_decision(tables, "achievement", ["report_card_2025"])
+    j = tables["judgements"].merge(tables["inspections"], on="inspection_id")
+    ach = j[(j["area"] == "achievement") & (j["framework"] == "report_card_2025")]
+    ach = ach.sort_values(["start_date", "inspection_id"]).drop_duplicates("urn", keep="last")
+    assert d["n"] == len(ach) > 1000 and d["base_rate"] == pytest.approx((ach["grade"] <= 3).mean())
+    spec = load_spec("primary_balanced")
+    assert spec_decision(tables, spec)["boundary"] == "Good or better"
+    rel = reliability_comparison(indicator_table(tables, spec), spec, n_draws=100, decision=d)
+    head = rel.iloc[0]
+    assert head["measure"] == "single headline grade (achievement, report card)"
+    assert "Expected standard or better" in head["assumption"] and "Good or better" not in head["assumption"]
+    assert "no paired study of report cards" in head["assumption"]
+    legacy = reliability_comparison(indicator_table(tables, spec), spec, n_draws=100)
+    assert "Good or better" in legacy.iloc[0]["assumption"]

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from inspect_audit._core.grades import area_grades
+from inspect_audit.data import schemas
 from inspect_audit.scorecard.composite import prepare
 from inspect_audit.scorecard.indicators import DEFAULT_GRADE_RELIABILITY, indicator_summary
 from inspect_audit.scorecard.spec import Spec, load_spec
@@ -112,7 +114,8 @@ def headline_grade_reliability(agreed: int = OFSTED_2017_AGREED, n: int = OFSTED
     agreed, n
         Pairs of independent inspections that agreed, and pairs (default Ofsted 2017: 22 of 24).
     base_rate
-        Share of schools on the "Good or better" side of the decision.
+        Share of schools on the better side of the decision (Good or better for legacy grades; see
+        :func:`headline_decision`).
     level
         Interval coverage (default 90%).
 
@@ -152,11 +155,102 @@ def _reliability_draws(rel: np.ndarray, n: np.ndarray, judgement: np.ndarray, ag
     return np.clip(draws, 0, 1)
 
 
-def headline_base_rate(tables: dict[str, pd.DataFrame], area: str = "overall_effectiveness") -> float:
-    """Share of schools whose latest ``area`` grade is Good or better (grade 1 or 2)."""
-    grades = tables["judgements"]
-    grades = grades[grades["area"] == area]["grade"].dropna().astype(int)
-    return float((grades <= 2).mean())
+def better_side(scale: schemas.Scale) -> tuple[tuple[int, ...], str]:
+    """The codes on the better side of a scale's headline boundary, and its words, from ``scales.json``.
+
+    Legacy grades: Good or better; report cards: Expected standard or better (never "Good or better").
+
+    Examples
+    --------
+    >>> better_side(schemas.scale("legacy_4"))
+    ((1, 2), 'Good or better')
+    >>> better_side(schemas.scale("report_card_5"))
+    ((1, 2, 3), 'Expected standard or better')
+    """
+    key = next((k for k in scale.boundaries if k.endswith("_or_better")), None)
+    if key is None:
+        raise ValueError(f"scale {scale.name!r} has no 'or better' boundary in scales.json")
+    codes = scale.boundaries[key]
+    return codes, f"{scale.label(max(codes))} or better"
+
+
+def headline_decision(tables: dict[str, pd.DataFrame], area: str = "overall_effectiveness",
+                      frameworks: list[str] | tuple[str, ...] | None = None) -> dict:
+    """The headline decision on the grades' own scale: each school's latest ``area`` grade, on the better side
+    of the scale's boundary or not.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        ``judgements`` and ``inspections``.
+    area : str
+        The judgement area (default overall effectiveness; report cards have none: name an area such as
+        ``achievement``).
+    frameworks : sequence of str, optional
+        Inspection frameworks to keep (e.g. ``["report_card_2025"]``).
+
+    Returns
+    -------
+    dict
+        ``area``, ``scale`` (its name), ``boundary`` (words, e.g. ``Expected standard or better``),
+        ``base_rate`` (share of schools on the better side) and ``n`` (schools).
+
+    Raises
+    ------
+    MixedScalesError
+        If the selected grades come from more than one scale (choose ``frameworks``).
+
+    Examples
+    --------
+    >>> from inspect_audit.data.bundled import load_england
+    >>> d = headline_decision(load_england(), "achievement", ["report_card_2025"])
+    >>> d["boundary"], d["n"] > 1000, 0 < d["base_rate"] < 1
+    ('Expected standard or better', True, True)
+    """
+    grades, scale = area_grades(tables, area, list(frameworks) if frameworks else None)
+    latest = grades.sort_values(["start_date", "inspection_id"]).drop_duplicates("urn", keep="last")
+    codes, words = better_side(scale)
+    good = latest["grade"].astype(int).isin(codes)
+    return {"area": area, "scale": scale.name, "boundary": words, "base_rate": float(good.mean()),
+            "n": int(len(latest))}
+
+
+#: The area whose grade stands for a report card in the headline comparison when a spec names none (report
+#: cards have no overall grade; achievement is the area Ofsted's own 2026 analysis of disadvantage looked at).
+REPORT_CARD_HEADLINE_AREA = "achievement"
+
+
+def spec_decision(tables: dict[str, pd.DataFrame], spec: Spec) -> dict:
+    """The headline decision a spec's scorecard is compared with, on the scale of the spec's frameworks.
+
+    Frameworks that grade overall effectiveness: Good or better on it. Report cards (no overall grade): the
+    first report-card area among the spec's judgement indicators (else :data:`REPORT_CARD_HEADLINE_AREA`),
+    Expected standard or better. Raises :class:`~inspect_audit._core.grades.MixedScalesError` for a spec whose
+    frameworks put the area on different scales.
+
+    Examples
+    --------
+    >>> from inspect_audit.data.bundled import load_england
+    >>> from inspect_audit.scorecard import load_spec
+    >>> spec_decision(load_england(), load_spec("primary_balanced"))["boundary"]
+    'Good or better'
+    """
+    frameworks = list(spec.frameworks) if spec.frameworks else None
+    present = set(tables["inspections"]["framework"].astype(str))
+    chosen = [fw for fw in (frameworks or present) if fw in schemas.scales()["frameworks"]]
+    if any("overall_effectiveness" in schemas.framework_areas(fw) for fw in chosen):
+        legacy = [fw for fw in chosen if "overall_effectiveness" in schemas.framework_areas(fw)]
+        return headline_decision(tables, "overall_effectiveness", legacy)
+    areas = {a for fw in chosen for a, sc in schemas.framework_areas(fw).items() if sc == "report_card_5"}
+    named = [ind.key for ind in spec.indicators if ind.kind == "judgement" and ind.key in areas]
+    return headline_decision(tables, named[0] if named else REPORT_CARD_HEADLINE_AREA, chosen)
+
+
+def headline_base_rate(tables: dict[str, pd.DataFrame], area: str = "overall_effectiveness",
+                       frameworks: list[str] | tuple[str, ...] | None = None) -> float:
+    """Share of schools whose latest ``area`` grade is on the better side of its scale's boundary (Good or
+    better for legacy grades, Expected standard or better for report cards): :func:`headline_decision`."""
+    return headline_decision(tables, area, frameworks)["base_rate"]
 
 
 def implied_min_error_corr(r_observed: float, rel_a: float, rel_b: float) -> float:
@@ -242,7 +336,7 @@ def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
                            headline_reliability: float | None = None, base_rate: float = 0.9,
                            judgement_error_corrs: tuple[float, ...] = (0.0, 0.3, 0.6, 0.8),
                            agreement: tuple[int, int] = OFSTED_2017, level: float = LEVEL,
-                           n_draws: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
+                           n_draws: int = N_DRAWS, seed: int = 0, decision: dict | None = None) -> pd.DataFrame:
     """Composite reliability (under several error-correlation assumptions) next to the headline grade's.
 
     Parameters
@@ -253,8 +347,8 @@ def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
         ``base_rate``, with the interval of :func:`headline_grade_reliability` - a published figure, not
         an estimate from these data.
     base_rate
-        Share of schools on the "Good or better" side of the decision (use
-        :func:`headline_base_rate` on real data).
+        Share of schools on the better side of the headline decision (use :func:`headline_decision` on real
+        data and pass it as ``decision``).
     judgement_error_corrs
         Assumed correlations between errors of judgement indicators from the same inspection.
     agreement
@@ -262,24 +356,48 @@ def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
         sets the uncertainty of the judgement indicators' reliabilities in the composite's interval.
     level, n_draws, seed
         Interval coverage, Monte Carlo draws and their seed.
+    decision : dict, optional
+        :func:`headline_decision` of the data: its ``base_rate`` replaces ``base_rate``, and the headline row is
+        worded on the grades' own scale (a report card's area and "Expected standard or better"; the agreement
+        study, from the legacy framework, is then said to be borrowed). Default: overall effectiveness, Good or
+        better.
 
     Returns
     -------
     pandas.DataFrame
         ``measure``, ``reliability``, ``ci_low``, ``ci_high``, ``n`` (paired inspections for the
         headline grade, schools for the composite) and ``assumption``.
+
+    Examples
+    --------
+    >>> from inspect_audit.data.bundled import load_england
+    >>> from inspect_audit.scorecard import indicator_table, load_spec
+    >>> tables = load_england()
+    >>> spec = load_spec("primary_balanced")
+    >>> rel = reliability_comparison(indicator_table(tables, spec), spec, n_draws=200,
+    ...                              decision=headline_decision(tables, "achievement", ["report_card_2025"]))
+    >>> rel["measure"].iloc[0]
+    'single headline grade (achievement, report card)'
     """
     spec = load_spec(spec)
+    if decision is not None:
+        base_rate = decision["base_rate"]
+    legacy = decision is None or decision["scale"] == "legacy_4"
+    area_words = "overall effectiveness" if decision is None else decision["area"].replace("_", " ")
+    boundary = "Good or better" if decision is None else decision["boundary"]
     agreed, pairs = agreement
     if headline_reliability is None:
         head = headline_grade_reliability(agreed, pairs, base_rate, level)
         source = (f"kappa implied by paired inspections agreeing in {agreed}/{pairs} (Ofsted 2017 short inspections "
-                  f"by default) at base rate {base_rate:.1%} Good or better; n = {pairs} pairs; Jeffreys "
-                  f"{level:.0%} interval")
+                  f"by default) at base rate {base_rate:.1%} {boundary}"
+                  + ("" if legacy else f" (n = {decision['n']:,} schools' latest report cards; the agreement is "
+                                       "borrowed from the legacy framework: no paired study of report cards exists)")
+                  + f"; n = {pairs} pairs; Jeffreys {level:.0%} interval")
     else:
         head = {"estimate": headline_reliability, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan}
         source = "stated (no interval or n given)"
-    rows = [{"measure": "single headline grade (overall effectiveness)", "reliability": head["estimate"],
+    measure = f"single headline grade ({area_words}{'' if legacy else ', report card'})"
+    rows = [{"measure": measure, "reliability": head["estimate"],
              "ci_low": head["ci_low"], "ci_high": head["ci_high"], "n": head["n"], "assumption": source}]
     has_judgements = any(ind.kind == "judgement" for ind in spec.indicators)
     bound = judgement_error_corr_bound(indicators, spec) if has_judgements else float("nan")

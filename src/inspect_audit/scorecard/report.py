@@ -11,7 +11,7 @@ from inspect_audit._core.export import write_csv
 from inspect_audit.scorecard.composite import nominal_composite
 from inspect_audit.scorecard.indicators import indicator_summary, indicator_table
 from inspect_audit.scorecard.plots import plot_band_probabilities, plot_rank_intervals, plot_sensitivity
-from inspect_audit.scorecard.reliability import headline_base_rate, reliability_comparison
+from inspect_audit.scorecard.reliability import reliability_comparison, spec_decision
 from inspect_audit.scorecard.sensitivity import SHARED_GROUP, compare_specs, effective_weights, sobol_indices
 from inspect_audit.scorecard.simulate import ScorecardSimulation, simulate_composites
 from inspect_audit.scorecard.spec import Spec, example_spec_paths, load_spec
@@ -99,8 +99,7 @@ def demo_section(england_tables: dict[str, pd.DataFrame], out_dir: Path, seed: i
                      out_dir / "scorecard_sobol.png")
     eff = effective_weights(ind, spec)
     write_table(eff, out_dir / "scorecard_effective_weights.csv")
-    base_rate = headline_base_rate(england_tables)
-    rel = reliability_comparison(ind, spec, base_rate=base_rate)
+    rel = reliability_comparison(ind, spec, decision=spec_decision(england_tables, spec))
     write_table(rel, out_dir / "scorecard_reliability.csv")
 
     other = specs[other_name]
