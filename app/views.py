@@ -17,8 +17,12 @@ TERM_WORDS = {"male": "a male lead inspector", "hmi": "a lead inspector who is o
 
 
 def points(mean: float, low: float, high: float) -> str:
-    """A probability difference in percentage points with its interval: '2.8-point (0.4 to 5.5)'."""
-    return f"{abs(100 * mean):.1f}-point ({100 * low:+.1f} to {100 * high:+.1f})"
+    """A probability difference in percentage points with its interval, in the direction of the estimate
+    (for ``direction(mean)``): '2.8-point (0.4 to 5.5)' higher; -0.158 (-0.193 to -0.122) reads
+    '15.8-point (12.2 to 19.3)' lower; an interval across zero keeps its sign: '0.9-point (-3.5 to 4.8)'."""
+    sign = 1 if mean >= 0 else -1
+    a, b = sorted((sign * 100 * low, sign * 100 * high))
+    return f"{abs(100 * mean):.1f}-point ({a:.1f} to {b:.1f})"
 
 
 def direction(mean: float, up: str = "higher", down: str = "lower") -> str:

@@ -312,5 +312,68 @@ def test_effect_sentences_read_in_points_with_their_interval(monkeypatch):
     import views
 
     # the example: "a 2.8-point (0.4 to 5.5) higher chance"
-    assert views.points(0.028, 0.004, 0.055) == "2.8-point (+0.4 to +5.5)"
-    assert views.direction(-0.01) == "lower"
+    assert views.points(0.028, 0.004, 0.055) == "2.8-point (0.4 to 5.5)"
+    # a fall reads as a positive gap 'lower'; an interval across zero keeps its sign
+    assert views.points(-0.158, -0.193, -0.122) == "15.8-point (12.2 to 19.3)" and views.direction(-0.158) == "lower"
+    assert views.points(-0.009, -0.048, 0.035) == "0.9-point (-3.5 to 4.8)"
+
+
+def test_context_fairness_page_on_the_real_data_with_the_model_on_request(app, quick_fit):
+    app.switch_page("pages/context.py").run(timeout=300)
+    assert not app.exception, app.exception
+    assert data_line(app) == "**Data:** bundled England data (real, public)"
+    text = " ".join(m.value for m in app.markdown)
+    # the observed gradient as a sentence with its interval and n, one per phase
+    assert "In primary schools, **" in text and "least deprived fifth" in text and "n = " in text
+    assert "In secondary schools, **" in text
+    assert not any("term" in d.value.columns for d in app.dataframe)
+    app.button(key="cx_fit").click().run(timeout=600)
+    assert not app.exception, app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "-point (" in text and "with the same progress as well" in text
+    # a quick fit cannot pass the gates: the page says so before the numbers
+    assert "UNUSABLE FIT" in app.error[0].value
+
+
+def test_complaints_page_shows_rates_and_closure_with_intervals(app):
+    app.switch_page("pages/complaints.py").run(timeout=300)
+    assert not app.exception, app.exception
+    assert "simulated" in data_line(app) and "no `complaints` table" in app.info[0].value
+    text = " ".join(m.value for m in app.markdown)
+    assert "decided complaints" in text and "90% interval" in text and "closed within" in text
+    closure = next(d.value for d in app.dataframe if "Median days" in d.value.columns)
+    shown = closure.dropna(subset=["Median days"])
+    assert len(shown) >= 2 and (shown["Low (90%)"] <= shown["Median days"]).all()
+    assert (shown["Complaints"] >= 10).all() and len(shown) < len(closure)  # a group under 10 (and its pair) withheld
+
+
+def test_surveys_page_shows_parent_view_on_the_real_data(app):
+    app.switch_page("pages/surveys.py").run(timeout=300)
+    assert not app.exception, app.exception
+    assert data_line(app) == "**Data:** bundled England data (real, public)"
+    text = " ".join(m.value for m in app.markdown)
+    assert "Outstanding" in text and "Inadequate" in text and "schools)" in text
+    assert "rank correlation" in text
+
+
+def test_grade_patterns_page_on_the_real_report_cards(app):
+    app.switch_page("pages/grade_patterns.py").run(timeout=300)
+    assert not app.exception, app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "judged **Good** at their last graded inspection" in text and "n = " in text
+    assert "at the middle grade (Expected standard)" in text
+
+
+def test_new_pages_say_what_they_show_on_uploaded_data(app, own_files):
+    upload(app, own_files)
+    line = data_line(app)
+    for page, expected in (("context", None), ("complaints", None),
+                           ("surveys", "no `survey_aggregates` or `survey_responses` table"),
+                           ("grade_patterns", "no report-card inspections")):
+        app.switch_page(f"pages/{page}.py").run(timeout=300)
+        assert not app.exception, (page, app.exception)
+        assert data_line(app) == line, page
+        if expected:
+            assert expected in app.warning[0].value, page
+        else:
+            assert not app.warning, (page, [w.value for w in app.warning])
