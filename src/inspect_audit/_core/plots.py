@@ -8,19 +8,27 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
-def save_figure(fig, path: Path, rect: tuple[float, float, float, float] | None = None) -> Path:
-    """Lay out, write (PNG, 120 dpi) and close a figure; returns ``path``."""
+def save_figure(fig: Figure, path: str | Path | None = None,
+                rect: tuple[float, float, float, float] | None = None) -> Figure:
+    """Lay out a figure, write it to ``path`` (PNG, 120 dpi) if one is given, and return it.
+
+    The figure is released from pyplot (so many figures do not pile up) but stays usable: show it in a notebook
+    or the app, or save it again with ``fig.savefig``. Every plot function of the package ends here, so each
+    returns its :class:`~matplotlib.figure.Figure` and takes ``path=None`` to write nothing.
+    """
     fig.tight_layout(rect=rect)
-    fig.savefig(path, dpi=120)
+    if path is not None:
+        fig.savefig(path, dpi=120)
     plt.close(fig)
-    return path
+    return fig
 
 
 def plot_shares_by_group(shares: pd.DataFrame, x: str, facet: str, title: str, xlabel: str,
-                         path: Path) -> Path:
+                         path: str | Path | None) -> Figure:
     """Shares (``share``, ``ci_low``, ``ci_high``, ``n``) against ``x``, one panel per ``facet``."""
     panels = list(dict.fromkeys(shares[facet]))
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), sharey=True, squeeze=False)
@@ -39,8 +47,8 @@ def plot_shares_by_group(shares: pd.DataFrame, x: str, facet: str, title: str, x
     return save_figure(fig, path)
 
 
-def plot_estimates(table: pd.DataFrame, label: str, title: str, xlabel: str, path: Path,
-                   limits: tuple[float, float] | None = (0, 1)) -> Path:
+def plot_estimates(table: pd.DataFrame, label: str, title: str, xlabel: str, path: str | Path | None,
+                   limits: tuple[float, float] | None = (0, 1)) -> Figure:
     """Horizontal point-and-interval chart: one row per ``label`` with ``estimate``, ``ci_low``, ``ci_high``, ``n``."""
     part = table.iloc[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(part) + 1.4))
@@ -56,7 +64,7 @@ def plot_estimates(table: pd.DataFrame, label: str, title: str, xlabel: str, pat
     return save_figure(fig, path)
 
 
-def plot_d_study(d_table: pd.DataFrame, title: str, path: Path, target: float = 0.8) -> Path:
+def plot_d_study(d_table: pd.DataFrame, title: str, path: str | Path | None, target: float = 0.8) -> Figure:
     """Projected reliability (G and Phi, with intervals where present) against the number of raters."""
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     same = (d_table["g_coefficient"] - d_table["phi_coefficient"]).abs().max() < 1e-12

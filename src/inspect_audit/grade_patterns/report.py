@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from inspect_audit._core import privacy
@@ -65,7 +66,7 @@ def _err(est, low, high) -> list[np.ndarray]:
     return [np.clip(est - low, 0, None), np.clip(high - est, 0, None)]
 
 
-def plot_transitions(summary: pd.DataFrame, framework: str, path: Path, phase: str = "all") -> Path:
+def plot_transitions(summary: pd.DataFrame, framework: str, path: str | Path | None, phase: str = "all") -> Figure:
     """Share below each area's boundary on the report card, by previous overall grade (legacy labels on the
     x axis, one line per area, 90% intervals; suppressed cells left out)."""
     s = summary[(summary["phase"] == phase) & (summary["previous_grade"] > 0) & ~summary["suppressed"]]
@@ -94,8 +95,8 @@ def plot_transitions(summary: pd.DataFrame, framework: str, path: Path, phase: s
     return save_figure(fig, path)
 
 
-def plot_middle(area_table: pd.DataFrame, framework: str, path: Path,
-                phases=("all", "primary", "secondary")) -> Path:
+def plot_middle(area_table: pd.DataFrame, framework: str, path: str | Path | None,
+                phases=("all", "primary", "secondary")) -> Figure:
     """Per area of one framework: share in the middle category (Wilson) and the concentration index
     (bootstrap), by phase, 90% intervals; suppressed cells left out."""
     t = area_table[(area_table["framework"] == framework) & ~area_table["suppressed"]]
@@ -129,7 +130,7 @@ def plot_middle(area_table: pd.DataFrame, framework: str, path: Path,
     return save_figure(fig, path, rect=(0, 0, 1, 0.97))
 
 
-def plot_stuck(rates: pd.DataFrame, path: Path) -> Path:
+def plot_stuck(rates: pd.DataFrame, path: str | Path | None) -> Figure:
     """'Stuck' and 'stayed below good' by FSM quintile and by region, 90% intervals (suppressed left out)."""
     r = rates[~rates["suppressed"]] if "suppressed" in rates else rates
     dims = [d for d in ("fsm_quintile", "region") if d in set(r["dimension"])]
@@ -160,7 +161,7 @@ def plot_stuck(rates: pd.DataFrame, path: Path) -> Path:
     return save_figure(fig, path, rect=(0, 0, 1, 0.96))
 
 
-def plot_groups(groups: pd.DataFrame, path: Path, what: str = "lead inspectors", max_panels: int = 4) -> Path:
+def plot_groups(groups: pd.DataFrame, path: str | Path | None, what: str = "lead inspectors", max_panels: int = 4) -> Figure:
     """Funnel view: each group's concentration index against its number of inspections, over the central
     90% range of chance at that n (grey band: the groups' permutation ranges averaged at each n); groups
     flagged as more concentrated than chance in red. Suppressed groups are not drawn, and no group is named.

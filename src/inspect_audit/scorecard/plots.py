@@ -10,6 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from inspect_audit._core.plots import save_figure  # noqa: E402
 
 BAND_COLOURS = ["#b2182b", "#ef8a62", "#67a9cf", "#2166ac", "#1a9850", "#762a83", "#999999"]
 
@@ -30,8 +33,8 @@ def _subsample(summary: pd.DataFrame, max_schools: int) -> pd.DataFrame:
     return ordered.iloc[idx].reset_index(drop=True)
 
 
-def plot_rank_intervals(summary: pd.DataFrame, labels: list[str] | tuple[str, ...], title: str, path: Path,
-                        max_schools: int = 400) -> Path:
+def plot_rank_intervals(summary: pd.DataFrame, labels: list[str] | tuple[str, ...], title: str, path: str | Path | None,
+                        max_schools: int = 400) -> Figure:
     """Caterpillar plot: each school's median rank and 90% rank interval, coloured by its most likely band.
 
     Schools are ordered by median rank; with more than ``max_schools`` an evenly spaced subset is
@@ -56,14 +59,11 @@ def plot_rank_intervals(summary: pd.DataFrame, labels: list[str] | tuple[str, ..
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="lower left", frameon=False)
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
-def plot_band_probabilities(summary: pd.DataFrame, labels: list[str] | tuple[str, ...], title: str, path: Path,
-                            max_schools: int = 600) -> Path:
+def plot_band_probabilities(summary: pd.DataFrame, labels: list[str] | tuple[str, ...], title: str, path: str | Path | None,
+                            max_schools: int = 600) -> Figure:
     """Two panels: band probabilities of schools ordered by median rank (stacked), and how sure the band is.
 
     Left: for each school (ordered by median rank) the probability of each band, stacked to one.
@@ -92,13 +92,10 @@ def plot_band_probabilities(summary: pd.DataFrame, labels: list[str] | tuple[str
     ax2.set_ylabel(f"share of {len(summary):,} schools", fontsize=8)
     ax2.grid(axis="y", alpha=0.3)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
-def plot_sensitivity(table: pd.DataFrame, title: str, path: Path) -> Path:
+def plot_sensitivity(table: pd.DataFrame, title: str, path: str | Path | None) -> Figure:
     """First-order and total Sobol indices per input group (rows of ``sobol_indices`` for one output)."""
     part = table.iloc[::-1]
     y = np.arange(len(part))
@@ -116,7 +113,4 @@ def plot_sensitivity(table: pd.DataFrame, title: str, path: Path) -> Path:
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
