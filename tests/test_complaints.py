@@ -339,3 +339,64 @@ def test_pooled_intervals_cover_planted_group_rates():
         err_raw.append(np.mean((k / n - p) ** 2))
     assert 0.84 <= np.mean(covered) <= 0.96, np.mean(covered)
     assert np.mean(err_pooled) < np.mean(err_raw)
+
+
+# --- report cards: their own scale, never mixed with legacy grades -------------------------------------------
+
+def _mixed_frameworks():
+    """12 legacy inspections (overall Good or Requires improvement) and 12 report cards (areas on the five-point
+    scale; the lowest area grade is the report card's grade here), with complaints on both."""
+    rng = np.random.default_rng(5)
+    legacy = [f"L{i}" for i in range(12)]
+    cards = [f"R{i}" for i in range(12)]
+    inspections = pd.DataFrame({"inspection_id": legacy + cards, "urn": [str(i) for i in range(24)],
+                                "start_date": pd.Timestamp("2026-01-05"), "lead_inspector_id": "X",
+                                "framework": ["eif_2019"] * 12 + ["report_card_2025"] * 12})
+    worst = np.array([3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 2, 2])
+    rows = [{"inspection_id": i, "area": "overall_effectiveness", "grade": 2 if k < 6 else 3}
+            for k, i in enumerate(legacy)]
+    for k, i in enumerate(cards):
+        rows += [{"inspection_id": i, "area": "achievement", "grade": int(worst[k])},
+                 {"inspection_id": i, "area": "inclusion", "grade": int(rng.integers(1, worst[k] + 1))},
+                 {"inspection_id": i, "area": "safeguarding", "grade": 2 if k == 0 else 1}]  # not met is no grade
+    judgements = pd.DataFrame(rows)
+    complaints = _complaints([(i, "formal", "other", "upheld" if k % 3 == 0 else "not_upheld")
+                              for k, i in enumerate(legacy + cards)])
+    return complaints, inspections, judgements, worst
+
+
+def test_report_card_complaints_speak_their_own_scale():
+    from inspect_audit.complaints._data import inspection_grades
+
+    complaints, inspections, judgements, worst = _mixed_frameworks()
+    grades = inspection_grades(inspections, judgements).set_index("inspection_id")
+    assert grades.loc["R4", "group"] == "4 Needs attention" and grades.loc["R4", "basis"] == "lowest area"
+    assert list(grades.loc[[f"R{i}" for i in range(12)], "grade"]) == list(worst)  # safeguarding is not a grade
+    assert grades.loc["L0", "group"] == "2 Good" and grades.loc["L0", "scale"] == "legacy_4"
+    rates = upheld_rates(complaints, inspections, judgements, by="grade")
+    g = rates[rates["dimension"] == "grade"]
+    legacy = set(g.loc[g["scale"] == "legacy_4", "group"])
+    cards = set(g.loc[g["scale"] == "report_card_5", "group"])
+    assert legacy == {"2 Good", "3 Requires improvement"}
+    assert cards == {"2 Strong standard", "3 Expected standard", "4 Needs attention", "5 Urgent improvement"}
+    raw = g[g["statistic"] == "raw_rate"]
+    assert raw.groupby("scale")["n"].sum().to_dict() == {"legacy_4": 12, "report_card_5": 12}
+    assert set(rates.attrs["hyperparameters"]) == {"grade:legacy_4", "grade:report_card_5"}  # pooled apart
+    crate = complaint_rates(complaints, inspections, judgements)
+    assert set(crate.loc[crate["scale"] == "report_card_5", "group"]) == cards
+    one_area = complaint_rates(complaints, inspections, judgements, area="inclusion")
+    assert set(one_area["scale"]) == {"report_card_5", ""}  # legacy inspections grade no inclusion: no grade
+
+
+def test_complaints_report_shows_each_scale_apart(tmp_path):
+    from inspect_audit.complaints.report import analyse
+
+    complaints, inspections, judgements, _ = _mixed_frameworks()
+    section = analyse({"complaints": complaints, "inspections": inspections, "judgements": judgements},
+                      tmp_path, min_n=1, pseudonymise=False)
+    md = section["markdown"]
+    assert (tmp_path / "complaints_rate_by_grade.png").exists()
+    assert (tmp_path / "complaints_rate_by_grade_report_card.png").exists()
+    assert (tmp_path / "complaints_upheld_by_grade_report_card.png").exists()
+    table = md.split("| lowest report-card area grade |")[1].split("\n\n")[0]
+    assert "Needs attention" in table and "Outstanding" not in table and "Good |" not in table

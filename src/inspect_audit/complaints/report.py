@@ -39,6 +39,27 @@ def _tables_of(data: object) -> dict[str, pd.DataFrame | None]:
     return {t: getattr(data, t, None) for t in TABLES}
 
 
+#: How each grade scale's grade is named in the report (complaints by grade are shown per scale, never mixed).
+SCALE_WORDS: dict[str, tuple[str, str]] = {
+    "legacy_4": ("grade awarded (overall effectiveness)", ""),
+    "report_card_5": ("lowest report-card area grade", "_report_card"),
+}
+
+
+def _by_scale(table: pd.DataFrame) -> list[tuple[pd.DataFrame, str, str]]:
+    """The ``grade`` rows of a rates table split by grade scale: (rows, words, file-name suffix) per scale; rows of
+    inspections without a grade (empty scale) go with the first scale's table."""
+    scales = [s for s in dict.fromkeys(table["scale"].astype(str)) if s]
+    if not scales:
+        return [(table, SCALE_WORDS["legacy_4"][0], "")]
+    out = []
+    for i, scale in enumerate(scales):
+        rows = table[(table["scale"] == scale) | ((table["scale"] == "") if i == 0 else False)]
+        words, suffix = SCALE_WORDS.get(scale, (f"grade awarded ({scale})", f"_{scale}"))
+        out.append((rows, words, suffix))
+    return out
+
+
 def default_snapshot(complaints: pd.DataFrame) -> pd.Timestamp:
     """Latest received or closed date in the table (used when no snapshot date is known)."""
     dates = pd.concat([pd.to_datetime(complaints["received_date"]), pd.to_datetime(complaints["closed_date"])])
@@ -115,19 +136,24 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
               "(blue) that pulls small groups towards the typical rate, so 1 upheld out of 3 is not read as "
               "33%. A complaint with several grounds counts under each of them.\n")
     summary.append(f"Upheld or partially upheld: {_row_text(overall)} of decided complaints")
+    panels = []
     for dim, title in [("stage", "stage reached"), ("ground", "ground of complaint"), ("grade", "grade awarded"),
                        ("phase", "phase"), ("region", "region"), ("fsm_quintile", "FSM quintile"),
                        ("lead_inspector", "lead inspector")]:
-        if dim not in set(rates["dimension"]):
-            continue
-        name = f"complaints_upheld_by_{dim}.png"
-        part = suppress(rates[(rates["dimension"] == dim) & (rates["statistic"] == "pooled_rate")], min_n)
+        rows = rates[rates["dimension"] == dim]
+        if dim == "grade":  # legacy grades and report-card grades are shown apart, each with its own labels
+            panels += [(dim, words, f"complaints_upheld_by_{dim}{suffix}.png", part) for part, words, suffix in
+                       _by_scale(rows)]
+        elif len(rows):
+            panels.append((dim, title, f"complaints_upheld_by_{dim}.png", rows))
+    for dim, title, name, rows in panels:
+        part = suppress(rows[rows["statistic"] == "pooled_rate"], min_n)
         n_hidden = int(part["suppressed"].sum())
         if n_hidden == len(part):
             md.append(f"By {title}: all {len(part)} groups suppressed (fewer than {min_n} decided complaints, or "
                       "hidden so that a small group cannot be worked out from the total; no plot).\n")
             continue
-        plot_rates(rates, dim, out / name, min_n, reference=overall.estimate,
+        plot_rates(rows, dim, out / name, min_n, reference=overall.estimate,
                    title=f"Complaints upheld by {title} (90% intervals)" + (" - simulated" if simulated else ""))
         extra = (f" ({n_hidden} of {len(part)} groups suppressed: fewer than {min_n} complaints, or hidden so that "
                  "a small group cannot be worked out from the total.)" if n_hidden else "")
@@ -148,20 +174,22 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
     if inspections is not None and judgements is not None:
         crate = complaint_rates(complaints, inspections, judgements, schools, by="grade")
         export_csv(crate, out / "complaints_rate_by_grade.csv", min_n, pseudonymise=pseudonymise)
-        plot_rates(crate, "grade", out / "complaints_rate_by_grade.png", min_n,
-                   title="Share of inspections complained about, by grade awarded (90% intervals)",
-                   xlabel="share of inspections with at least one complaint")
         md.append("\n### Which inspections are complained about?\n")
-        md.append("![Complaint rate by grade](complaints_rate_by_grade.png)\n")
-        md.append("| grade awarded | inspections | complained about | share (90% interval) |\n|---|---|---|---|")
-        for r in suppress(crate, min_n).itertuples():
-            if r.suppressed:
-                md.append(f"| {r.group} | suppressed | suppressed | suppressed |")
-                continue
-            md.append(f"| {r.group} | {r.n:,} | {int(r.k):,} | {_pct(r.estimate)} ({_pct(r.ci_low)} to "
-                      f"{_pct(r.ci_high)}) |")
-            summary.append(f"Complaint rate, grade {r.group}: {_row_text(r)} inspections")
-        md.append("")
+        for rows, words, suffix in _by_scale(crate):
+            name = f"complaints_rate_by_grade{suffix}.png"
+            plot_rates(rows, "grade", out / name, min_n,
+                       title=f"Share of inspections complained about, by {words} (90% intervals)",
+                       xlabel="share of inspections with at least one complaint")
+            md.append(f"![Complaint rate by {words}]({name})\n")
+            md.append(f"| {words} | inspections | complained about | share (90% interval) |\n|---|---|---|---|")
+            for r in suppress(rows, min_n).itertuples():
+                if r.suppressed:
+                    md.append(f"| {r.group} | suppressed | suppressed | suppressed |")
+                    continue
+                md.append(f"| {r.group} | {r.n:,} | {int(r.k):,} | {_pct(r.estimate)} ({_pct(r.ci_low)} to "
+                          f"{_pct(r.ci_high)}) |")
+                summary.append(f"Complaint rate, {words} {r.group}: {_row_text(r)} inspections")
+            md.append("")
 
     # 3. time to closure
     closure = time_to_closure(complaints, snap)

@@ -88,21 +88,6 @@ def framework_name(framework: str | None) -> str:
     return spec["label"] if spec else str(framework)
 
 
-def or_better(scale: schemas.Scale) -> tuple[tuple[int, ...], str] | None:
-    """The scale's 'X or better' boundary from ``scales.json``: its codes and its words (None if it has none).
-
-    >>> or_better(schemas.scale("report_card_5"))
-    ((1, 2, 3), 'Expected standard or better')
-    >>> or_better(schemas.scale("legacy_4"))[1]
-    'Good or better'
-    """
-    key = next((k for k in scale.boundaries if k.endswith("_or_better")), None)
-    if key is None:
-        return None
-    codes = scale.boundaries[key]
-    return codes, f"{scale.label(max(codes))} or better"
-
-
 def relative_position(share_harsher: float, low: float, high: float, n: int) -> str:
     """Where an inspector stands among ``n`` peers, from the share of peers they grade more harshly than.
 
