@@ -24,6 +24,7 @@ import xarray as xr
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from inspect_audit._core.dates import academic_year
 from inspect_audit.data import schemas
 
 #: Inspector-level predictors of the inspector effect (0/1, reference = female or unknown, OI, not serving).
@@ -129,12 +130,6 @@ def as_tables(data) -> dict[str, pd.DataFrame]:
     if isinstance(tables, Mapping):
         return dict(tables)
     raise TypeError("expected a mapping of table name -> DataFrame, a ValidationReport or SimulatedData")
-
-
-def academic_year(dates: pd.Series) -> np.ndarray:
-    """Academic year by its starting calendar year (2019 = 2019/20)."""
-    d = pd.to_datetime(dates)
-    return np.asarray(d.dt.year - (d.dt.month < 9).astype(int))
 
 
 def _flag(series: pd.Series, true_values: tuple) -> np.ndarray:

@@ -41,7 +41,7 @@ from inspect_audit.data.simulate.config import SimulationConfig
 from inspect_audit.data.simulate.core import (calibrate_cutpoints, category_probabilities, grade_from_latent,
                                          rng_for, sample_ordinal, to_ofsted)
 from inspect_audit.data.simulate.survey import climate_items
-from inspect_audit.data.simulate.tables import (academic_year, make_complaints, make_inspections, make_inspectors,
+from inspect_audit.data.simulate.tables import (make_complaints, make_inspections, make_inspectors,
                                            make_ratings, make_schools, year_effects)
 
 __all__ = ["SimulationConfig", "SimulatedData", "simulate", "sample_ordinal", "category_probabilities",

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from inspect_audit._core.dates import academic_year
 from inspect_audit.data import schemas
 from inspect_audit.data.simulate.config import SimulationConfig
 from inspect_audit.data.simulate.core import calibrate_cutpoints, calibrate_intercept, grade_from_latent, sample_ordinal, to_ofsted
@@ -53,12 +54,6 @@ def ground_codes() -> list[str]:
     """Grounds codes, read from the complaints schema's pattern."""
     pattern = schemas.field("complaints", "grounds")["constraints"]["pattern"]
     return re.match(r"\^\(([^)]*)\)", pattern).group(1).split("|")
-
-
-def academic_year(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """Academic year by its starting calendar year (2019 = 2019/20)."""
-    d = pd.DatetimeIndex(dates)
-    return np.asarray(d.year - (d.month < 9).astype(int))
 
 
 # --------------------------------------------------------------------------- schools
