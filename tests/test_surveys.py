@@ -356,3 +356,33 @@ def test_fast_icc_bootstrap_uses_the_icc_estimates_estimator(scores):
     ref = icc_estimates(mat)
     assert one[0] == pytest.approx(ref["icc1_1"]["estimate"], rel=1e-9)
     assert k[0] == pytest.approx(ref["icc1_k"]["estimate"], rel=1e-9)
+
+
+# --- surveys against report-card grades: their own scale and labels, never mixed with legacy grades ---------
+
+def test_parent_view_by_report_card_grade_on_the_bundled_data():
+    from inspect_audit._core.grades import MixedScalesError
+    from inspect_audit.data import schemas
+    from inspect_audit.data.bundled import load_england
+    from inspect_audit.surveys import analyse
+
+    england = load_england()
+    tables = {k: england[k] for k in ("survey_items", "survey_aggregates", "judgements", "inspections")}
+    grades = latest_grades(tables, "achievement")
+    labels = schemas.scale("report_card_5").labels
+    assert set(grades["scale"]) == {"report_card_5"} and set(grades["grade_label"]) <= set(labels)
+    res = analyse(tables, n_boot=20, area="achievement")
+    pv = res["parent_view_by_grade"]
+    comp = pv[pv["item_id"] == COMPOSITE]
+    assert pv.attrs["scale"] == "report_card_5" and set(pv["grade_label"]) <= set(labels)
+    assert not set(pv["grade_label"]) & set(schemas.scale("legacy_4").labels)
+    # n per grade: schools with a report card and at least 10 Parent View responses to some question
+    agg = tables["survey_aggregates"]
+    shown = set(agg.loc[agg["n_responses"] >= 10, "urn"].astype(str))
+    expected = grades[grades["urn"].isin(shown)].groupby("grade").size()
+    assert comp.set_index("grade")["n"].to_dict() == expected.to_dict()
+    legacy = analyse(tables, n_boot=20)["parent_view_by_grade"]
+    assert set(legacy["grade_label"]) <= set(schemas.scale("legacy_4").labels)
+    with pytest.raises(MixedScalesError):  # early years: graded on both scales
+        latest_grades(tables, "early_years")
+    assert set(latest_grades(tables, "early_years", ["report_card_2025"])["scale"]) == {"report_card_5"}

@@ -53,7 +53,8 @@ def skipped_analyses(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
 @one_blas_thread
 def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RESPONSES, n_boot: int = 500,
             seed: int = 0, ci_level: float = DEFAULT_LEVEL, similar_k: int = 10,
-            divergence_threshold: float = 1.5) -> dict[str, pd.DataFrame]:
+            divergence_threshold: float = 1.5, area: str = "overall_effectiveness",
+            frameworks: list[str] | tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
     """Every survey analysis that the available tables support.
 
     Parameters
@@ -71,6 +72,10 @@ def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RE
         Number of similar schools in the similar-school comparison.
     divergence_threshold : float
         Standardised residual beyond which a school is "far" from what its grade predicts.
+    area, frameworks : str, sequence of str
+        The grade surveys are compared with (:func:`~inspect_audit.surveys.perspectives.latest_grades`): each
+        school's latest overall-effectiveness grade by default; a report-card area (e.g. ``achievement``) for the
+        five-point scale, with its own labels. Grades of one scale only.
 
     Returns
     -------
@@ -121,7 +126,7 @@ def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RE
     if scores_parts:
         out["school_scores"] = pd.concat(scores_parts, ignore_index=True)
     if "judgements" in tables and "inspections" in tables and scores_parts:
-        grades = latest_grades(tables)
+        grades = latest_grades(tables, area, frameworks)
         ss_all = out["school_scores"]
         out["perspective_correlations"] = perspective_correlations(ss_all, grades, ci_level)
         div = [divergence(ss_all, grades, g, COMPOSITE, divergence_threshold, ci_level)

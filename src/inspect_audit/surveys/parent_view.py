@@ -1,5 +1,6 @@
-"""Parent View (real data): % of parents positive per question against the school's latest
-overall-effectiveness grade.
+"""Parent View (real data): % of parents positive per question against the school's latest grade
+(overall effectiveness by default, or a report-card area on the five-point scale: grades of one scale,
+labelled with that scale's own levels).
 
 For each question: the mean % positive over schools at each grade (t interval, n =
 schools) and the Spearman rank correlation between % positive and the inspection
@@ -76,7 +77,9 @@ def parent_view_by_grade(aggregates: pd.DataFrame, grades: pd.DataFrame, items: 
                          "grade_label": gpart["grade_label"].iloc[0], "statistic": "mean_pct_positive",
                          **{k: v for k, v in mean_interval(gpart["pct_positive"].to_numpy(float), ci_level).items()
                             if k != "se"}})
-    return pd.DataFrame(rows, columns=BY_GRADE_COLUMNS)
+    out = pd.DataFrame(rows, columns=BY_GRADE_COLUMNS)
+    out.attrs["scale"] = str(grades["scale"].iloc[0]) if "scale" in grades and len(grades) else None
+    return out
 
 
 def parent_view_correlations(aggregates: pd.DataFrame, grades: pd.DataFrame, items: pd.DataFrame | None = None,

@@ -24,22 +24,37 @@ DIVERGENCE_COLUMNS = ["urn", "wave", "respondent_group", "dimension", "grade", R
                       "statistic", "estimate", "ci_low", "ci_high", "n", "direction"]
 
 
-def latest_grades(tables: dict[str, pd.DataFrame], area: str = "overall_effectiveness") -> pd.DataFrame:
-    """Each school's latest grade on ``area`` and the inspection rating (higher = better).
+def latest_grades(tables: dict[str, pd.DataFrame], area: str = "overall_effectiveness",
+                  frameworks: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Each school's latest grade on ``area`` and the inspection rating (higher = better), on one scale.
 
     Parameters
     ----------
     tables : dict of DataFrame
         Needs ``judgements`` and ``inspections`` (``schools`` optional).
     area : str
-        Judgement area.
+        Judgement area: overall effectiveness (legacy grades; report cards have none) or a report-card area
+        such as ``achievement`` (five-point scale).
+    frameworks : sequence of str, optional
+        Inspection frameworks to keep. An area that frameworks grade on different scales (early years:
+        legacy and report card) is refused with :class:`~inspect_audit._core.grades.MixedScalesError` unless
+        ``frameworks`` picks one scale.
 
     Returns
     -------
     DataFrame
-        ``urn, inspection_id, start_date, grade, inspection_rating, grade_label``.
+        ``urn, inspection_id, start_date, grade, inspection_rating, grade_label, scale`` (labels from the
+        scale's own levels in ``scales.json``).
+
+    Examples
+    --------
+    >>> from inspect_audit.data.bundled import load_england
+    >>> g = latest_grades(load_england(), "achievement")
+    >>> g["scale"].iloc[0], sorted(g["grade_label"].unique())[:2]
+    ('report_card_5', ['Exceptional', 'Expected standard'])
     """
-    grades, scale = area_grades({k: v for k, v in tables.items() if k in ("judgements", "inspections")}, area)
+    grades, scale = area_grades({k: v for k, v in tables.items() if k in ("judgements", "inspections")}, area,
+                                list(frameworks) if frameworks else None)
     grades = grades.dropna(subset=["grade"]).sort_values(["urn", "start_date", "inspection_id"])
     grades = grades.drop_duplicates("urn", keep="last")
     codes = [int(c) for c in scale.codes]
@@ -48,6 +63,7 @@ def latest_grades(tables: dict[str, pd.DataFrame], area: str = "overall_effectiv
     out["grade"] = grades["grade"].astype(int).to_numpy()
     out[RATING] = min(codes) + max(codes) - out["grade"]
     out["grade_label"] = [scale.label(int(g)) for g in out["grade"]]
+    out["scale"] = scale.name
     return out.reset_index(drop=True)
 
 

@@ -87,7 +87,8 @@ def plot_divergence(div: pd.DataFrame, title: str, path: Path, max_points: int =
     return path
 
 
-def plot_parent_view(by_grade: pd.DataFrame, path: Path, shown: tuple[str, ...] = PV_SHOWN) -> Path:
+def plot_parent_view(by_grade: pd.DataFrame, path: Path, shown: tuple[str, ...] = PV_SHOWN,
+                     grade_words: str = "latest overall-effectiveness grade") -> Path:
     """Mean % positive by grade for a few questions, with 90 % intervals and n per point."""
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for item in shown:
@@ -103,7 +104,7 @@ def plot_parent_view(by_grade: pd.DataFrame, path: Path, shown: tuple[str, ...] 
     ax.set_ylabel("parents responding positively (%)", fontsize=9)
     ax.text(0.01, 0.02, "n = schools (mean of all questions); per-question n in the CSV", transform=ax.transAxes,
             fontsize=7, color="#555555")
-    ax.set_title("Parent View by latest overall-effectiveness grade (real data, 90% intervals)", fontsize=10)
+    ax.set_title(f"Parent View by {grade_words} (real data, 90% intervals)", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -248,10 +249,12 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
             "![Parent View correlations](surveys_parent_view_correlations.png)\n\n"
             "Parent View figures are the current published ones, grades come from the latest graded "
             "inspection (often years earlier): parents' and inspectors' views line up, but only loosely.\n\n")
-        if 1 in q14.index and 4 in q14.index:
-            pv_lines.append(f"Parent View (real): 'would recommend' {q14.loc[1, 'estimate']:.1f}% at Outstanding "
-                            f"(n={q14.loc[1, 'n']:,}) vs {q14.loc[4, 'estimate']:.1f}% at Inadequate "
-                            f"(n={q14.loc[4, 'n']:,}) schools")
+        if len(q14) >= 2:  # the best and worst grades present, in the scale's own words
+            top, bottom = q14.index.min(), q14.index.max()
+            pv_lines.append(f"Parent View (real): 'would recommend' {q14.loc[top, 'estimate']:.1f}% at "
+                            f"{q14.loc[top, 'grade_label']} (n={q14.loc[top, 'n']:,}) vs "
+                            f"{q14.loc[bottom, 'estimate']:.1f}% at {q14.loc[bottom, 'grade_label']} "
+                            f"(n={q14.loc[bottom, 'n']:,}) schools")
         pv_lines.append(f"Parent View (real): rank correlation with inspection rating "
                         f"{_fmt(cc.estimate, cc.ci_low, cc.ci_high)}, n={int(cc.n):,} schools")
         pdiv = eng.get("divergence")
