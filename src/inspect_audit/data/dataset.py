@@ -39,6 +39,20 @@ TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".xlsx")
 ORIGINS = ("real", "simulated", "user")
 
 
+def as_tables(data) -> dict[str, pd.DataFrame]:
+    """The tables of a :class:`Dataset`, a mapping of table name -> DataFrame, a
+    :class:`~inspect_audit.data.validation.ValidationReport` (``.tables``) or simulated data (``.tables()``): what
+    every analysis accepts as ``data``."""
+    if isinstance(data, Mapping):
+        return dict(data)
+    tables = getattr(data, "tables", None)
+    if callable(tables):
+        return dict(tables())
+    if isinstance(tables, Mapping):
+        return dict(tables)
+    raise TypeError("expected a Dataset, a mapping of table name -> DataFrame, a ValidationReport or SimulatedData")
+
+
 def sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, in hex."""
     digest = hashlib.sha256()

@@ -39,7 +39,8 @@ import xarray as xr
 from inspect_audit.data import schemas
 from inspect_audit._core.cumulative_logit import category_probs
 from inspect_audit.inspectors import diagnostics as diag_mod
-from inspect_audit.inspectors.design import (Design, as_tables, context_columns, covariate_matrix,
+from inspect_audit.data.dataset import as_tables
+from inspect_audit.inspectors.design import (Design, context_columns, covariate_matrix,
                                              graded_rows, merge_small_cells, year_framework_cells)
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning
 from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _summ

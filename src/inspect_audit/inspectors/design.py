@@ -25,6 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from inspect_audit._core.dates import academic_year
+from inspect_audit.data.dataset import as_tables
 from inspect_audit.data import schemas
 
 #: Inspector-level predictors of the inspector effect (0/1, reference = female or unknown, OI, not serving).
@@ -119,18 +120,6 @@ class Design:
 
 
 # ---------------------------------------------------------------------- helpers
-
-def as_tables(data) -> dict[str, pd.DataFrame]:
-    """Tables from a mapping, a :class:`ValidationReport` (``.tables``) or ``SimulatedData`` (``.tables()``)."""
-    if isinstance(data, Mapping):
-        return dict(data)
-    tables = getattr(data, "tables", None)
-    if callable(tables):
-        return dict(tables())
-    if isinstance(tables, Mapping):
-        return dict(tables)
-    raise TypeError("expected a mapping of table name -> DataFrame, a ValidationReport or SimulatedData")
-
 
 def _flag(series: pd.Series, true_values: tuple) -> np.ndarray:
     s = series.astype("object")

@@ -39,12 +39,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pymc as pm
-import pytensor.tensor as pt
 from scipy.stats import norm
 
 from inspect_audit.data import schemas
 from inspect_audit.inspectors import diagnostics as diag_mod
-from inspect_audit.inspectors.design import as_tables, context_columns, covariate_matrix, graded_rows
+from inspect_audit.data.dataset import as_tables
+from inspect_audit.inspectors.design import context_columns, covariate_matrix, graded_rows
 from inspect_audit.inspectors.flagging import exceedance_probabilities, flag_rule
 from inspect_audit.inspectors.model import cutpoint_prior_means, scale_parameter
 from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _summ
@@ -104,7 +104,7 @@ def long_rows(data, areas: list[str] | None = None, framework: str = "report_car
 
 def build_model(d: dict, *, centered: bool = False, area_inspector: bool = False) -> pm.Model:
     """The PyMC model of :func:`long_rows` arrays (see the module docstring)."""
-    A, J, N, K = len(d["areas"]), len(d["inspector_ids"]), len(d["inspection_ids"]), d["K"]
+    A, J, K = len(d["areas"]), len(d["inspector_ids"]), d["K"]
     coords = {"area": d["areas"], "cov": d["cov_names"], "inspector": d["inspector_ids"].tolist(),
               "inspection": d["inspection_ids"].tolist(), "cut": np.arange(K - 1)}
     with pm.Model(coords=coords) as m:
