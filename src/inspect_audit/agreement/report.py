@@ -22,6 +22,25 @@ DECISION_LABELS = {"same_grade": "same grade", "within_one_grade": "within one g
                    "same_side_inadequate": "agree: Inadequate, or not"}
 
 
+def decision_label(statistic: str, scale: schemas.Scale | None = None) -> str:
+    """Words for a :func:`~inspect_audit.agreement.decisions.decision_consistency` statistic, on its scale's own
+    labels and boundaries (``scales.json``; default the legacy scale).
+
+    >>> decision_label("same_side_expected_or_better", schemas.scale("report_card_5"))
+    'agree: Expected standard or better, or not'
+    >>> decision_label("same_side_urgent_improvement", schemas.scale("report_card_5"))
+    'agree: Urgent improvement, or not'
+    """
+    scale = scale or schemas.scale("legacy_4")
+    name = statistic.removeprefix("same_side_")
+    if name == statistic or name not in scale.boundaries:
+        return DECISION_LABELS.get(statistic, statistic.replace("_", " "))
+    codes = scale.boundaries[name]
+    words = (f"{scale.label(max(codes))} or better" if name.endswith("_or_better")
+             else " or ".join(scale.label(c) for c in codes))
+    return f"agree: {words}, or not"
+
+
 def paired_matrix(ratings: pd.DataFrame, area: str = AREA) -> pd.DataFrame:
     """Units x (first, second, ...) inspector grades: inspectors differ between schools, so columns are
     positions, not people (raters nested in schools)."""
@@ -74,7 +93,8 @@ def demo_section(ratings: pd.DataFrame, out_dir: Path, seed: int = 0, n_boot: in
     inspectors = ratings[(ratings["area"] == AREA) & (ratings["rater_type"] == "inspector")]
     decisions = decision_consistency(inspectors, scale, seed=seed)
     write_csv(decisions, out_dir / "agreement_decision_consistency.csv", min_n=None)
-    plot_estimates(decisions.assign(decision=decisions["statistic"].map(DECISION_LABELS)), "decision",
+    labels = [decision_label(s, scale) for s in decisions["statistic"]]
+    plot_estimates(decisions.assign(decision=labels), "decision",
                    "Do two inspectors reach the same decision? (simulated, 90% intervals)",
                    "share of paired inspections agreeing", out_dir / "agreement_by_boundary.png")
 
@@ -87,7 +107,9 @@ def demo_section(ratings: pd.DataFrame, out_dir: Path, seed: int = 0, n_boot: in
     kinds = rater_type_agreement(ratings[ratings["area"] == AREA])
     ofsted = paired_study_interval(22, 24).iloc[0]
     same = decisions.set_index("statistic").loc["same_grade"]
-    gob = decisions.set_index("statistic").loc["same_side_good_or_better"]
+    better = next(k for k in scale.boundaries if k.endswith("_or_better"))
+    gob = decisions.set_index("statistic").loc[f"same_side_{better}"]
+    side = decision_label(f"same_side_{better}", scale).removeprefix("agree: ").removesuffix(", or not")
 
     rows = "\n".join(f"| `{r.statistic}` | {_fmt(r)} | {r.n} |" for r in headline.itertuples())
     kind_rows = "\n".join(f"| {r.rater_types} | {r.n_pairs} | {r.agreement:.0%} ({r.ci_low:.0%}-{r.ci_high:.0%}) | "
@@ -97,7 +119,7 @@ def demo_section(ratings: pd.DataFrame, out_dir: Path, seed: int = 0, n_boot: in
         "graded independently by two inspectors on the same day. Estimates with 90% intervals; n = schools.\n\n"
         "| coefficient | estimate (90% interval) | n |\n|---|---|---|\n" + rows + "\n\n"
         f"Two inspectors gave the same overall grade in {same.estimate:.0%} of schools "
-        f"({same.ci_low:.0%} to {same.ci_high:.0%}); they agreed on whether the school is Good or better in "
+        f"({same.ci_low:.0%} to {same.ci_high:.0%}); they agreed on whether the school is {side} in "
         f"{gob.estimate:.0%} ({gob.ci_low:.0%} to {gob.ci_high:.0%}).\n\n"
         + chance_sentence(table) + " Both are shown because they answer different questions: AC1 how often "
         "inspectors agree beyond chance, kappa how well grades separate schools.\n\n"
