@@ -378,7 +378,8 @@ def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgeme
     -------
     DataFrame
         Tidy rows ``dimension, group, statistic (complaint_rate), estimate, ci_low, ci_high, n``
-        (inspections), ``k`` (inspections complained about), ``method``, ``scale`` (of ``grade`` rows). ``attrs["count_column"]``
+        (inspections), ``k`` (inspections complained about), ``method``, ``scale`` (of ``grade`` rows).
+        ``attrs["count_column"]``
         is ``"k"``, so :func:`suppress` blanks groups with fewer than ``min_n`` complaints.
 
     Examples

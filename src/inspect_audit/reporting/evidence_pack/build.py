@@ -456,7 +456,8 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         sentences.append(
             f"The chance of the grade awarded ({got['label']}) for {area_w}: "
             f"{with_interval(got['actual_mean'], got['actual_ci_low'], got['actual_ci_high'])} with this inspection's "
-            f"lead inspector, against {with_interval(got['typical_mean'], got['typical_ci_low'], got['typical_ci_high'])}"
+            f"lead inspector, against "
+            f"{with_interval(got['typical_mean'], got['typical_ci_low'], got['typical_ci_high'])}"
             f" with a typical inspector ({n_words}).")
         same = typ["grade"] == act["grade"]
         sentences.append(
