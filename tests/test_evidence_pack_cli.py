@@ -100,3 +100,21 @@ def test_workspace_instead_of_a_folder(fitted, tmp_path, capsys):
     assert code == 0, err
     html = (tmp_path / "o" / f"evidence_pack_{inspection}.html").read_text(encoding="utf-8")
     assert "audit.duckdb" in html and "SIMULATED DATA" in html
+
+
+def test_data_other_than_the_fits_are_said_on_page_one(fitted, tmp_path, capsys):
+    import shutil
+
+    root, data = fitted
+    shutil.copytree(root / "data", tmp_path / "data")
+    schools = (tmp_path / "data" / "schools.csv").read_text(encoding="utf-8")
+    (tmp_path / "data" / "schools.csv").write_text(schools.replace("Simulated School 0001", "Renamed School 0001"),
+                                                   encoding="utf-8")
+    inspection = data.complaints["inspection_id"].iloc[0]
+    code, _, err = _run(["evidence-pack", "--fit", str(root / "fit"), "--inspection", inspection, "--out",
+                         str(tmp_path / "o"), "--data", str(tmp_path / "data"), "--allow-failed-fit", "--no-pdf"],
+                        capsys)
+    assert code == 0 and "not the data the model was fitted on (schools.csv" in err
+    html = (tmp_path / "o" / f"evidence_pack_{inspection}.html").read_text(encoding="utf-8")
+    assert "not the data the model was fitted on" in html[: html.index("What the evidence says")]
+    assert "Data the model was fitted on: folder" in html

@@ -402,6 +402,14 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         warnings_.append(msg)
         banners.append((msg, "failed"))
 
+    fitted_on = {Path(path).name: digest for path, digest in (fit.data_source.get("sha256") or {}).items()}
+    differ = sorted(name for name, digest in src.files if name in fitted_on and fitted_on[name] != digest)
+    if differ:
+        msg = (f"The data given for this pack are not the data the model was fitted on ({', '.join(differ)}: different "
+               "SHA-256 hashes). Make the pack with the data the fit names in its appendix.")
+        warnings_.append(msg)
+        banners.append((msg, "failed"))
+
     # -- facts
     region = region_name(school.get("region")) if pd.notna(school.get("region", np.nan)) else ""
     name = f", {school.get('name')}" if pd.notna(school.get("name", np.nan)) else ""
@@ -596,6 +604,10 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         sentences.append("No stakeholder survey results are available for this school.")
 
     appendix["Model checks and settings"] = _diagnostics_table(fit)
+    if fit.data_source:
+        sha = fit.data_source.get("sha256") or {}
+        appendix[f"Data the model was fitted on: {fit.data_source.get('source', 'not recorded')}"] = pd.DataFrame(
+            [(Path(path).name, digest) for path, digest in sha.items()], columns=["File", "SHA-256"])
     if cf is not None:
         appendix["Grade chances in detail"] = pd.DataFrame({
             "Grade": cf["label"], "Awarded": np.where(cf["observed"], "yes", ""),

@@ -24,7 +24,8 @@ class FitView:
     grade probabilities under a typical inspector) or ``multi_area`` (every area of a framework together: the
     lead inspector's effect shared by the areas, no grade probabilities). ``effects``: one row per inspector
     (all modelled inspectors when the posterior is at hand; a saved table lists those with at least 10
-    inspections only). ``privacy``: the fit's record of how person ids were treated.
+    inspections only). ``privacy``: the fit's record of how person ids were treated; ``data_source``: the data it
+    was fitted on (origin, source, files and their SHA-256), as ``inspect-audit inspectors`` records it.
     """
 
     kind: str
@@ -36,6 +37,7 @@ class FitView:
     folder: Path | None = None
     privacy: dict = field(default_factory=dict)
     effects_complete: bool = True
+    data_source: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -94,6 +96,7 @@ def open_fit(folder: str | Path) -> FitView:
     except (OSError, ValueError) as exc:
         raise InputError(f"--fit {folder}: diagnostics.json cannot be read ({exc}); {hint}") from None
     privacy = dict(diag.get("privacy") or {})
+    data_source = dict(diag.get("data_source") or {})
     if (folder / "posterior.nc").is_file():
         from inspect_audit.inspectors import InspectorModel
 
@@ -105,7 +108,7 @@ def open_fit(folder: str | Path) -> FitView:
             raise InputError(f"--fit {folder}: posterior.nc cannot be read ({type(exc).__name__}); {hint}") from None
         view = view_of(model)
         view.diagnostics = {**view.diagnostics, "privacy": privacy}
-        view.folder, view.privacy = folder, privacy
+        view.folder, view.privacy, view.data_source = folder, privacy, data_source
         return view
     effects_path = folder / "inspector_effects.csv"
     if not effects_path.is_file() or "areas" not in diag.get("data", {}).get("n", {}):
@@ -115,4 +118,4 @@ def open_fit(folder: str | Path) -> FitView:
     effects["flag"] = effects.get("flag", pd.Series("", index=effects.index)).fillna("")
     framework = diag.get("framework") or DEFAULT_MULTI_AREA_FRAMEWORK
     return FitView("multi_area", diag, effects, framework=framework, folder=folder, privacy=privacy,
-                   effects_complete=False)
+                   effects_complete=False, data_source=data_source)
