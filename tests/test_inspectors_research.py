@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspect_audit.data import schemas
 from inspect_audit.data.simulate.research import NULL, PLANTED, simulate_research
 from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
 from inspect_audit.inspectors.design import build_design
@@ -72,7 +71,7 @@ def test_previous_grade_is_the_same_leads_latest_earlier_inspection():
                          "lead_inspector_id": ["J1", "J2", "J1", "J1", "J2"],
                          "start_date": ["2020-01-06", "2019-10-01", "2019-11-04", "2020-03-02", "2020-05-05"],
                          "grade": [2, 4, 4, 1, 3]})
-    prev = previous_grades(rows, schemas.scale("legacy_4"))
+    prev = previous_grades(rows)
     # J1: c (Nov 2019) -> a (Jan 2020) -> d (Mar 2020); J2: b -> e. Rows keep their input order.
     assert prev.tolist()[:1] == [4.0] and np.isnan(prev[1]) and np.isnan(prev[2])
     assert prev.tolist()[3:] == [2.0, 4.0]

@@ -362,7 +362,7 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
         from inspect_audit.inspectors import research as rs
 
         # before rows are dropped for missing context: an inspection's previous one may lack context itself
-        previous = (pd.Series(rs.previous_grades(f, sc).to_numpy(), index=f["inspection_id"].astype(str))
+        previous = (pd.Series(rs.previous_grades(f).to_numpy(), index=f["inspection_id"].astype(str))
                     if "sequence" in research else None)
     s = t["schools"][[c for c in ("urn", "phase", "region", "fsm_quintile", "ks2_progress", "progress8", "pupils")
                       if c in t["schools"].columns]]

@@ -23,8 +23,8 @@ Missing values: ``experience_years`` and ``team_size`` are set to the mean with 
 (``experience_missing``, ``team_size_missing``), as progress is; a lead or school of another phase (special,
 mixed, all-through ...) or with no ``phase_background`` counts as not mismatched; an empty
 ``employs_serving_inspector`` counts as not known to employ one. The previous grade is the grade on the
-modelled area of the same lead's latest graded inspection with an earlier ``start_date`` in the data
-(before rows are dropped for missing context); an inspector's first inspection in the data has
+modelled area of the same lead's preceding graded inspection in the data, ordered by ``start_date`` (same-day
+ties by ``inspection_id``; found before rows are dropped for missing context); an inspector's first inspection in the data has
 ``previous_grade[none]``. What each coefficient identifies (within or between inspectors) is in the model
 card, ``models/inspector-effects.md``.
 
@@ -34,8 +34,7 @@ Examples
 >>> rows = pd.DataFrame({"inspection_id": ["a", "b", "c"], "lead_inspector_id": ["J1", "J1", "J1"],
 ...                      "start_date": pd.to_datetime(["2020-01-06", "2019-10-01", "2020-03-02"]),
 ...                      "grade": [2, 4, 1]})
->>> from inspect_audit.data import schemas
->>> previous_grades(rows, schemas.scale("legacy_4")).tolist()   # b (2019) had no previous; a followed b
+>>> previous_grades(rows).tolist()   # b (2019) had no previous; a followed b
 [4.0, nan, 2.0]
 >>> resolve_terms("all")
 ('sequence', 'phase_match', 'experience', 'team_size', 'conflict')
@@ -111,12 +110,11 @@ def _label(scale, code: int) -> str:
     return scale.label(code).lower().replace(" ", "_")
 
 
-def previous_grades(rows: pd.DataFrame, scale) -> pd.Series:
+def previous_grades(rows: pd.DataFrame) -> pd.Series:
     """For each row, the grade (Ofsted code) of the same lead inspector's previous inspection, NaN for none.
 
     ``rows``: one graded inspection per row with ``inspection_id``, ``lead_inspector_id``, ``start_date`` and
-    ``grade``. "Previous" is by ``start_date``, ties broken by ``inspection_id``; ``scale`` is unused except to
-    document the codes (1 = best).
+    ``grade`` (codes as in the data). "Previous" is by ``start_date``, same-day ties by ``inspection_id``.
     """
     order = rows.assign(_date=pd.to_datetime(rows["start_date"]), _pos=np.arange(len(rows)))
     order = order.sort_values(["lead_inspector_id", "_date", "inspection_id"], kind="stable")
