@@ -296,3 +296,28 @@ def test_report_card_pack_speaks_the_five_point_scale(report_cards, kind, tmp_pa
         assert any("odds of a better grade" in s and "90% interval" in s for s in pack.sentences)
         assert not any("The chance of the grade awarded" in s for s in pack.sentences)
     assert overflowing_boxes(html) == []
+
+
+def test_fit_folders_open_with_clear_errors(report_cards, tmp_path):
+    """A multi-area fit folder (tables, no posterior) opens; a broken posterior is one clear InputError."""
+    import json
+
+    from inspect_audit.data.files import InputError
+    from inspect_audit.reporting.evidence_pack import from_fit, open_fit
+
+    folder = tmp_path / "fit"
+    folder.mkdir()
+    (folder / "diagnostics.json").write_text(json.dumps(
+        {"ok": False, "data": {"n": {"judgements": 1200, "inspections": 200, "inspectors": 15, "areas": 6}}}))
+    _effects(report_cards).drop(columns=["rank_median", "rank_ci_low", "rank_ci_high"]).to_csv(
+        folder / "inspector_effects.csv", index=False)
+    view = open_fit(folder)
+    assert view.kind == "multi_area" and view.framework == "report_card_2025" and not view.ok
+    inspection = report_cards["inspections"]["inspection_id"].iloc[0]
+    pack = from_fit(folder, inspection, report_cards, key="k")
+    assert pack.warnings and "grade chances under a typical inspector" in " ".join(pack.sentences)
+    with pytest.raises(InputError, match="convergence checks"):
+        from_fit(folder, inspection, report_cards, key="k", allow_failed=False)
+    (folder / "posterior.nc").write_bytes(b"not a netCDF file")
+    with pytest.raises(InputError, match="posterior.nc cannot be read"):
+        open_fit(folder)

@@ -521,7 +521,8 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         shown_effects = protect(effects, n_col="n_inspections")
         figs["severity"] = figures.among_peers(shown_effects, show(model_lead))
         captions["severity"] = (f"Each inspector's estimated severity with its 90% interval: the {len(shown_effects)} "
-                                   f"inspectors with at least {min_n} inspections (of {J} in the model); 0 is a "
+                                   f"inspectors with at least {min_n} inspections (of {n.get('inspectors', J)} in the "
+                                   "model); 0 is a "
                                    "typical inspector.")
         lead_row = shown_effects[shown_effects["inspector_id"] == show(model_lead)]
         if len(lead_row):
