@@ -242,11 +242,15 @@ def plot_time_to_closure(result: ClosureResult, path: str | Path | None = None, 
     ax.grid(alpha=0.3)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
-    if hidden:
-        ax.text(0.99, 0.02, f"not shown (fewer than {min_n} complaints, or hidden so a small group cannot be "
-                f"worked out from the total): {', '.join(hidden)}",
-                transform=ax.transAxes, ha="right", fontsize=7)
-    fig.tight_layout()
+    if hidden:  # a footnote below the axis, wrapped, never over the curves
+        import textwrap
+
+        note = textwrap.fill(f"Not shown (fewer than {min_n} complaints, or hidden so that a small group cannot be "
+                             f"worked out from the total): {', '.join(h.replace('_', ' ') for h in hidden)}.", 110)
+        fig.text(0.01, 0.01, note, ha="left", va="bottom", fontsize=7)
+        fig.tight_layout(rect=(0, 0.06 + 0.025 * note.count("\n"), 1, 1))
+    else:
+        fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=120)
     plt.close(fig)

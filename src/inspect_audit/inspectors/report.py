@@ -86,7 +86,9 @@ def plot_caterpillar(eff: pd.DataFrame, path: Path, threshold: float, suppressed
     """Posterior mean severity and interval per inspector, sorted; flags coloured; truth as crosses."""
     part = eff.sort_values("mean").reset_index(drop=True)
     J = len(part)
-    fig, ax = plt.subplots(figsize=(7.5, min(2.0 + 0.13 * J, 16)))
+    # one row per inspector, tall enough for a readable label (7 pt in 0.17 in) up to 60 inspectors; beyond that
+    # the figure stops growing and labels shrink to 5 pt at least (the table has every inspector)
+    fig, ax = plt.subplots(figsize=(7.5, min(1.6 + 0.17 * J, 22)))
     y = np.arange(J)
     colour = part["flag"].map({"severe": SEVERE, "lenient": LENIENT}).fillna(NEUTRAL).replace("", NEUTRAL)
     ax.hlines(y, part["ci_low"], part["ci_high"], colors=colour, lw=1.4)
@@ -96,7 +98,8 @@ def plot_caterpillar(eff: pd.DataFrame, path: Path, threshold: float, suppressed
     for x in (-threshold, threshold):
         ax.axvline(x, ls=":", color="grey", lw=1)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, part["inspector_id"], fontsize=max(4, min(8, 400 / max(J, 1))))
+    ax.set_yticks(y, part["inspector_id"], fontsize=max(5.0, min(8.0, 700 / max(J, 1))))
+    ax.set_ylim(-1, J)
     ax.set_xlabel("severity vs the typical inspector (latent logits; positive = harsher)", fontsize=9)
     handles = [plt.Line2D([], [], color=SEVERE, marker="o", lw=1.4, label="flagged severe"),
                plt.Line2D([], [], color=LENIENT, marker="o", lw=1.4, label="flagged lenient"),
