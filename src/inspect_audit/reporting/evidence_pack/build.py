@@ -268,20 +268,25 @@ def _survey_evidence(tables: dict, urn: str, min_n: int) -> tuple[pd.DataFrame |
         scores = school_scores(respondent_scores(recode(mine, tables["survey_items"])), min_responses=min_n)
         latest = scores[scores["wave"] == scores["wave"].max()]
         table = pd.DataFrame({
-            "Respondents": latest["respondent_group"].astype(str).str.replace("_", " "),
+            "Group": latest["respondent_group"].astype(str).str.replace("_", " "),
             "Dimension": latest["dimension"].astype(str).str.replace("_", " "),
             "Mean score (90% interval)": [("withheld (fewer than %d)" % min_n) if w else
                                          f"{e:.2f} ({lo:.2f} to {hi:.2f})" for e, lo, hi, w in
                                          zip(latest["estimate"], latest["ci_low"], latest["ci_high"],
                                              latest["withheld"])],
-            "Respondents (n)": latest["n"].astype(int)})
+            "Respondents (n)": [f"fewer than {min_n}" if w else str(int(n)) for n, w in
+                                zip(latest["n"], latest["withheld"])]})
         shown = latest[~latest["withheld"] & (latest["dimension"] == "composite")]
         if len(shown):
-            r = shown.iloc[0]
-            sentence = (f"The school's own survey ({r['wave']}): {str(r['respondent_group']).replace('_', ' ')} "
-                        f"gave a mean score of {r['estimate']:.2f} (90% interval {r['ci_low']:.2f} to "
-                        f"{r['ci_high']:.2f}; n = {int(r['n'])}) across all questions; the table below has each "
-                        "group and dimension.")
+            items = tables["survey_items"].assign(respondent_group=lambda f: f["respondent_group"].astype(str))
+            lo = items.groupby("respondent_group")["scale_min"].min()
+            hi = items.groupby("respondent_group")["scale_max"].max()
+            groups = "; ".join(
+                f"{g.replace('_', ' ')} {r['estimate']:.2f} on a {int(lo[g])}-to-{int(hi[g])} scale (90% interval "
+                f"{r['ci_low']:.2f} to {r['ci_high']:.2f}; n = {int(r['n'])})"
+                for g, (_, r) in zip(shown["respondent_group"].astype(str), shown.iterrows()))
+            sentence = (f"The school's own survey ({shown['wave'].iloc[0]}), mean score over all questions (higher = "
+                        f"more favourable): {groups}. The table below has each dimension.")
         else:
             sentence = f"Survey results for this school are withheld: fewer than {min_n} people responded."
         return table, sentence

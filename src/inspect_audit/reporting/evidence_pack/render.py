@@ -34,7 +34,7 @@ table.data tr{page-break-inside:avoid}
 figure{margin:.4em 0 .8em;page-break-inside:avoid}figure img{width:100%}
 figcaption{font-size:8pt;color:#444}
 .hash{font-family:'DejaVu Sans Mono',monospace;font-size:7pt;overflow-wrap:anywhere}
-.appendix{page-break-before:always}
+.appendix{margin-top:1.2em}h2,h3{page-break-after:avoid}
 .note{font-size:8.5pt;color:#333}
 .stamp{font-size:7.5pt;color:#555;overflow-wrap:anywhere}
 """
