@@ -148,6 +148,11 @@ def plot_ppc(ppc: pd.DataFrame, path: Path, title: str) -> Path:
     return save_figure(fig, path, rect=(0, 0, 1, 0.94))
 
 
+def _unreliable(line: str, ok: bool) -> str:
+    """A summary line quoting a fit's figures, marked when that fit failed its gates (never quoted bare)."""
+    return line if ok else f"NOT RELIABLE, the fit failed its gates: {line}"
+
+
 def _ppc_lines(ppc_summary: dict, image: str) -> list[str]:
     pct = int(round(100 * ppc_summary["ci_prob"]))
     return ["**Posterior predictive check.** Grades replicated from the fitted model, for the same inspections, "
@@ -259,6 +264,7 @@ def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int 
         f"true severity inside {pct}% intervals: {rec['coverage']:.0%}; flags {rec['n_flagged']} "
         f"({rec['n_false_flags']} false){' - suppressed, gates failed' if suppressed else ''}",
     ]
+    summary = summary[:1] + [_unreliable(line, diag["ok"]) for line in summary[1:]]
     return {"title": "Inspector effects (simulated inspectors)", "markdown": "\n".join(md), "summary": summary,
             "model": model}
 
@@ -389,8 +395,8 @@ def context_section(england_tables: dict[str, pd.DataFrame], out_dir: str | Path
         "`adjusted_grade_shares.csv`, `observed_grade_shares.csv`, `fsm_total_vs_direct.csv`, `diagnostics.json`.",
         "",
     ]
-    summary.append(f"context model gates {'passed' if diag['ok'] else 'FAILED'} (max R-hat {diag['max_rhat']:.3f}, "
-                   f"min ESS {diag['min_ess_bulk']:.0f})")
+    summary = [f"context model gates {'passed' if diag['ok'] else 'FAILED'} (max R-hat {diag['max_rhat']:.3f}, "
+               f"min ESS {diag['min_ess_bulk']:.0f})"] + [_unreliable(line, diag["ok"]) for line in summary]
     return {"title": "Deprivation and grades before and after progress (real data)", "markdown": "\n".join(md),
             "summary": summary, "model": cm}
 
