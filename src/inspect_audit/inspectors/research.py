@@ -124,12 +124,21 @@ def previous_grades(rows: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _column(tables: Mapping[str, pd.DataFrame], table: str, column: str, question: str) -> pd.DataFrame:
+def _lookup(keys: pd.Series, tables: Mapping[str, pd.DataFrame], table: str, key: str, column: str,
+            question: str) -> pd.Series:
+    """``tables[table][column]`` for each of ``keys`` (matched on ``key``); a clear error when the column is absent."""
     frame = tables.get(table)
     if frame is None or column not in frame:
         raise ValueError(f"research question {question!r} needs the column {table}.{column}, which the data do not "
                          "have (see docs/data-dictionary.md)")
-    return frame
+    frame = frame.drop_duplicates(key)
+    return keys.astype(str).map(pd.Series(frame[column].astype(object).to_numpy(), index=frame[key].astype(str)))
+
+
+def _numeric_with_missing(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Missing values set to the mean of the others (as progress is), and the missing mask."""
+    miss = np.isnan(values)
+    return np.where(miss, float(np.nanmean(values)) if (~miss).any() else 0.0, values), miss
 
 
 def research_columns(f: pd.DataFrame, tables: Mapping[str, pd.DataFrame], terms: tuple[str, ...], *, scale,
@@ -138,82 +147,64 @@ def research_columns(f: pd.DataFrame, tables: Mapping[str, pd.DataFrame], terms:
 
     ``f`` has ``inspection_id``, ``urn``, ``lead_inspector_id``, ``start_date``, ``phase``; ``previous`` maps
     ``inspection_id`` to the previous grade (:func:`previous_grades`). The info dict records, per column, its
-    question, whether it is an effect or an adjustment, its unit and its counts.
+    question, whether it is an effect or an adjustment, what it compares, and n (inspections with the
+    characteristic, or with a value) and n_inspectors (their distinct leads).
     """
     cols: dict[str, np.ndarray] = {}
     spec: dict[str, dict] = {}
     n = len(f)
-
-    def add(name, values, question, role, kind, contrast, group=None):
-        cols[name] = np.asarray(values, dtype=float)
-        spec[name] = {"question": question, "role": role, "kind": kind, "contrast": contrast,
-                      "group": group or name}
-
     lead = f["lead_inspector_id"].astype(str)
+
+    def add(name, values, question, role, contrast, *, per_unit=False, observed=None, group=None):
+        cols[name] = np.asarray(values, dtype=float)
+        on = np.ones(n, dtype=bool) if per_unit else cols[name] > 0
+        if observed is not None:
+            on = on & observed
+        spec[name] = {"question": question, "role": role, "kind": "per_unit" if per_unit else "indicator",
+                      "contrast": contrast, "group": group or name, "n": int(on.sum()),
+                      "n_inspectors": int(lead[on].nunique())}
+
     if "sequence" in terms:
         prev = f["inspection_id"].astype(str).map(previous).to_numpy(float) if previous is not None \
             else np.full(n, np.nan)
         low, high = max(scale.codes), min(scale.codes)
-        lo_lab, hi_lab = _label(scale, low), _label(scale, high)
-        group = "previous_grade"
-        add(f"previous_grade[{lo_lab}]", prev == low, "sequence", "effect", "indicator",
-            f"the same lead's previous inspection graded {scale.label(low)} vs a middle grade", group)
-        add(f"previous_grade[{hi_lab}]", prev == high, "sequence", "effect", "indicator",
-            f"the same lead's previous inspection graded {scale.label(high)} vs a middle grade", group)
-        add("previous_grade[none]", np.isnan(prev), "sequence", "adjustment", "indicator",
-            "the lead's first inspection in the data (no previous grade) vs a middle grade", group)
+        for code in (low, high):
+            add(f"previous_grade[{_label(scale, code)}]", prev == code, "sequence", "effect",
+                f"the same lead's previous inspection graded {scale.label(code)} vs a middle grade",
+                group="previous_grade")
+        add("previous_grade[none]", np.isnan(prev), "sequence", "adjustment",
+            "the lead's first inspection in the data (no previous grade) vs a middle grade", group="previous_grade")
     if "phase_match" in terms:
-        ins = _column(tables, "inspectors", "phase_background", "phase_match")
-        ins = ins.drop_duplicates("inspector_id")
-        bg = lead.map(pd.Series(ins["phase_background"].astype(object).to_numpy(), index=ins["inspector_id"].astype(str)))
+        bg = _lookup(lead, tables, "inspectors", "inspector_id", "phase_background", "phase_match")
         bg = bg.where(bg.notna(), "").astype(str).to_numpy()
         phase = f["phase"].astype(str).to_numpy()
         both = np.isin(bg, _PHASES) & np.isin(phase, _PHASES)
-        add("phase_mismatch", both & (bg != phase), "phase_match", "effect", "indicator",
+        add("phase_mismatch", both & (bg != phase), "phase_match", "effect",
             "a lead from the other phase (primary background at a secondary school, secondary at a primary) "
             "vs a lead from the school's own phase")
     if "experience" in terms:
-        ins = _column(tables, "inspectors", "first_year_active", "experience")
-        ins = ins.drop_duplicates("inspector_id")
-        first = lead.map(pd.Series(pd.to_numeric(ins["first_year_active"], errors="coerce").to_numpy(float),
-                                   index=ins["inspector_id"].astype(str))).to_numpy(float)
+        first = pd.to_numeric(_lookup(lead, tables, "inspectors", "inspector_id", "first_year_active",
+                                      "experience"), errors="coerce").to_numpy(float)
         years = pd.to_datetime(f["start_date"]).dt.year.to_numpy(float) - first
-        negative = int(np.sum(years < 0))
-        years = np.where(years < 0, 0.0, years)
-        miss = np.isnan(years)
-        fill = float(np.nanmean(years)) if (~miss).any() else 0.0
-        add("experience_years", np.where(miss, fill, years), "experience", "effect", "per_unit",
-            "one year more since the lead's first_year_active")
+        negative = int(np.sum(years < 0))  # an inspection before the lead's first year: counted, set to 0
+        years, miss = _numeric_with_missing(np.where(years < 0, 0.0, years))
+        add("experience_years", years, "experience", "effect", "one year more since the lead's first_year_active",
+            per_unit=True, observed=~miss)
+        spec["experience_years"]["before_first_year_set_to_0"] = negative
         if miss.any():
-            add("experience_missing", miss, "experience", "adjustment", "indicator",
-                "first_year_active missing vs known")
-        spec["experience_years"]["negative_set_to_0"] = negative
+            add("experience_missing", miss, "experience", "adjustment", "first_year_active missing vs known")
     if "team_size" in terms:
-        ins = _column(tables, "inspections", "team_size", "team_size").drop_duplicates("inspection_id")
-        size = f["inspection_id"].astype(str).map(pd.Series(pd.to_numeric(ins["team_size"], errors="coerce")
-                                                            .to_numpy(float), index=ins["inspection_id"].astype(str)))
-        size = size.to_numpy(float)
-        miss = np.isnan(size)
-        fill = float(np.nanmean(size)) if (~miss).any() else 0.0
-        add("team_size", np.where(miss, fill, size), "team_size", "effect", "per_unit", "one inspector more on the team")
+        size = pd.to_numeric(_lookup(f["inspection_id"], tables, "inspections", "inspection_id", "team_size",
+                                     "team_size"), errors="coerce").to_numpy(float)
+        size, miss = _numeric_with_missing(size)
+        add("team_size", size, "team_size", "effect", "one inspector more on the team", per_unit=True,
+            observed=~miss)
         if miss.any():
-            add("team_size_missing", miss, "team_size", "adjustment", "indicator", "team_size missing vs known")
+            add("team_size_missing", miss, "team_size", "adjustment", "team_size missing vs known")
     if "conflict" in terms:
-        sch = _column(tables, "schools", "employs_serving_inspector", "conflict").drop_duplicates("urn")
-        flag = f["urn"].astype(str).map(pd.Series([v in _TRUE if not pd.isna(v) else False
-                                                   for v in sch["employs_serving_inspector"].astype(object)],
-                                                  index=sch["urn"].astype(str)))
-        add("employs_serving_inspector", flag.fillna(False).to_numpy(bool), "conflict", "effect", "indicator",
-            "the school employs a serving Ofsted Inspector vs schools not known to employ one")
-    lead_codes = lead.to_numpy()
-    for name, values in cols.items():
-        on = values > 0 if spec[name]["kind"] == "indicator" else np.ones(n, dtype=bool)
-        if spec[name]["kind"] == "per_unit":
-            miss_col = cols.get(f"{name.split('_years')[0]}_missing")
-            if miss_col is not None:
-                on = miss_col == 0
-        spec[name]["n"] = int(on.sum())
-        spec[name]["n_inspectors"] = int(len(np.unique(lead_codes[on])))
+        flag = _lookup(f["urn"], tables, "schools", "urn", "employs_serving_inspector", "conflict")
+        add("employs_serving_inspector", [v in _TRUE if not pd.isna(v) else False for v in flag], "conflict",
+            "effect", "the school employs a serving Ofsted Inspector vs schools not known to employ one")
     return cols, {"questions": list(terms), "columns": spec}
 
 
