@@ -68,6 +68,9 @@ def test_demo_flags_follow_gates(demo):
         assert "Flags: none" in sec["markdown"] and "gates failed" in sec["markdown"]
     else:
         assert "**Flags:**" in sec["markdown"]
+    # the printed summary never quotes a failed fit's figures bare: each line after the gate line says so
+    assert "FAILED" in sec["summary"][0] if not diag["ok"] else "passed" in sec["summary"][0]
+    assert all(line.startswith("NOT RELIABLE") == (not diag["ok"]) for line in sec["summary"][1:])
 
 
 def test_severity_draws_layout(demo, simulated):
