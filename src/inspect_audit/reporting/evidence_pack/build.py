@@ -13,6 +13,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from inspect_audit import __version__
 from inspect_audit._core import export, privacy
+from inspect_audit._core.grades import area_grades
 from inspect_audit.data import schemas
 from inspect_audit.reporting.evidence_pack import figures
 from inspect_audit.reporting.evidence_pack.fit import FitView, view_of
@@ -112,17 +113,20 @@ def _ordinal(awarded: pd.DataFrame) -> pd.DataFrame:
 
 
 def _latest_grades(tables: dict, area: str, scale_name: str) -> pd.DataFrame:
-    """Each school's latest grade on ``area`` among inspections whose framework grades it on ``scale_name``."""
-    ins = tables["inspections"][["inspection_id", "urn", "start_date", "framework"]].copy()
-    ins["inspection_id"] = ins["inspection_id"].astype(str)
-    ok = {fw for fw in ins["framework"].astype(str).unique()
-          if fw in schemas.scales()["frameworks"] and schemas.framework_areas(fw).get(area) == scale_name}
-    j = tables["judgements"]
-    j = j[(j["area"].astype(str) == area) & j["grade"].notna()][["inspection_id", "grade"]].copy()
-    j["inspection_id"] = j["inspection_id"].astype(str)
-    g = j.merge(ins[ins["framework"].astype(str).isin(ok)], on="inspection_id")
-    g["urn"] = g["urn"].astype(str)
-    return g.sort_values(["start_date", "inspection_id"]).groupby("urn").tail(1).set_index("urn")
+    """Each school's latest grade on ``area`` among inspections whose framework grades it on ``scale_name``
+    (index ``urn``, column ``grade``)."""
+    present = tables["inspections"]["framework"].astype(str).unique()
+    same = [fw for fw in present if fw in schemas.scales()["frameworks"]
+            and schemas.framework_areas(fw).get(area) == scale_name]
+    try:
+        grades, _ = area_grades({t: tables[t] for t in ("judgements", "inspections")}, area, same) if same else (
+            None, None)
+    except ValueError:  # no such grade in the data
+        grades = None
+    if grades is None:
+        return pd.DataFrame({"grade": pd.Series(dtype="Int64")}, index=pd.Index([], name="urn", dtype=str))
+    grades = grades.dropna(subset=["grade"]).assign(urn=lambda g: g["urn"].astype(str))
+    return grades.sort_values(["start_date", "inspection_id"]).drop_duplicates("urn", keep="last").set_index("urn")
 
 
 def similar_schools(tables: dict[str, pd.DataFrame], urn: str, k: int = N_SIMILAR,
