@@ -321,3 +321,13 @@ def test_fit_folders_open_with_clear_errors(report_cards, tmp_path):
     (folder / "posterior.nc").write_bytes(b"not a netCDF file")
     with pytest.raises(InputError, match="posterior.nc cannot be read"):
         open_fit(folder)
+
+
+def test_inspection_without_a_lead_inspector(data, failed):
+    tables = data.tables()
+    inspection = data.complaints["inspection_id"].iloc[0]
+    ins = tables["inspections"].copy()
+    ins["lead_inspector_id"] = ins["lead_inspector_id"].where(ins["inspection_id"] != inspection)
+    pack = build_pack({**tables, "inspections": ins}, failed, inspection, key="k")
+    assert "No lead inspector is recorded for this inspection, so nothing is said about one." in pack.sentences
+    assert dict(pack.facts)["Lead inspector"] == "not recorded" and "severity" not in pack.figures

@@ -500,7 +500,9 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
     effects = fit.effects if fit.effects is not None else pd.DataFrame(columns=["inspector_id"])
     model_lead = None if lead is None or pd.isna(lead) else str(lead)
     mine = effects[effects["inspector_id"].astype(str) == model_lead] if model_lead else effects.iloc[:0]
-    if mine.empty:
+    if model_lead is None:
+        sentences.append("No lead inspector is recorded for this inspection, so nothing is said about one.")
+    elif mine.empty:
         sentences.append("The lead inspector is not in the model's data, so nothing is said about them."
                          if fit.effects_complete else
                          f"The fit's published table lists only inspectors with at least {min_n} inspections; this "
