@@ -66,7 +66,7 @@ def test_sentences_carry_interval_and_n_without_jargon(data, failed):
     assert chance.count("90% interval") == 2 and "with this inspection's lead inspector" in chance
     assert "n = " in chance
     similar = next(s for s in pack.sentences if "most similar" in s)
-    assert "90% interval" in similar and "n = 50 schools" in similar
+    assert "90% interval" in similar and "n = 50 schools" in similar and "Good or better" in similar
     position = next(s for s in pack.sentences if "Compared with other inspectors" in s)
     share = int(re.search(r"more (?:harshly|leniently) than (\d+)%", position).group(1))
     assert share >= 50 and "90% interval" in position and "inspections they led" in position
@@ -289,6 +289,7 @@ def test_report_card_pack_speaks_the_five_point_scale(report_cards, kind, tmp_pa
     similar = pack.data["similar_schools"]
     assert list(similar["label"]) == list(sc.labels) and similar.attrs["scale"] == "report_card_5"
     assert similar.attrs["found"] == 50  # every school has a report card: legacy grades are not counted
+    assert any("most similar" in s and "Expected standard or better" in s for s in pack.sentences)
     if kind == "single_area":
         assert any("Expected standard" in s or "Strong standard" in s for s in pack.sentences)
         assert list(pack.data["grade_chances"]["label"]) == list(sc.labels)

@@ -22,6 +22,7 @@ from inspect_audit.reporting.evidence_pack.source import DataSource, as_source
 from inspect_audit.reporting.evidence_pack.wording import (area_name, cell, date_words, framework_name, number,
                                                            pct, region_name, relative_position,
                                                            with_interval)
+from inspect_audit.scorecard.reliability import better_side
 
 CI_LEVEL = 0.90
 #: Similar schools sought for the comparison of grades.
@@ -200,9 +201,12 @@ def _similar_sentence(shares: pd.DataFrame, awarded_label: str, awarded_grade: i
     row = shares.loc[shares["grade"] == awarded_grade].iloc[0]
     lead = (f"Of the {found} {phase} schools most similar to this one" if found >= sought else
             f"Only {found} similar {phase} schools have a {area} grade on this scale ({sought} were sought); of them")
+    codes, words = better_side(schemas.scale(shares.attrs["scale"]))
+    k = int(shares.loc[shares["grade"].isin(codes), "count"].sum())
+    low, high = proportion_confint(k, found, alpha=1 - CI_LEVEL, method="wilson")
     return (f"{lead} (nearest in {_feature_words(shares.attrs['features'])}), "
             f"{with_interval(row['share'], row['ci_low'], row['ci_high'])} were judged {awarded_label} for {area} at "
-            f"their latest inspection (n = {found} schools).")
+            f"their latest inspection, and {with_interval(k / found, low, high)} {words} (n = {found} schools).")
 
 
 def _similar_table(shares: pd.DataFrame, awarded_grade: int) -> pd.DataFrame:
