@@ -12,6 +12,24 @@ from matplotlib.figure import Figure  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
+def wrap_titles(fig: Figure) -> None:
+    """Wrap each axes' title (and the figure's suptitle) onto as many lines as its width needs, so that no title
+    runs past the figure's edge."""
+    import textwrap
+
+    def fill(text: str, inches: float, size: float) -> str:
+        per_line = max(20, int(inches * 72 / (0.6 * size)))  # DejaVu Sans: a mean glyph ~0.6 em
+        return "\n".join(textwrap.fill(part, per_line) for part in text.split("\n"))
+
+    for ax in fig.axes:
+        title = ax.title
+        if title.get_text():
+            title.set_text(fill(title.get_text(), ax.get_position().width * fig.get_figwidth(), title.get_fontsize()))
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        sup.set_text(fill(sup.get_text(), fig.get_figwidth() * 0.95, sup.get_fontsize()))
+
+
 def save_figure(fig: Figure, path: str | Path | None = None,
                 rect: tuple[float, float, float, float] | None = None) -> Figure:
     """Lay out a figure, write it to ``path`` (PNG, 120 dpi) if one is given, and return it.
@@ -20,6 +38,7 @@ def save_figure(fig: Figure, path: str | Path | None = None,
     or the app, or save it again with ``fig.savefig``. Every plot function of the package ends here, so each
     returns its :class:`~matplotlib.figure.Figure` and takes ``path=None`` to write nothing.
     """
+    wrap_titles(fig)
     fig.tight_layout(rect=rect)
     if path is not None:
         fig.savefig(path, dpi=120)

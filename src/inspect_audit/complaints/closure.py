@@ -248,10 +248,6 @@ def plot_time_to_closure(result: ClosureResult, path: str | Path | None = None, 
         note = textwrap.fill(f"Not shown (fewer than {min_n} complaints, or hidden so that a small group cannot be "
                              f"worked out from the total): {', '.join(h.replace('_', ' ') for h in hidden)}.", 110)
         fig.text(0.01, 0.01, note, ha="left", va="bottom", fontsize=7)
-        fig.tight_layout(rect=(0, 0.06 + 0.025 * note.count("\n"), 1, 1))
-    else:
-        fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return fig
+    from inspect_audit._core.plots import save_figure
+
+    return save_figure(fig, path, rect=(0, 0.06 + 0.025 * note.count("\n"), 1, 1) if hidden else None)

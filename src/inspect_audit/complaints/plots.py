@@ -10,15 +10,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
+from inspect_audit._core.plots import save_figure  # noqa: E402
 from inspect_audit.complaints.suppression import MIN_N, suppress  # noqa: E402
 
 RAW_COLOUR, POOLED_COLOUR = "#9aa5b1", "#1f5c99"
 
 
-def plot_rates(table: pd.DataFrame, dimension: str, path: str | Path, min_n: int = MIN_N,
+def plot_rates(table: pd.DataFrame, dimension: str, path: str | Path | None, min_n: int = MIN_N,
                title: str | None = None, xlabel: str = "share of decided complaints upheld (in full or part)",
-               reference: float | None = None) -> Path:
+               reference: float | None = None) -> Figure:
     """Forest plot of one dimension of :func:`upheld_rates` (raw and pooled, or one statistic).
 
     Parameters
@@ -27,8 +29,8 @@ def plot_rates(table: pd.DataFrame, dimension: str, path: str | Path, min_n: int
         Output of ``upheld_rates`` or ``complaint_rates`` (any dimensions; one is drawn).
     dimension : str
         Dimension to draw.
-    path : str or Path
-        PNG written.
+    path : str, Path or None
+        PNG to write (None: write nothing).
     min_n : int
         Groups with fewer complaints are suppressed, with a second group where one alone could be
         recovered from the total (:func:`~inspect_audit._core.privacy.suppression_mask`); a footnote
@@ -40,7 +42,8 @@ def plot_rates(table: pd.DataFrame, dimension: str, path: str | Path, min_n: int
 
     Returns
     -------
-    Path
+    matplotlib.figure.Figure
+        The figure (written to ``path`` as PNG unless ``path`` is None).
     """
     part = suppress(table[table["dimension"] == dimension], min_n=min_n)
     shown = part[~part["suppressed"]]
@@ -78,28 +81,25 @@ def plot_rates(table: pd.DataFrame, dimension: str, path: str | Path, min_n: int
         note = (f"{len(hidden)} group(s) not shown: fewer than {min_n} complaints, or hidden with one so that it "
                 "cannot be worked out from the total")
         fig.text(0.01, 0.01, note, fontsize=7, color="grey")
-    fig.tight_layout(rect=(0, 0.03 if hidden else 0, 1, 1))
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, rect=(0, 0.03 if hidden else 0, 1, 1))
 
 
-def plot_severity(table: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
+def plot_severity(table: pd.DataFrame, path: str | Path | None, title: str | None = None) -> Figure:
     """Odds multipliers per logit of severity (complaint, upheld) with intervals and n.
 
     Parameters
     ----------
     table : DataFrame
         Output of :func:`complaints_vs_severity`.
-    path : str or Path
-        PNG written.
+    path : str, Path or None
+        PNG to write (None: write nothing).
     title : str, optional
         Figure title.
 
     Returns
     -------
-    Path
+    matplotlib.figure.Figure
+        The figure (written to ``path`` as PNG unless ``path`` is None).
     """
     part = table[table["statistic"] == "odds_ratio"].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8.0, 2.8))
@@ -119,8 +119,4 @@ def plot_severity(table: pd.DataFrame, path: str | Path, title: str | None = Non
     ax.set_xlabel("odds multiplier per 1 logit of lead-inspector severity (90% interval)", fontsize=9)
     ax.set_title(title or "Complaints and lead-inspector severity", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -10,9 +10,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from inspect_audit._core.export import write_csv  # noqa: E402
-from inspect_audit._core.plots import plot_estimates  # noqa: E402
+from inspect_audit._core.plots import plot_estimates, save_figure  # noqa: E402
 from inspect_audit.surveys.analysis import analyse  # noqa: E402
 from inspect_audit.surveys.perspectives import RATING  # noqa: E402
 from inspect_audit.surveys.scoring import COMPOSITE, DEFAULT_MIN_RESPONSES  # noqa: E402
@@ -32,7 +33,7 @@ def _view_label(name: str) -> str:
     return f"{group} (all)" if dim == COMPOSITE else f"{group}: {dim}"
 
 
-def plot_reliability(scales: pd.DataFrame, truth: dict | None, path: Path) -> Path:
+def plot_reliability(scales: pd.DataFrame, truth: dict | None, path: str | Path | None) -> Figure:
     """Alpha and omega per dimension with 90 % intervals and n; simulated truth as crosses."""
     labels = list(dict.fromkeys(scales["respondent_group"] + ": " + scales["dimension"]))
     fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(labels) + 1.6))
@@ -56,13 +57,10 @@ def plot_reliability(scales: pd.DataFrame, truth: dict | None, path: Path) -> Pa
     ax.set_title("Scale reliability: alpha and omega (simulated surveys)", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
-def plot_divergence(div: pd.DataFrame, title: str, path: Path, max_points: int = 400) -> Path:
+def plot_divergence(div: pd.DataFrame, title: str, path: str | Path | None, max_points: int = 400) -> Figure:
     """Standardised residuals (score vs what the grade predicts) with intervals, sorted."""
     part = div.sort_values("estimate").reset_index(drop=True)
     x = np.arange(len(part)) + 1  # rank among all schools
@@ -81,14 +79,11 @@ def plot_divergence(div: pd.DataFrame, title: str, path: Path, max_points: int =
     ax.set_ylabel("standardised residual\n(above / below what the grade predicts)", fontsize=8)
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
-def plot_parent_view(by_grade: pd.DataFrame, path: Path, shown: tuple[str, ...] = PV_SHOWN,
-                     grade_words: str = "latest overall-effectiveness grade") -> Path:
+def plot_parent_view(by_grade: pd.DataFrame, path: str | Path | None, shown: tuple[str, ...] = PV_SHOWN,
+                     grade_words: str = "latest overall-effectiveness grade") -> Figure:
     """Mean % positive by grade for a few questions, with 90 % intervals and n per point."""
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for item in shown:
@@ -107,10 +102,7 @@ def plot_parent_view(by_grade: pd.DataFrame, path: Path, shown: tuple[str, ...] 
     ax.set_title(f"Parent View by {grade_words} (real data, 90% intervals)", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Path, seed: int = 0,
