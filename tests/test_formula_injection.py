@@ -58,8 +58,8 @@ def test_no_export_bypasses_the_writer():
               "reporting/demo.py": 1}  # the demo's data written for ingest
     offenders = {}
     for path in [*(REPO / "src" / "inspect_audit").rglob("*.py"), *(REPO / "app").rglob("*.py")]:
-        # the writer itself; the model package is being rewritten elsewhere (the inspectors command passes the
-        # tables its save writes through the writer)
+        # the writer itself; the model package's save() writes the tables of a fit, which every command then
+        # passes through the writer (cli/inspectors.protect_fit_outputs, context's _write)
         if path.name == "export.py" or "inspectors" in path.parts:
             continue
         rel = str(path.relative_to(REPO / "src" / "inspect_audit" if "src" in path.parts else REPO))
