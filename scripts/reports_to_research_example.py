@@ -62,8 +62,10 @@ def main(work: Path) -> None:
         team = [(names[m], role_words(roles[m], row.start_date), m == row.lead_inspector_id) for m in members]
         path = reports / f"{row.inspection_id}.pdf"
         if not path.exists():
-            pdf(report_html(row.inspection_id, row.urn, row.start_date, row.framework,
-                            {"overall_effectiveness": int(grade[row.inspection_id])}, team), path)
+            grades = {"overall_effectiveness": int(grade[row.inspection_id])}
+            if row.framework == "eif_2019":  # EIF reports state safeguarding; effective unless Inadequate
+                grades["safeguarding"] = 2 if grades["overall_effectiveness"] == 4 else 1
+            pdf(report_html(row.inspection_id, row.urn, row.start_date, row.framework, grades, team), path)
     print(f"rendered {len(ins)} report PDFs in {time.perf_counter() - t0:.0f} s\n")
     tables = work / "tables"
     run(["adapt", "ofsted-reports", str(reports), "--out", str(tables)])
