@@ -15,6 +15,8 @@ PHASE_WORDS = {"all": "in all schools", "primary": "in primary schools", "second
 TERM_WORDS = {"male": "a male lead inspector", "hmi": "a lead inspector who is one of His Majesty's Inspectors",
               "serving_leader": "a lead inspector who is a serving school leader"}
 
+TERM_SHORT = {"male": "male", "hmi": "HMI", "serving_leader": "serving leader"}
+
 
 def points(mean: float, low: float, high: float) -> str:
     """A probability difference in percentage points with its interval, in the direction of the estimate
@@ -43,7 +45,7 @@ def interval_chart(frame: pd.DataFrame, label: str, x_title: str, *, estimate: s
     else:
         data["_label"] = data[label].astype(str)
     fmt = ".0%" if percent else ".2f"
-    y = alt.Y("_label:N", title=None, sort=None, axis=alt.Axis(labelLimit=420))
+    y = alt.Y("_label:N", title=None, sort=None, axis=alt.Axis(labelLimit=420, labelOverlap=False))
     x = alt.X(f"{low}:Q", title=x_title, axis=alt.Axis(format=fmt))
     colour_enc = alt.Color(f"{colour}:N", title=None) if colour else alt.value("#1f5c99")
     tooltip = [alt.Tooltip(f"{c}:Q", format=fmt) for c in (estimate, low, high)]
@@ -52,14 +54,16 @@ def interval_chart(frame: pd.DataFrame, label: str, x_title: str, *, estimate: s
              + base.mark_point(filled=True, size=60).encode(y=y, x=f"{estimate}:Q", color=colour_enc, tooltip=tooltip))
     if zero:
         chart = chart + alt.Chart(pd.DataFrame({"z": [0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(x="z:Q")
-    st.altair_chart(chart.properties(height=height or max(60, 28 * len(data))), width="stretch")
+    st.altair_chart(chart.properties(height=height or 70 + 34 * len(data)), width="stretch")
 
 
 def table(frame: pd.DataFrame, names: dict[str, str], digits: int = 2, percent: tuple[str, ...] = ()) -> None:
-    """Only the ``names`` columns, renamed for people, rounded; ``percent`` columns shown as percentages."""
+    """Only the ``names`` columns, renamed for people, rounded to ``digits``; ``percent`` columns (shares) shown as
+    percentages with one decimal."""
     shown = frame[[c for c in names if c in frame]].copy()
     for column in percent:
         if column in shown:
             shown[column] = (100 * pd.to_numeric(shown[column], errors="coerce")).round(1)
-    shown = shown.round(digits).rename(columns={c: (names[c] + (" (%)" if c in percent else "")) for c in names})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    shown = shown.round(digits).rename(columns=names)
+    config = {names[c]: st.column_config.NumberColumn(format="%.1f%%") for c in percent if c in frame}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)

@@ -6,7 +6,6 @@ import os
 import warnings
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -89,10 +88,12 @@ for phase, part in good.groupby("phase", sort=False):
                     f"to {q1['ci_high']:.0%}; n = {int(q1['n']):,}), against **{q5['share']:.0%}** in the most deprived "
                     f"fifth ({q5['ci_low']:.0%} to {q5['ci_high']:.0%}; n = {int(q5['n']):,}).")
 plot = good.dropna(subset=["share"])
-base = alt.Chart(plot).encode(x=alt.X("fsm_quintile:O", title="FSM quintile (1 = least, 5 = most deprived)"),
+base = alt.Chart(plot).encode(x=alt.X("fsm_quintile:O", title="FSM quintile (1 = least, 5 = most deprived)",
+                                        axis=alt.Axis(labelAngle=0)),
                               color=alt.Color("phase:N", title="phase"), xOffset="phase:N")
-st.altair_chart((base.mark_rule(strokeWidth=2).encode(y=alt.Y("ci_low:Q", title=f"share {good_words}",
-                                                               axis=alt.Axis(format=".0%")), y2="ci_high:Q")
+st.altair_chart((base.mark_rule(strokeWidth=3).encode(y=alt.Y("ci_low:Q", title=f"share {good_words}",
+                                                               axis=alt.Axis(format=".0%"),
+                                                               scale=alt.Scale(zero=False)), y2="ci_high:Q")
                  + base.mark_point(filled=True, size=70).encode(y="share:Q", tooltip=[
                      "phase", "fsm_quintile", alt.Tooltip("share:Q", format=".1%"), "n"]))
                 .properties(height=300), width="stretch")
@@ -115,10 +116,11 @@ if framework.startswith("report_card"):
             lambda m: "previous overall grade good or better" if m.startswith("previous") else
             f"{area.replace('_', ' ')} {good_words} now"))
         plot = comparison.dropna(subset=["share"])
-        base = alt.Chart(plot).encode(x=alt.X("fsm_quintile:O", title="FSM quintile"), color="measure:N",
+        base = alt.Chart(plot).encode(x=alt.X("fsm_quintile:O", title="FSM quintile", axis=alt.Axis(labelAngle=0)), color="measure:N",
                                       xOffset="measure:N")
-        st.altair_chart((base.mark_rule(strokeWidth=2).encode(y=alt.Y("ci_low:Q", title="share",
-                                                                       axis=alt.Axis(format=".0%")), y2="ci_high:Q")
+        st.altair_chart((base.mark_rule(strokeWidth=3).encode(y=alt.Y("ci_low:Q", title="share",
+                                                                       axis=alt.Axis(format=".0%"),
+                                                                       scale=alt.Scale(zero=False)), y2="ci_high:Q")
                          + base.mark_point(filled=True, size=60).encode(y="share:Q"))
                         .properties(height=260).facet(column=alt.Column("phase:N", title=None)))
         st.caption("Schools with a report card and an earlier graded inspection. The two scales differ: compare how "

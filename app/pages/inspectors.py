@@ -70,16 +70,17 @@ colours = alt.Scale(domain=["severe", "lenient", "not flagged"], range=["#c0392b
 st.altair_chart(
     (base.mark_rule(opacity=0.6).encode(y=alt.Y("low:Q", title="severity (+ = harsher grades)"), y2="high:Q",
                                         color=alt.Color("flag:N", scale=colours))
-     + base.mark_point(filled=True, size=18).encode(y="severity:Q", color="flag:N",
+     + base.mark_point(filled=True, size=40).encode(y="severity:Q", color="flag:N",
                                                      tooltip=["severity:Q", "low:Q", "high:Q", "flag:N"])),
     width="stretch")
 st.caption(describe(shown))
 st.caption("Each inspector's severity with its 90% interval (latent scale: 0 = a typical inspector). Rank "
            "intervals, not ranks, are in the table.")
-views.table(ordered, {"inspector_id": "Inspector", "n_inspections": "Inspections", "mean": "Severity",
-                      "ci_low": "Low (90%)", "ci_high": "High (90%)", "p_severe": "P(notably severe)",
-                      "p_lenient": "P(notably lenient)", "rank_ci_low": "Rank: best (90%)", "rank_ci_high": "Rank: worst (90%)",
-                      "flag": "Flag"})
+views.table(ordered.assign(rank_ci_low=ordered["rank_ci_low"].round(), rank_ci_high=ordered["rank_ci_high"].round()),
+            {"inspector_id": "Inspector", "n_inspections": "Inspections", "mean": "Severity",
+             "ci_low": "Low (90%)", "ci_high": "High (90%)", "p_severe": "P(notably severe)",
+             "p_lenient": "P(notably lenient)", "rank_ci_low": "Rank: best (90%)", "rank_ci_high": "Rank: worst (90%)",
+             "flag": "Flag"})
 
 st.subheader("Inspector characteristics")
 chars = model.characteristic_effects()
@@ -95,7 +96,8 @@ else:
                     f"{views.TERM_WORDS.get(r['term'], r['term'])} is associated with a "
                     f"{views.points(r['mean'], r['ci_low'], r['ci_high'])} {views.direction(r['mean'])} chance of "
                     f"{outcome}.")
-    views.interval_chart(probs.assign(what=probs["term"] + ", " + probs["phase"]), "what",
+    views.interval_chart(probs.assign(what=probs["term"].map(views.TERM_SHORT).fillna(probs["term"]) + ", "
+                                      + probs["phase"]), "what",
                          "change in the chance of a below-good grade (90% interval)", estimate="mean",
                          n=None, percent=True, zero=True)
     st.caption(f"n = {n_ins:,} inspections. Average marginal effects: the lead inspector having the characteristic "
@@ -104,6 +106,8 @@ else:
 st.subheader("School context after adjusting for progress")
 context = model.context_effects()
 fsm = context[(context["term"] == "fsm_quintile") & (context["scale"] == "probability")]
+if fsm["phase"].nunique() > 2:  # 'all' and one phase say the same thing: say it once
+    fsm = fsm[fsm["phase"] != "all"]
 for _, r in fsm.iterrows():
     outcome = r["estimand"].split("P(")[1].split(")")[0].replace("_", " ")
     st.markdown(f"- {views.PHASE_WORDS.get(r['phase'], 'in ' + str(r['phase'])).capitalize()}, a school in the most "

@@ -7,15 +7,18 @@ import pandas as pd
 import streamlit as st
 
 import app_state
+import views
 from app_state import figure, pseudonym_key
 from inspect_audit._core.plots import plot_d_study, plot_estimates
-from inspect_audit._core.privacy import MIN_N, pseudonymise
+from inspect_audit._core.privacy import pseudonymise
 from inspect_audit.agreement.decisions import decision_consistency, rater_agreement, rater_type_agreement
 from inspect_audit.agreement.gtheory import COMPONENTS, d_study, g_study, raters_needed
 from inspect_audit.agreement.report import DECISION_LABELS, HEADLINE
 from inspect_audit.agreement.table import agreement_table, to_wide
 from inspect_audit.data import schemas
 
+#: Inspectors with fewer paired inspections than this are left out of the peer-agreement table.
+MIN_PAIRS = 3
 COEFFICIENT_NAMES = {"percent_agreement": "Exact agreement", "fleiss_kappa": "Fleiss' kappa",
                      "fleiss_kappa_quadratic": "Fleiss' kappa (quadratic weights)", "gwet_ac1": "Gwet's AC1",
                      "gwet_ac2_quadratic": "Gwet's AC2 (quadratic weights)",
@@ -128,20 +131,23 @@ st.subheader("Each inspector's agreement with peers")
 per_rater = rater_agreement(inspectors)
 if not show_names:
     per_rater["rater_id"] = pseudonymise(per_rater["rater_id"], pseudonym_key())
-few = per_rater["n_pairs"] < MIN_N
+few = per_rater["n_pairs"] < MIN_PAIRS
 shown = per_rater[~few].sort_values(["n_pairs", "agreement"], ascending=[False, True])
-st.write(f"{len(shown)} inspectors with at least {MIN_N} paired inspections are shown, most pairs first; "
-         f"{int(few.sum())} with fewer are left out (their intervals are too wide to say anything).")
-st.dataframe(shown.rename(columns={"rater_id": "Inspector", "n_pairs": "Pairs", "n_units": "Schools",
-                                   "agreement": "Same grade as peer", "ci_low": "Low (90%)", "ci_high": "High (90%)",
-                                   "mean_difference": "Mean grade difference"}).round(2),
-             hide_index=True, width="stretch")
+st.write(f"{len(shown)} inspectors with at least {MIN_PAIRS} paired inspections are shown, most pairs first; "
+         f"{int(few.sum())} with fewer are left out (one or two pairs say next to nothing about an inspector).")
+views.table(shown, {"rater_id": "Inspector", "n_pairs": "Pairs", "n_units": "Schools", "agreement": "Same grade as peer",
+                    "ci_low": "Low (90%)", "ci_high": "High (90%)", "mean_difference": "Mean grade difference"})
 st.caption("Pseudonymous ids by default. Do not rank inspectors on this table; see the inspector-effects page for "
            "a model that accounts for the schools each inspector saw.")
 
 if part["rater_type"].nunique() > 1:
     st.subheader("Self-evaluation, peer review and inspection")
     kinds = rater_type_agreement(part)
-    st.dataframe(kinds.round(2), hide_index=True, width="stretch")
+    for _, r in kinds.iterrows():
+        st.markdown(f"- {str(r['rater_types']).replace('_', ' ').capitalize()}: the same grade in **{r['agreement']:.0%}** "
+                    f"of pairs ({r['ci_low']:.0%} to {r['ci_high']:.0%}; n = {int(r['n_pairs'])} pairs).")
+    views.table(kinds, {"rater_types": "Raters compared", "n_pairs": "Pairs", "agreement": "Same grade",
+                        "ci_low": "Low (90%)", "ci_high": "High (90%)", "mean_difference": "Mean grade difference",
+                        "difference_ci_low": "Difference low (90%)", "difference_ci_high": "Difference high (90%)"})
     st.caption("Mean difference = first kind's grade minus second's on Ofsted's coding (negative: first grades "
                "more favourably).")

@@ -51,7 +51,8 @@ if by_grade is not None and len(by_grade):
                 f"**{worst['grade_label']}** ({worst['ci_low']:.1f} to {worst['ci_high']:.1f}; n = "
                 f"{int(worst['n']):,}).")
     part = part.assign(what=part["grade_label"] + " (n=" + part["n"].map("{:,}".format) + ")")
-    base = alt.Chart(part).encode(x=alt.X("what:N", sort=None, title="latest overall grade"))
+    base = alt.Chart(part).encode(x=alt.X("what:N", sort=None, title="latest overall grade",
+                                          axis=alt.Axis(labelAngle=0, labelLimit=300)))
     st.altair_chart((base.mark_rule(strokeWidth=2).encode(y=alt.Y("ci_low:Q", title="parents agreeing (%)",
                                                                    scale=alt.Scale(zero=False)), y2="ci_high:Q")
                      + base.mark_point(filled=True, size=80).encode(y="estimate:Q", tooltip=[
@@ -66,12 +67,14 @@ correlations = results.get("perspective_correlations")
 if correlations is not None and len(correlations):
     st.subheader("How closely do views and grades agree?")
     spearman = correlations[correlations["method"] == "spearman"]
+    spearman = spearman.assign(who=spearman["x"].astype(str).str.replace(":composite", "s' views (all questions)")
+                               .str.replace(":", "s: "))
     for _, r in spearman.iterrows():
-        who = str(r["x"]).replace(":composite", "s' views (all questions)").replace(":", "s: ")
+        who = r["who"]
         st.markdown(f"- {who[0].upper() + who[1:]} and the inspection grade: rank correlation **{r['estimate']:.2f}** "
                     f"({r['ci_low']:.2f} to {r['ci_high']:.2f}; n = {int(r['n']):,} schools; 0 = none, 1 = the same "
                     "order).")
-    views.interval_chart(spearman.assign(what=spearman["x"].astype(str)), "what",
+    views.interval_chart(spearman, "who",
                          "rank correlation with the inspection grade (90% interval)", zero=True)
 
 divergence = results.get("divergence")
