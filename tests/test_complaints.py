@@ -32,7 +32,7 @@ def _complaints(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 # --- Wilson and beta-binomial pooling -------------------------------------------------------------
 
 def test_wilson_interval_matches_textbook_value():
-    low, high = wilson_interval(18, 100, level=0.90)
+    low, high = wilson_interval(18, 100, ci_prob=0.90)
     # Wilson, z = 1.6449: centre (18 + z^2/2) / (100 + z^2), half-width z sqrt(p q n + z^2/4) / (n + z^2)
     z = 1.6448536269514722
     centre = (18 + z**2 / 2) / (100 + z**2)

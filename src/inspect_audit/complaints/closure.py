@@ -17,10 +17,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from inspect_audit._core.intervals import CI_PROB
 from inspect_audit.complaints._data import STAGES
 from inspect_audit.complaints.suppression import suppression_mask
 
-LEVEL = 0.90
 
 
 @dataclass
@@ -77,8 +77,8 @@ def closure_durations(complaints: pd.DataFrame, snapshot_date: str | pd.Timestam
     return out[keep].reset_index(drop=True)
 
 
-def _cloglog_band(surv: np.ndarray, se: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    z = stats.norm.ppf(0.5 + level / 2)
+def _cloglog_band(surv: np.ndarray, se: np.ndarray, ci_prob: float) -> tuple[np.ndarray, np.ndarray]:
+    z = stats.norm.ppf(0.5 + ci_prob / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         theta_se = se / (surv * np.abs(np.log(surv)))
         low = surv ** np.exp(z * theta_se)
@@ -88,7 +88,7 @@ def _cloglog_band(surv: np.ndarray, se: np.ndarray, level: float) -> tuple[np.nd
     return low, high
 
 
-def kaplan_meier(days: np.ndarray, closed: np.ndarray, level: float = LEVEL) -> tuple[pd.DataFrame, dict]:
+def kaplan_meier(days: np.ndarray, closed: np.ndarray, ci_prob: float = CI_PROB) -> tuple[pd.DataFrame, dict]:
     """Kaplan-Meier curve of the share still open, with pointwise intervals and the median.
 
     Parameters
@@ -97,7 +97,7 @@ def kaplan_meier(days: np.ndarray, closed: np.ndarray, level: float = LEVEL) -> 
         Days from receipt to closure or censoring.
     closed : array_like of bool
         True where the closure was observed.
-    level : float
+    ci_prob : float
         Interval coverage.
 
     Returns
@@ -116,12 +116,12 @@ def kaplan_meier(days: np.ndarray, closed: np.ndarray, level: float = LEVEL) -> 
         warnings.simplefilter("ignore", RuntimeWarning)
         sf = SurvfuncRight(days, closed.astype(float))
         if closed.any():
-            low, high = _cloglog_band(sf.surv_prob, sf.surv_prob_se, level)
+            low, high = _cloglog_band(sf.surv_prob, sf.surv_prob_se, ci_prob)
             curve = pd.DataFrame({"time": sf.surv_times, "estimate": sf.surv_prob, "ci_low": low, "ci_high": high,
                                   "n_at_risk": sf.n_risk.astype(int), "n_events": sf.n_events.astype(int)})
             rows_df = pd.concat([pd.DataFrame(rows), curve], ignore_index=True)
             est = float(sf.quantile(0.5))
-            ci = sf.quantile_ci(0.5, alpha=1 - level, method="cloglog")
+            ci = sf.quantile_ci(0.5, alpha=1 - ci_prob, method="cloglog")
             median = {"estimate": est, "ci_low": float(ci[0]), "ci_high": float(ci[1])}
         else:
             rows_df = pd.DataFrame(rows)
@@ -129,7 +129,7 @@ def kaplan_meier(days: np.ndarray, closed: np.ndarray, level: float = LEVEL) -> 
 
 
 def time_to_closure(complaints: pd.DataFrame, snapshot_date: str | pd.Timestamp, by_stage: bool = True,
-                    level: float = LEVEL) -> ClosureResult:
+                    ci_prob: float = CI_PROB) -> ClosureResult:
     """Kaplan-Meier time to closure by furthest stage reached, open complaints censored at the snapshot.
 
     Parameters
@@ -140,7 +140,7 @@ def time_to_closure(complaints: pd.DataFrame, snapshot_date: str | pd.Timestamp,
         Extraction date; complaints not closed by then are censored there.
     by_stage : bool
         One curve per stage plus ``all`` (default) or ``all`` only.
-    level : float
+    ci_prob : float
         Interval coverage (default 90%).
 
     Returns
@@ -176,12 +176,12 @@ def time_to_closure(complaints: pd.DataFrame, snapshot_date: str | pd.Timestamp,
     groups.append(("all", dur))
     curves, medians = [], []
     for name, part in groups:
-        curve, med = kaplan_meier(part["days"].to_numpy(), part["closed"].to_numpy(), level)
+        curve, med = kaplan_meier(part["days"].to_numpy(), part["closed"].to_numpy(), ci_prob)
         n = len(part)
         curves.append(curve.assign(group=name, n=n))
         medians.append({"group": name, "statistic": "median_days", **med, "n": n,
                         "n_events": int(part["closed"].sum()), "n_censored": int((~part["closed"]).sum()),
-                        "method": f"Kaplan-Meier; Brookmeyer-Crowley {level:.0%} interval (log-minus-log)"})
+                        "method": f"Kaplan-Meier; Brookmeyer-Crowley {ci_prob:.0%} interval (log-minus-log)"})
     curve_cols = ["group", "time", "estimate", "ci_low", "ci_high", "n_at_risk", "n_events", "n"]
     return ClosureResult(pd.concat(curves, ignore_index=True)[curve_cols], pd.DataFrame(medians),
                          pd.Timestamp(snapshot_date))

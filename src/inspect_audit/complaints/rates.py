@@ -26,43 +26,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
-from statsmodels.stats.proportion import proportion_confint
 
+from inspect_audit._core.intervals import CI_PROB, wilson_interval
 from inspect_audit.complaints._data import (DIMENSIONS, complaint_frame, explode_grounds, group_labels,
                                            inspection_frame, sort_key)
 
-LEVEL = 0.90
 COLUMNS = ["dimension", "group", "statistic", "estimate", "ci_low", "ci_high", "n", "k", "method", "scale"]
 #: Tables each dimension needs besides complaints.
 NEEDS: dict[str, tuple[str, ...]] = {"lead_inspector": ("inspections",), "grade": ("inspections", "judgements"),
                                      "phase": ("inspections", "schools"), "region": ("inspections", "schools"),
                                      "fsm_quintile": ("inspections", "schools")}
 HYPERPRIOR = {"logit_mu": (0.0, 1.5), "log_kappa": (float(np.log(30.0)), 1.5)}
-
-
-def wilson_interval(k: np.ndarray | int, n: np.ndarray | int, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for k successes out of n (NaN where n = 0).
-
-    Parameters
-    ----------
-    k, n : array_like
-        Successes and trials.
-    level : float
-        Coverage of the two-sided interval.
-
-    Returns
-    -------
-    (low, high) : tuple of ndarray
-    """
-    k = np.atleast_1d(np.asarray(k, dtype=float))
-    n = np.atleast_1d(np.asarray(n, dtype=float))
-    low = np.full(k.shape, np.nan)
-    high = np.full(k.shape, np.nan)
-    ok = n > 0
-    if ok.any():
-        lo, hi = proportion_confint(k[ok], n[ok], alpha=1 - level, method="wilson")
-        low[ok], high[ok] = lo, hi
-    return low, high
 
 
 def _bb_loglik(k: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -126,7 +100,7 @@ def _fit_eb(k: np.ndarray, n: np.ndarray, kappa_max: float) -> tuple[float, floa
     h = 1e-4
     f0 = nll(best.x)
     curv = (nll(best.x + [h, 0]) - 2 * f0 + nll(best.x - [h, 0])) / h**2
-    z = stats.norm.ppf(0.5 + LEVEL / 2)
+    z = stats.norm.ppf(0.5 + CI_PROB / 2)
     se = 1 / np.sqrt(curv) if curv > 0 else np.nan
     mu_ci = (float(special.expit(logit_mu - z * se)), float(special.expit(logit_mu + z * se)))
     return float(special.expit(logit_mu)), float(np.exp(log_kappa)), mu_ci
@@ -146,7 +120,7 @@ def _mixture_quantiles(q: float, weights: np.ndarray, a: np.ndarray, b: np.ndarr
 
 
 def fit_beta_binomial(k: Sequence[int] | np.ndarray, n: Sequence[int] | np.ndarray, method: str = "bayes",
-                      level: float = LEVEL, grid_size: int = 25) -> BetaBinomialFit:
+                      ci_prob: float = CI_PROB, grid_size: int = 25) -> BetaBinomialFit:
     """Partially pool binomial rates across groups with a beta-binomial model.
 
     Parameters
@@ -157,7 +131,7 @@ def fit_beta_binomial(k: Sequence[int] | np.ndarray, n: Sequence[int] | np.ndarr
     method : {"bayes", "eb"}
         Grid posterior over the hyperparameters (default) or empirical Bayes (maximum marginal
         likelihood, plug-in). See the module docstring.
-    level : float
+    ci_prob : float
         Coverage of the equal-tailed posterior intervals.
     grid_size : int
         Points per hyperparameter axis for ``method="bayes"``.
@@ -174,7 +148,7 @@ def fit_beta_binomial(k: Sequence[int] | np.ndarray, n: Sequence[int] | np.ndarr
         nan = np.full(k.shape, np.nan)
         return BetaBinomialFit(method, np.nan, np.nan, (np.nan, np.nan), nan, nan, nan, nan)
     kappa_max = max(float(n.sum()), 1.0)
-    tail = (1 - level) / 2
+    tail = (1 - ci_prob) / 2
     if method == "eb":
         mu_eb, kappa_eb, mu_ci_eb = _fit_eb(k, n, kappa_max)
         shrink = kappa_eb / (kappa_eb + n)
@@ -236,20 +210,20 @@ def _counts(frame: pd.DataFrame, dimension: str, flag: str) -> pd.DataFrame:
     return counts.reset_index(drop=True)
 
 
-def _rate_rows(counts: pd.DataFrame, dimension: str, level: float, pooled: str | None,
+def _rate_rows(counts: pd.DataFrame, dimension: str, ci_prob: float, pooled: str | None,
                scale: str = "") -> tuple[pd.DataFrame, dict]:
     counts = counts.assign(scale=scale)
     k, n = counts["k"].to_numpy(), counts["n"].to_numpy()
-    low, high = wilson_interval(k, n, level)
+    low, high = wilson_interval(k, n, ci_prob)
     raw = counts.assign(dimension=dimension, statistic="raw_rate", estimate=k / np.where(n > 0, n, np.nan),
-                        ci_low=low, ci_high=high, method=f"observed share, Wilson score interval {level:.0%}")
+                        ci_low=low, ci_high=high, method=f"observed share, Wilson score interval {ci_prob:.0%}")
     if pooled is None:
         return raw[COLUMNS], {}
-    fit = fit_beta_binomial(k, n, method=pooled, level=level)
+    fit = fit_beta_binomial(k, n, method=pooled, ci_prob=ci_prob)
     label = ("beta-binomial, grid posterior over hyperparameters" if fit.method == "bayes"
              else "beta-binomial, empirical Bayes")
     pool = counts.assign(dimension=dimension, statistic="pooled_rate", estimate=fit.estimate, ci_low=fit.ci_low,
-                         ci_high=fit.ci_high, method=f"{label}, posterior {level:.0%} interval")
+                         ci_high=fit.ci_high, method=f"{label}, posterior {ci_prob:.0%} interval")
     hyper = {"method": fit.method, "mu": fit.mu, "mu_ci_low": fit.mu_ci[0], "mu_ci_high": fit.mu_ci[1],
              "kappa": fit.kappa, "n_groups": int(len(counts))}
     return pd.concat([raw[COLUMNS], pool[COLUMNS]], ignore_index=True), hyper
@@ -271,7 +245,7 @@ def _scale_parts(frame: pd.DataFrame, dimension: str) -> list[tuple[str, pd.Data
 def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = None,
                  judgements: pd.DataFrame | None = None, schools: pd.DataFrame | None = None,
                  by: str | Iterable[str] | None = None, method: str = "bayes",
-                 level: float = LEVEL, area: str | None = None) -> pd.DataFrame:
+                 ci_prob: float = CI_PROB, area: str | None = None) -> pd.DataFrame:
     """Share of decided complaints upheld or partially upheld, by group, raw and partially pooled.
 
     Decided complaints are those with outcome upheld, partially_upheld or not_upheld (open and
@@ -290,7 +264,7 @@ def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = No
         (default all whose tables are given). An ``overall`` row is always included.
     method : {"bayes", "eb"}
         Pooling method (see :func:`fit_beta_binomial`).
-    level : float
+    ci_prob : float
         Interval coverage (default 90%).
     area : str, optional
         The grade of the ``grade`` dimension: default each inspection's headline grade on its own scale
@@ -337,17 +311,17 @@ def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = No
     if "grade" in decided:
         decided["grade"] = decided["grade_label"]
     k, n = int(decided["upheld"].sum()), len(decided)
-    low, high = wilson_interval(k, n, level)
+    low, high = wilson_interval(k, n, ci_prob)
     parts = [pd.DataFrame([{"dimension": "overall", "group": "all", "statistic": "raw_rate",
                             "estimate": k / n if n else np.nan, "ci_low": low[0], "ci_high": high[0], "n": n,
-                            "k": k, "method": f"observed share, Wilson score interval {level:.0%}", "scale": ""}])]
+                            "k": k, "method": f"observed share, Wilson score interval {ci_prob:.0%}", "scale": ""}])]
     hyper: dict[str, dict] = {}
     for dim in dims:
         source = explode_grounds(decided) if dim == "ground" else decided
         if DIMENSIONS[dim] not in source:
             raise ValueError(f"dimension {dim!r} needs column {DIMENSIONS[dim]!r}: pass the table that holds it")
         for scale, part in _scale_parts(source, dim):
-            rows, fitted = _rate_rows(_counts(part, dim, "upheld"), dim, level, method, scale)
+            rows, fitted = _rate_rows(_counts(part, dim, "upheld"), dim, ci_prob, method, scale)
             hyper[f"{dim}:{scale}" if scale else dim] = fitted
             parts.append(rows)
     out = pd.concat(parts, ignore_index=True)
@@ -359,7 +333,7 @@ def upheld_rates(complaints: pd.DataFrame, inspections: pd.DataFrame | None = No
 
 def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgements: pd.DataFrame | None = None,
                     schools: pd.DataFrame | None = None, by: str | Iterable[str] = "grade",
-                    level: float = LEVEL, area: str | None = None) -> pd.DataFrame:
+                    ci_prob: float = CI_PROB, area: str | None = None) -> pd.DataFrame:
     """Share of inspections with at least one complaint, by group, with Wilson intervals.
 
     Parameters
@@ -368,7 +342,7 @@ def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgeme
         Schema tables; ``judgements`` is needed for ``grade``, ``schools`` for school context.
     by : str or list of str
         Dimensions among ``grade, phase, region, fsm_quintile, lead_inspector`` (default ``grade``).
-    level : float
+    ci_prob : float
         Interval coverage.
     area : str, optional
         As in :func:`upheld_rates`: by default each inspection's headline grade on its own scale (report
@@ -406,7 +380,7 @@ def complaint_rates(complaints: pd.DataFrame, inspections: pd.DataFrame, judgeme
     parts = []
     for dim in dims:
         for scale, part in _scale_parts(frame, dim):
-            rows, _ = _rate_rows(_counts(part, dim, "complained"), dim, level, None, scale)
+            rows, _ = _rate_rows(_counts(part, dim, "complained"), dim, ci_prob, None, scale)
             parts.append(rows.assign(statistic="complaint_rate"))
     out = pd.concat(parts, ignore_index=True)
     out["n"] = out["n"].astype(int)

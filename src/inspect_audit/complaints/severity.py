@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from inspect_audit._core.intervals import CI_PROB, percentile_interval
 from inspect_audit.complaints._data import complaint_frame, inspection_frame
 
-LEVEL = 0.90
 RIDGE_SD = 10.0
 
 
@@ -97,16 +97,17 @@ def _select_draws(draws: pd.DataFrame, max_draws: int | None) -> pd.DataFrame:
     return draws.iloc[:, idx]
 
 
-def _combine(slopes: np.ndarray, ses: np.ndarray, n_sampling: int, level: float,
+def _combine(slopes: np.ndarray, ses: np.ndarray, n_sampling: int, ci_prob: float,
              rng: np.random.Generator) -> dict:
-    tail = (1 - level) / 2
+    tail = (1 - ci_prob) / 2
     sims = rng.normal(slopes[:, None], ses[:, None], size=(len(slopes), n_sampling)).ravel()
     within = float(np.mean(ses**2))
     between = float(np.var(slopes, ddof=1)) if len(slopes) > 1 else 0.0
     total = within + (1 + 1 / len(slopes)) * between
     z = stats.norm.ppf(1 - tail)
     est = float(np.mean(slopes))
-    return {"estimate": est, "ci_low": float(np.quantile(sims, tail)), "ci_high": float(np.quantile(sims, 1 - tail)),
+    low, high = percentile_interval(sims, ci_prob)
+    return {"estimate": est, "ci_low": low, "ci_high": high,
             "se_sampling": float(np.sqrt(within)), "sd_between_draws": float(np.sqrt(between)),
             "rubin_ci_low": est - z * np.sqrt(total), "rubin_ci_high": est + z * np.sqrt(total)}
 
@@ -163,7 +164,7 @@ def _design(frame: pd.DataFrame, adjust_grade: bool) -> tuple[np.ndarray, list[s
 
 def complaints_vs_severity(complaints: pd.DataFrame, inspections: pd.DataFrame, severity_draws: pd.DataFrame,
                            judgements: pd.DataFrame | None = None, *, max_draws: int | None = 200,
-                           n_sampling: int = 20, level: float = LEVEL, seed: int = 0,
+                           n_sampling: int = 20, ci_prob: float = CI_PROB, seed: int = 0,
                            correct_attenuation: bool = True) -> pd.DataFrame:
     """Slope of complaint and upheld log-odds on lead-inspector severity, over posterior draws.
 
@@ -184,7 +185,7 @@ def complaints_vs_severity(complaints: pd.DataFrame, inspections: pd.DataFrame, 
         Use at most this many draws (evenly spaced); None uses all.
     n_sampling : int
         Values drawn from each draw's sampling distribution when combining.
-    level : float
+    ci_prob : float
         Interval coverage (default 90%).
     seed : int
         Seed for the sampling-distribution draws.
@@ -256,10 +257,10 @@ def complaints_vs_severity(complaints: pd.DataFrame, inspections: pd.DataFrame, 
         for d in range(sev.shape[1]):
             beta, cov = fit_logistic(np.column_stack([X0, sev[:, d]]), y)
             slopes[d], ses[d] = beta[-1] / lam[d], np.sqrt(cov[-1, -1]) / lam[d]
-        res = _combine(slopes, ses, n_sampling, level, rng)
+        res = _combine(slopes, ses, n_sampling, ci_prob, rng)
         corrected = ", divided by its reliability ratio" if correct_attenuation else ""
         method = (f"logistic regression per severity draw{corrected}; "
-                  f"{level:.0%} interval over {n_sampling} sampling-distribution values per draw")
+                  f"{ci_prob:.0%} interval over {n_sampling} sampling-distribution values per draw")
         res_rel = float(np.mean(lam))
         rows.append({**base, "statistic": "slope", **res, "reliability": res_rel, "method": method})
         rows.append({**base, "statistic": "odds_ratio", **{k: float(np.exp(v)) for k, v in res.items()

@@ -253,7 +253,7 @@ def summarise_grid(reps: pd.DataFrame) -> pd.DataFrame:
     extremes found, replicates flagging anyone in a null design, interval coverage, sd_inspector interval
     coverage of its realised value (where the true SD is 0 no equal-tailed interval of an SD contains it:
     ``sd_inspector_ci_low_median`` shows how near 0 the intervals reach), and wall time (median, max)."""
-    from inspect_audit.complaints.rates import wilson_interval
+    from inspect_audit._core.intervals import wilson_interval
 
     out = []
     for name, part in reps.groupby("design", sort=False):

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from inspect_audit.complaints.rates import wilson_interval  # noqa: E402
+from inspect_audit._core.intervals import wilson_interval  # noqa: E402
 from inspect_audit.inspectors.context import ContextModel  # noqa: E402
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning, explain  # noqa: E402
 from inspect_audit.inspectors.estimator import InspectorModel  # noqa: E402
@@ -284,7 +284,7 @@ def plot_context(observed: pd.DataFrame, adjusted: pd.DataFrame, path: Path, tit
             ax = axes[r][c]
             o = observed[(observed.phase == phase) & (observed.grade == grade)].sort_values("fsm_quintile")
             k = np.rint(o["share"] * o["n"]).to_numpy()
-            lo, hi = wilson_interval(k, o["n"].to_numpy(), level=0.9)
+            lo, hi = wilson_interval(k, o["n"].to_numpy())
             ax.errorbar(o["fsm_quintile"] - 0.08, o["share"], yerr=[o["share"] - lo, hi - o["share"]], fmt="o",
                         color="black", capsize=3, ms=4, label="observed (90% Wilson)")
             for est, (colour, name) in styles.items():

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from inspect_audit._core.intervals import CI_PROB, percentile_interval
 from inspect_audit._core.grades import area_grades
 from inspect_audit.data import schemas
 from inspect_audit.scorecard.composite import prepare
@@ -33,7 +34,6 @@ from inspect_audit.scorecard.spec import Spec, load_spec
 #: Ofsted's 2017 short-inspection reliability study: two inspectors agreed in 22 of 24 schools.
 OFSTED_2017_AGREED, OFSTED_2017_PAIRS = 22, 24
 OFSTED_2017 = (OFSTED_2017_AGREED, OFSTED_2017_PAIRS)
-LEVEL = 0.90
 N_DRAWS = 2000
 
 
@@ -106,7 +106,7 @@ def _kappa(agreement: np.ndarray | float, base_rate: float) -> np.ndarray:
 
 
 def headline_grade_reliability(agreed: int = OFSTED_2017_AGREED, n: int = OFSTED_2017_PAIRS, base_rate: float = 0.9,
-                         level: float = LEVEL) -> dict[str, float]:
+                         ci_prob: float = CI_PROB) -> dict[str, float]:
     """Reliability of one headline grade from a paired-inspection agreement, with its interval.
 
     Parameters
@@ -116,7 +116,7 @@ def headline_grade_reliability(agreed: int = OFSTED_2017_AGREED, n: int = OFSTED
     base_rate
         Share of schools on the better side of the decision (Good or better for legacy grades; see
         :func:`headline_decision`).
-    level
+    ci_prob
         Interval coverage (default 90%).
 
     Returns
@@ -131,7 +131,7 @@ def headline_grade_reliability(agreed: int = OFSTED_2017_AGREED, n: int = OFSTED
     >>> round(h["estimate"], 3), round(h["ci_low"], 3), round(h["ci_high"], 3), h["n"]
     (0.537, 0.0, 0.865, 24)
     """
-    tail = (1 - level) / 2
+    tail = (1 - ci_prob) / 2
     low = 0.0 if agreed == 0 else stats.beta.ppf(tail, agreed + 0.5, n - agreed + 0.5)
     high = 1.0 if agreed == n else stats.beta.ppf(1 - tail, agreed + 0.5, n - agreed + 0.5)
     lo, hi = np.clip(_kappa([low, high], base_rate), 0, 1)
@@ -296,7 +296,7 @@ def _nearest_psd_corr(r: np.ndarray) -> np.ndarray:
 
 
 def composite_reliability(indicators: pd.DataFrame, spec: Spec | dict | str, judgement_error_corr: float = 0.0,
-                          agreement: tuple[int, int] = OFSTED_2017, base_rate: float = 0.9, level: float = LEVEL,
+                          agreement: tuple[int, int] = OFSTED_2017, base_rate: float = 0.9, ci_prob: float = CI_PROB,
                           n_draws: int = N_DRAWS, seed: int = 0) -> dict:
     """Mosier reliability of the spec's composite (z-scored indicators, nominal weights) on real data.
 
@@ -310,7 +310,7 @@ def composite_reliability(indicators: pd.DataFrame, spec: Spec | dict | str, jud
     Returns
     -------
     dict
-        ``reliability`` (float), ``ci_low``, ``ci_high`` (``level`` interval over ``n_draws`` draws),
+        ``reliability`` (float), ``ci_low``, ``ci_high`` (``ci_prob`` interval over ``n_draws`` draws),
         ``n`` (schools scored), ``indicators`` (DataFrame: indicator, weight, reliability) and
         ``corr`` (DataFrame).
     """
@@ -326,7 +326,7 @@ def composite_reliability(indicators: pd.DataFrame, spec: Spec | dict | str, jud
     value = mosier_reliability(prep.weights, rel, corr, error_corr=ec)
     draws = _reliability_draws(rel, summary["n"].to_numpy(), judgement, agreement, base_rate, n_draws, seed)
     sims = [mosier_reliability(prep.weights, r, corr, error_corr=ec) for r in draws]
-    low, high = np.quantile(sims, [(1 - level) / 2, (1 + level) / 2])
+    low, high = percentile_interval(sims, ci_prob)
     return {"reliability": value, "ci_low": float(low), "ci_high": float(high), "n": len(indicators),
             "indicators": pd.DataFrame({"indicator": prep.ids, "weight": prep.weights, "reliability": rel}),
             "corr": pd.DataFrame(corr, index=prep.ids, columns=prep.ids)}
@@ -335,7 +335,7 @@ def composite_reliability(indicators: pd.DataFrame, spec: Spec | dict | str, jud
 def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
                            headline_reliability: float | None = None, base_rate: float = 0.9,
                            judgement_error_corrs: tuple[float, ...] = (0.0, 0.3, 0.6, 0.8),
-                           agreement: tuple[int, int] = OFSTED_2017, level: float = LEVEL,
+                           agreement: tuple[int, int] = OFSTED_2017, ci_prob: float = CI_PROB,
                            n_draws: int = N_DRAWS, seed: int = 0, decision: dict | None = None) -> pd.DataFrame:
     """Composite reliability (under several error-correlation assumptions) next to the headline grade's.
 
@@ -354,7 +354,7 @@ def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
     agreement
         (agreed, pairs) of the paired-inspection study (default Ofsted 2017: 22 of 24); it also
         sets the uncertainty of the judgement indicators' reliabilities in the composite's interval.
-    level, n_draws, seed
+    ci_prob, n_draws, seed
         Interval coverage, Monte Carlo draws and their seed.
     decision : dict, optional
         :func:`headline_decision` of the data: its ``base_rate`` replaces ``base_rate``, and the headline row is
@@ -387,12 +387,12 @@ def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
     boundary = "Good or better" if decision is None else decision["boundary"]
     agreed, pairs = agreement
     if headline_reliability is None:
-        head = headline_grade_reliability(agreed, pairs, base_rate, level)
+        head = headline_grade_reliability(agreed, pairs, base_rate, ci_prob)
         source = (f"kappa implied by paired inspections agreeing in {agreed}/{pairs} (Ofsted 2017 short inspections "
                   f"by default) at base rate {base_rate:.1%} {boundary}"
                   + ("" if legacy else f" (n = {decision['n']:,} schools' latest report cards; the agreement is "
                                        "borrowed from the legacy framework: no paired study of report cards exists)")
-                  + f"; n = {pairs} pairs; Jeffreys {level:.0%} interval")
+                  + f"; n = {pairs} pairs; Jeffreys {ci_prob:.0%} interval")
     else:
         head = {"estimate": headline_reliability, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan}
         source = "stated (no interval or n given)"
@@ -403,11 +403,11 @@ def reliability_comparison(indicators: pd.DataFrame, spec: Spec | dict | str,
     bound = judgement_error_corr_bound(indicators, spec) if has_judgements else float("nan")
     if np.isfinite(bound) and bound > 0:
         judgement_error_corrs = tuple(sorted(set(judgement_error_corrs) | {round(bound, 2)}))
-    spread = (f"; {level:.0%} Monte Carlo interval ({n_draws:,} draws): judgement reliabilities as uncertain as "
+    spread = (f"; {ci_prob:.0%} Monte Carlo interval ({n_draws:,} draws): judgement reliabilities as uncertain as "
               f"{agreed}/{pairs} paired agreement, other indicators' variances from n schools")
     for rho in judgement_error_corrs if has_judgements else (0.0,):
         res = composite_reliability(indicators, spec, judgement_error_corr=rho, agreement=agreement,
-                                    base_rate=base_rate, level=level, n_draws=n_draws, seed=seed)
+                                    base_rate=base_rate, ci_prob=ci_prob, n_draws=n_draws, seed=seed)
         rows.append({"measure": f"composite: {spec.name}", "reliability": res["reliability"],
                      "ci_low": res["ci_low"], "ci_high": res["ci_high"], "n": res["n"],
                      "assumption": (f"Mosier; judgement errors correlated {rho:g} within an inspection"

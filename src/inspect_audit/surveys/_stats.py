@@ -5,24 +5,25 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-DEFAULT_LEVEL = 0.90
+from inspect_audit._core.intervals import CI_PROB
 
 
-def z_value(level: float = DEFAULT_LEVEL) -> float:
-    """Standard-normal quantile for a two-sided interval of coverage ``level``."""
-    if not 0 < level < 1:
-        raise ValueError("ci_level must be in (0, 1)")
-    return float(stats.norm.ppf(0.5 + level / 2))
+
+def z_value(ci_prob: float = CI_PROB) -> float:
+    """Standard-normal quantile for a two-sided interval of coverage ``ci_prob``."""
+    if not 0 < ci_prob < 1:
+        raise ValueError("ci_prob must be in (0, 1)")
+    return float(stats.norm.ppf(0.5 + ci_prob / 2))
 
 
-def t_value(df: float, level: float = DEFAULT_LEVEL) -> float:
+def t_value(df: float, ci_prob: float = CI_PROB) -> float:
     """Student-t quantile for a two-sided interval (``nan`` when ``df < 1``)."""
     if not df >= 1:
         return float("nan")
-    return float(stats.t.ppf(0.5 + level / 2, df))
+    return float(stats.t.ppf(0.5 + ci_prob / 2, df))
 
 
-def fisher_interval(r: float, n: int, level: float = DEFAULT_LEVEL, *, spearman: bool = False
+def fisher_interval(r: float, n: int, ci_prob: float = CI_PROB, *, spearman: bool = False
                     ) -> tuple[float, float]:
     """Fisher-z interval of a correlation.
 
@@ -34,11 +35,11 @@ def fisher_interval(r: float, n: int, level: float = DEFAULT_LEVEL, *, spearman:
     r = float(np.clip(r, -0.999999, 0.999999))
     se = np.sqrt((1 + r * r / 2) / (n - 3)) if spearman else 1 / np.sqrt(n - 3)
     z = np.arctanh(r)
-    q = z_value(level)
+    q = z_value(ci_prob)
     return float(np.tanh(z - q * se)), float(np.tanh(z + q * se))
 
 
-def correlation(x: np.ndarray, y: np.ndarray, method: str, level: float = DEFAULT_LEVEL) -> dict:
+def correlation(x: np.ndarray, y: np.ndarray, method: str, ci_prob: float = CI_PROB) -> dict:
     """Pearson or Spearman correlation of the complete pairs, with Fisher-z interval and n."""
     x = np.asarray(x, float)
     y = np.asarray(y, float)
@@ -48,11 +49,11 @@ def correlation(x: np.ndarray, y: np.ndarray, method: str, level: float = DEFAUL
     r = float("nan")
     if n >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
         r = float(stats.spearmanr(x, y)[0] if method == "spearman" else stats.pearsonr(x, y)[0])
-    lo, hi = fisher_interval(r, n, level, spearman=method == "spearman")
+    lo, hi = fisher_interval(r, n, ci_prob, spearman=method == "spearman")
     return {"estimate": r, "ci_low": lo, "ci_high": hi, "n": n}
 
 
-def mean_interval(x: np.ndarray, level: float = DEFAULT_LEVEL) -> dict:
+def mean_interval(x: np.ndarray, ci_prob: float = CI_PROB) -> dict:
     """Mean with a t interval, its standard error and n (non-missing values)."""
     x = np.asarray(x, float)
     x = x[np.isfinite(x)]
@@ -62,30 +63,8 @@ def mean_interval(x: np.ndarray, level: float = DEFAULT_LEVEL) -> dict:
         return {"estimate": nan, "ci_low": nan, "ci_high": nan, "se": nan, "n": 0}
     m = float(x.mean())
     se = float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-    q = t_value(n - 1, level)
+    q = t_value(n - 1, ci_prob)
     return {"estimate": m, "ci_low": m - q * se, "ci_high": m + q * se, "se": se, "n": int(n)}
-
-
-def wilson_interval(k: int, n: int, level: float = DEFAULT_LEVEL) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``k / n``."""
-    if n == 0:
-        return float("nan"), float("nan")
-    q = z_value(level)
-    p = k / n
-    centre = (p + q * q / (2 * n)) / (1 + q * q / n)
-    half = q * np.sqrt(p * (1 - p) / n + q * q / (4 * n * n)) / (1 + q * q / n)
-    return float(centre - half), float(centre + half)
-
-
-def percentile_interval(reps: np.ndarray, level: float = DEFAULT_LEVEL) -> tuple[float, float]:
-    """Percentile bootstrap interval of the finite replicates (``nan`` if fewer than 10)."""
-    reps = np.asarray(reps, float)
-    reps = reps[np.isfinite(reps)]
-    if reps.size < 10:
-        return float("nan"), float("nan")
-    a = (1 - level) / 2
-    lo, hi = np.quantile(reps, [a, 1 - a])
-    return float(lo), float(hi)
 
 
 def single_threaded_blas():

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit.agreement.icc import icc_estimates
-from inspect_audit.surveys._stats import DEFAULT_LEVEL, percentile_interval, wilson_interval, one_blas_thread
+from inspect_audit._core.intervals import CI_PROB, percentile_interval, wilson_interval
+from inspect_audit.surveys._stats import one_blas_thread
 from inspect_audit.surveys.scoring import (COMPOSITE, DEFAULT_MIN_RESPONSES, dimensions, item_matrix)
 
 RWG_AGREEMENT = 0.70
@@ -73,7 +74,7 @@ def _oneway_icc(n_i: np.ndarray, y_i: np.ndarray, ss_i: np.ndarray, w: np.ndarra
 
 
 def _icc_bootstrap(mat: np.ndarray, n_boot: int, rng: np.random.Generator,
-                   ci_level: float) -> dict[str, tuple[float, float]]:
+                   ci_prob: float) -> dict[str, tuple[float, float]]:
     """Percentile intervals of ICC(1) and ICC(1, k) over bootstrap resamples of units (school-waves)."""
     obs = np.isfinite(mat)
     n_i = obs.sum(axis=1).astype(float)
@@ -84,7 +85,7 @@ def _icc_bootstrap(mat: np.ndarray, n_boot: int, rng: np.random.Generator,
     u = n_i.size
     w = rng.multinomial(u, np.full(u, 1.0 / u), size=n_boot).astype(float)
     one, k = _oneway_icc(n_i, y_i, ss_i, w)
-    return {"icc1_1": percentile_interval(one, ci_level), "icc1_k": percentile_interval(k, ci_level)}
+    return {"icc1_1": percentile_interval(one, ci_prob, min_finite=10), "icc1_k": percentile_interval(k, ci_prob, min_finite=10)}
 
 
 def spearman_brown(icc1: float | np.ndarray, k: float | np.ndarray) -> np.ndarray:
@@ -117,7 +118,7 @@ def _rwg_from_s2(s2, j: int, n_options: int):
 
 
 def _boot_rwg(x: np.ndarray, n_options: int, n_boot: int, rng: np.random.Generator,
-              ci_level: float) -> tuple[float, float]:
+              ci_prob: float) -> tuple[float, float]:
     """Percentile interval of rwg(J) over respondent-bootstrap resamples of one school."""
     r = len(x)
     # resample counts per respondent; einsum, not BLAS (threaded BLAS is slow on small products)
@@ -132,13 +133,13 @@ def _boot_rwg(x: np.ndarray, n_options: int, n_boot: int, rng: np.random.Generat
     with np.errstate(invalid="ignore", divide="ignore"):
         var = np.where(cnt > 1, (s2 - s1 * s1 / cnt) / (cnt - 1), np.nan)
         mean_var = np.nanmean(var, axis=1) if np.isfinite(var).any() else np.full(n_boot, np.nan)
-    return percentile_interval(_rwg_from_s2(mean_var, x.shape[1], n_options), ci_level)
+    return percentile_interval(_rwg_from_s2(mean_var, x.shape[1], n_options), ci_prob, min_finite=10)
 
 
 @one_blas_thread
 def aggregation_reliability(recoded: pd.DataFrame, scores: pd.DataFrame, items: pd.DataFrame,
                             min_responses: int = DEFAULT_MIN_RESPONSES, n_boot: int = 200, seed: int = 0,
-                            ci_level: float = DEFAULT_LEVEL, icc_boot: int = 0
+                            ci_prob: float = CI_PROB, icc_boot: int = 0
                             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ICC(1), ICC(2) and rwg(J) per respondent group and dimension, with per-school gates.
 
@@ -157,7 +158,7 @@ def aggregation_reliability(recoded: pd.DataFrame, scores: pd.DataFrame, items: 
         bootstrap resamples for the median rwg (0: no interval).
     seed : int
         Seed of the bootstraps.
-    ci_level : float
+    ci_prob : float
         Interval coverage.
     icc_boot : int
         0: the approximate F-based intervals of ``icc_estimates`` for ICC(1) and ICC(2);
@@ -188,11 +189,11 @@ def aggregation_reliability(recoded: pd.DataFrame, scores: pd.DataFrame, items: 
         if part.empty:
             continue
         mat, units = _units_by_respondents(part)
-        est = icc_estimates(mat, ci_level)
+        est = icc_estimates(mat, ci_prob)
         if icc_boot > 0:
-            cis = _icc_bootstrap(mat, icc_boot, rng, ci_level)
+            cis = _icc_bootstrap(mat, icc_boot, rng, ci_prob)
             note = (f"; interval: percentile bootstrap over school-waves ({icc_boot} resamples, seed {seed}), "
-                    f"{ci_level:.0%}, replacing the F interval")
+                    f"{ci_prob:.0%}, replacing the F interval")
             for name in ("icc1_1", "icc1_k"):
                 est[name] = {**est[name], "ci_low": cis[name][0], "ci_high": cis[name][1],
                              "method": est[name]["method"] + note}
@@ -231,7 +232,7 @@ def aggregation_reliability(recoded: pd.DataFrame, scores: pd.DataFrame, items: 
                 r, rlo, rhi = np.nan, np.nan, np.nan
             else:
                 r = float(rwg_j(xs, n_opt))
-                rlo, rhi = _boot_rwg(xs, n_opt, n_boot, rng, ci_level) if n_boot else (np.nan, np.nan)
+                rlo, rhi = _boot_rwg(xs, n_opt, n_boot, rng, ci_prob) if n_boot else (np.nan, np.nan)
             rw.append({"urn": u.urn, "wave": u.wave, "respondent_group": group, "dimension": dim,
                        "statistic": "rwg", "estimate": r, "ci_low": rlo, "ci_high": rhi, "n": n_u,
                        "withheld": withheld})
@@ -242,20 +243,20 @@ def aggregation_reliability(recoded: pd.DataFrame, scores: pd.DataFrame, items: 
             med = float(np.median(vals))
             reps = (np.median(vals[rng.integers(0, vals.size, size=(n_boot, vals.size))], axis=1)
                     if n_boot else np.array([]))
-            mlo, mhi = percentile_interval(reps, ci_level)
+            mlo, mhi = percentile_interval(reps, ci_prob, min_finite=10)
             agree = int((vals >= RWG_AGREEMENT).sum())
-            slo, shi = wilson_interval(agree, vals.size, ci_level)
+            slo, shi = (float(v[0]) for v in wilson_interval(agree, vals.size, ci_prob))
             n_wh = int(rw["withheld"].sum())
             summary.append({"respondent_group": group, "dimension": dim, "statistic": "rwg_median",
                             "estimate": med, "ci_low": mlo, "ci_high": mhi, "n": int(vals.size),
                             "n_withheld": n_wh,
                             "method": f"median rwg(J), uniform null with {n_opt} options; percentile "
-                                      f"bootstrap over schools, {ci_level:.0%}"})
+                                      f"bootstrap over schools, {ci_prob:.0%}"})
             summary.append({"respondent_group": group, "dimension": dim, "statistic": "rwg_share_agreeing",
                             "estimate": agree / vals.size, "ci_low": slo, "ci_high": shi, "n": int(vals.size),
                             "n_withheld": n_wh,
                             "method": f"share of schools with rwg(J) >= {RWG_AGREEMENT}; Wilson interval, "
-                                      f"{ci_level:.0%}"})
+                                      f"{ci_prob:.0%}"})
     per = pd.concat(per_school, ignore_index=True) if per_school else pd.DataFrame(columns=SCHOOL_COLUMNS)
     per.loc[per["withheld"], ["estimate", "ci_low", "ci_high"]] = np.nan
     return pd.DataFrame(summary, columns=SUMMARY_COLUMNS), per[SCHOOL_COLUMNS]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from inspect_audit.surveys._stats import DEFAULT_LEVEL, one_blas_thread
+from inspect_audit._core.intervals import CI_PROB
+from inspect_audit.surveys._stats import one_blas_thread
 from inspect_audit.surveys.aggregation import aggregation_reliability
 from inspect_audit.surveys.comparisons import similar_school_comparison, subgroup_differences, wave_changes
 from inspect_audit.surveys.parent_view import parent_view_by_grade, parent_view_correlations
@@ -52,7 +53,7 @@ def skipped_analyses(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
 
 @one_blas_thread
 def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RESPONSES, n_boot: int = 500,
-            seed: int = 0, ci_level: float = DEFAULT_LEVEL, similar_k: int = 10,
+            seed: int = 0, ci_prob: float = CI_PROB, similar_k: int = 10,
             divergence_threshold: float = 1.5, area: str = "overall_effectiveness",
             frameworks: list[str] | tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
     """Every survey analysis that the available tables support.
@@ -66,7 +67,7 @@ def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RE
         similar-school comparisons.
     min_responses : int
         Minimum respondents for any school (or subgroup) result to be shown.
-    n_boot, seed, ci_level : int, int, float
+    n_boot, seed, ci_prob : int, int, float
         Bootstrap resamples, seed and interval coverage.
     similar_k : int
         Number of similar schools in the similar-school comparison.
@@ -108,28 +109,28 @@ def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RE
     if has_micro:
         items, responses = tables["survey_items"], tables["survey_responses"]
         rec = recode(responses, items)
-        rel = scale_reliability(rec, items, n_boot=n_boot, seed=seed, ci_level=ci_level)
+        rel = scale_reliability(rec, items, n_boot=n_boot, seed=seed, ci_prob=ci_prob)
         out["scale_reliability"], out["item_statistics"] = rel.scales, rel.items
         scores = respondent_scores(rec)
-        ss = school_scores(scores, min_responses, ci_level)
+        ss = school_scores(scores, min_responses, ci_prob)
         out["aggregation_summary"], out["aggregation_by_school"] = aggregation_reliability(
             rec, scores, items, min_responses=min_responses, n_boot=min(n_boot, 200), seed=seed,
-            ci_level=ci_level, icc_boot=min(n_boot, 300))
-        out["wave_changes"] = wave_changes(ss, ci_level)
+            ci_prob=ci_prob, icc_boot=min(n_boot, 300))
+        out["wave_changes"] = wave_changes(ss, ci_prob)
         if "schools" in tables:
             out["similar_schools"] = similar_school_comparison(ss, tables["schools"], k=similar_k,
-                                                               ci_level=ci_level)
-        out["subgroup_differences"] = subgroup_differences(scores, min_responses, ci_level)
+                                                               ci_prob=ci_prob)
+        out["subgroup_differences"] = subgroup_differences(scores, min_responses, ci_prob)
         scores_parts.append(ss)
     if "survey_aggregates" in tables and len(tables["survey_aggregates"]) > 0:
-        scores_parts.append(parent_scores(tables["survey_aggregates"], min_responses, ci_level))
+        scores_parts.append(parent_scores(tables["survey_aggregates"], min_responses, ci_prob))
     if scores_parts:
         out["school_scores"] = pd.concat(scores_parts, ignore_index=True)
     if "judgements" in tables and "inspections" in tables and scores_parts:
         grades = latest_grades(tables, area, frameworks)
         ss_all = out["school_scores"]
-        out["perspective_correlations"] = perspective_correlations(ss_all, grades, ci_level)
-        div = [divergence(ss_all, grades, g, COMPOSITE, divergence_threshold, ci_level)
+        out["perspective_correlations"] = perspective_correlations(ss_all, grades, ci_prob)
+        div = [divergence(ss_all, grades, g, COMPOSITE, divergence_threshold, ci_prob)
                for g in ss_all["respondent_group"].unique()]
         div = [d for d in div if len(d)]
         if div:
@@ -137,7 +138,7 @@ def analyse(tables: dict[str, pd.DataFrame], min_responses: int = DEFAULT_MIN_RE
         if "survey_aggregates" in tables and len(tables["survey_aggregates"]) > 0:
             items = tables.get("survey_items")
             out["parent_view_by_grade"] = parent_view_by_grade(tables["survey_aggregates"], grades, items,
-                                                               min_responses, ci_level)
+                                                               min_responses, ci_prob)
             out["parent_view_correlations"] = parent_view_correlations(tables["survey_aggregates"], grades,
-                                                                       items, min_responses, ci_level)
+                                                                       items, min_responses, ci_prob)
     return out

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from inspect_audit.surveys._stats import DEFAULT_LEVEL, t_value, z_value
+from inspect_audit._core.intervals import CI_PROB
+from inspect_audit.surveys._stats import t_value, z_value
 from inspect_audit.surveys.scoring import DEFAULT_MIN_RESPONSES
 
 DIFF_COLUMNS = ["urn", "wave", "respondent_group", "dimension", "comparison", "estimate", "ci_low", "ci_high",
@@ -30,7 +31,7 @@ def _welch(m1, s1, n1, m2, s2, n2, level):
     return d, d - q * se, d + q * se
 
 
-def wave_changes(school_scores: pd.DataFrame, ci_level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+def wave_changes(school_scores: pd.DataFrame, ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Each school's score minus its previous wave's, per group and dimension (Welch interval).
 
     Parameters
@@ -51,7 +52,7 @@ def wave_changes(school_scores: pd.DataFrame, ci_level: float = DEFAULT_LEVEL) -
     cur, prev = s[has], prev[has]
     d, lo, hi = _welch(cur["estimate"].to_numpy(float), cur["sd"].to_numpy(float), cur["n"].to_numpy(float),
                        prev["estimate"].to_numpy(float), prev["sd"].to_numpy(float), prev["n"].to_numpy(float),
-                       ci_level)
+                       ci_prob)
     out = pd.DataFrame({"urn": cur["urn"].to_numpy(), "wave": cur["wave"].to_numpy(),
                         "respondent_group": cur["respondent_group"].to_numpy(),
                         "dimension": cur["dimension"].to_numpy(),
@@ -82,7 +83,7 @@ def _features(schools: pd.DataFrame) -> pd.DataFrame:
 
 
 def similar_school_comparison(school_scores: pd.DataFrame, schools: pd.DataFrame, k: int = 10,
-                              ci_level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+                              ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Each school's score minus the mean of its ``k`` most similar surveyed schools.
 
     Similar = same phase and wave, nearest in (FSM %, progress) standardised within phase
@@ -101,7 +102,7 @@ def similar_school_comparison(school_scores: pd.DataFrame, schools: pd.DataFrame
     s = school_scores.copy()
     s["urn"] = s["urn"].astype(str)
     s = s.merge(feats, on="urn", how="left")
-    q = z_value(ci_level)
+    q = z_value(ci_prob)
     rows = []
     for (wave, group, dim, phase), part in s.groupby(["wave", "respondent_group", "dimension", "phase"],
                                                      sort=True):
@@ -128,7 +129,7 @@ def similar_school_comparison(school_scores: pd.DataFrame, schools: pd.DataFrame
 
 
 def subgroup_differences(scores: pd.DataFrame, min_responses: int = DEFAULT_MIN_RESPONSES,
-                         ci_level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+                         ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Each subgroup (year group, staff role) against the rest of its school (Welch interval).
 
     Parameters
@@ -162,7 +163,7 @@ def subgroup_differences(scores: pd.DataFrame, min_responses: int = DEFAULT_MIN_
         m1, m2 = s1 / n1, s2 / n2
         sd1 = np.sqrt(np.clip((ss1 - n1 * m1**2) / (n1 - 1), 0, None))
         sd2 = np.sqrt(np.clip((ss2 - n2 * m2**2) / (n2 - 1), 0, None))
-        d, lo, hi = _welch(m1, sd1, n1, m2, sd2, n2, ci_level)
+        d, lo, hi = _welch(m1, sd1, n1, m2, sd2, n2, ci_prob)
     withheld = (n1 < min_responses) | (n2 < min_responses)
     out = sub[key + ["subgroup"]].copy()
     out["comparison"] = "subgroup vs rest of school"

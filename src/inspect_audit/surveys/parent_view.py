@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from inspect_audit.surveys._stats import DEFAULT_LEVEL, correlation, mean_interval
+from inspect_audit._core.intervals import CI_PROB
+from inspect_audit.surveys._stats import correlation, mean_interval
 from inspect_audit.surveys.perspectives import RATING
 from inspect_audit.surveys.scoring import COMPOSITE, DEFAULT_MIN_RESPONSES
 
@@ -46,7 +47,7 @@ def _order(items: pd.DataFrame | None, present: list[str]) -> list[str]:
 
 def parent_view_by_grade(aggregates: pd.DataFrame, grades: pd.DataFrame, items: pd.DataFrame | None = None,
                          min_responses: int = DEFAULT_MIN_RESPONSES,
-                         ci_level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+                         ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Mean % positive per question and grade.
 
     Parameters
@@ -75,7 +76,7 @@ def parent_view_by_grade(aggregates: pd.DataFrame, grades: pd.DataFrame, items: 
         for grade, gpart in part.groupby("grade", sort=True):
             rows.append({"item_id": item, "text": text.get(item, ""), "grade": int(grade),
                          "grade_label": gpart["grade_label"].iloc[0], "statistic": "mean_pct_positive",
-                         **{k: v for k, v in mean_interval(gpart["pct_positive"].to_numpy(float), ci_level).items()
+                         **{k: v for k, v in mean_interval(gpart["pct_positive"].to_numpy(float), ci_prob).items()
                             if k != "se"}})
     out = pd.DataFrame(rows, columns=BY_GRADE_COLUMNS)
     out.attrs["scale"] = str(grades["scale"].iloc[0]) if "scale" in grades and len(grades) else None
@@ -84,7 +85,7 @@ def parent_view_by_grade(aggregates: pd.DataFrame, grades: pd.DataFrame, items: 
 
 def parent_view_correlations(aggregates: pd.DataFrame, grades: pd.DataFrame, items: pd.DataFrame | None = None,
                              min_responses: int = DEFAULT_MIN_RESPONSES,
-                             ci_level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+                             ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Spearman correlation of % positive with the inspection rating (higher = better), per question.
 
     Returns
@@ -100,5 +101,5 @@ def parent_view_correlations(aggregates: pd.DataFrame, grades: pd.DataFrame, ite
         part = joined[joined["item_id"] == item]
         rows.append({"item_id": item, "text": text.get(item, ""), "statistic": "spearman_rho",
                      **correlation(part["pct_positive"].to_numpy(float), part[RATING].to_numpy(float),
-                                   "spearman", ci_level)})
+                                   "spearman", ci_prob)})
     return pd.DataFrame(rows, columns=CORR_COLUMNS)

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit._core.grades import area_grades
-from inspect_audit.surveys._stats import DEFAULT_LEVEL, correlation, z_value
+from inspect_audit._core.intervals import CI_PROB
+from inspect_audit.surveys._stats import correlation, z_value
 from inspect_audit.surveys.scoring import COMPOSITE, DEFAULT_MIN_RESPONSES
 
 RATING = "inspection_rating"
@@ -68,7 +69,7 @@ def latest_grades(tables: dict[str, pd.DataFrame], area: str = "overall_effectiv
 
 
 def parent_scores(aggregates: pd.DataFrame, min_responses: int = DEFAULT_MIN_RESPONSES,
-                  ci_level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+                  ci_prob: float = CI_PROB) -> pd.DataFrame:
     """School scores (same columns as :func:`~inspect_audit.surveys.scoring.school_scores`) from
     published aggregates such as Parent View.
 
@@ -90,7 +91,7 @@ def parent_scores(aggregates: pd.DataFrame, min_responses: int = DEFAULT_MIN_RES
     out["n"] = out["n"].fillna(0).astype(int)
     out["se"] = 100 * np.sqrt(p * (1 - p) / out["n"].clip(lower=1))
     out["sd"] = out["se"] * np.sqrt(out["n"])
-    q = z_value(ci_level)
+    q = z_value(ci_prob)
     out["ci_low"] = out["estimate"] - q * out["se"]
     out["ci_high"] = out["estimate"] + q * out["se"]
     out["withheld"] = out["n"] < min_responses
@@ -119,7 +120,7 @@ def school_table(school_scores: pd.DataFrame, grades: pd.DataFrame | None = None
 
 
 def perspective_correlations(school_scores: pd.DataFrame, grades: pd.DataFrame,
-                             ci_level: float = DEFAULT_LEVEL, dimensions: bool = True) -> pd.DataFrame:
+                             ci_prob: float = CI_PROB, dimensions: bool = True) -> pd.DataFrame:
     """Spearman and Pearson correlations between perspectives, with Fisher-z intervals.
 
     Pairs: every two groups' composites; each group's composite against the inspection
@@ -146,12 +147,12 @@ def perspective_correlations(school_scores: pd.DataFrame, grades: pd.DataFrame,
     for x, y in pairs:
         for method in ("spearman", "pearson"):
             rows.append({"x": x, "y": y, "method": method,
-                         **correlation(wide[x].to_numpy(float), wide[y].to_numpy(float), method, ci_level)})
+                         **correlation(wide[x].to_numpy(float), wide[y].to_numpy(float), method, ci_prob)})
     return pd.DataFrame(rows, columns=CORR_COLUMNS)
 
 
 def divergence(school_scores: pd.DataFrame, grades: pd.DataFrame, group: str, dimension: str = COMPOSITE,
-               threshold: float = 1.5, ci_level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+               threshold: float = 1.5, ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Schools whose stakeholder score sits far above or below what their grade predicts.
 
     The school score ``y`` (latest wave, gate passed) is regressed on the inspection
@@ -187,7 +188,7 @@ def divergence(school_scores: pd.DataFrame, grades: pd.DataFrame, group: str, di
     se_fit = s * np.sqrt(1 / n + ((x - xbar) ** 2 / sxx if sxx > 0 else 0))
     se_y = part["se"].to_numpy(float)
     se = np.sqrt(np.nan_to_num(se_y) ** 2 + se_fit**2)
-    q = z_value(ci_level)
+    q = z_value(ci_prob)
     z = resid / s
     lo, hi = (resid - q * se) / s, (resid + q * se) / s
     direction = np.where((z >= threshold) & (lo > 0), "above",

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from inspect_audit.agreement.icc import cronbach_alpha
-from inspect_audit.surveys._stats import DEFAULT_LEVEL, percentile_interval, one_blas_thread
+from inspect_audit._core.intervals import CI_PROB, percentile_interval
+from inspect_audit.surveys._stats import one_blas_thread
 from inspect_audit.surveys.scoring import dimensions, item_matrix
 
 SCALE_COLUMNS = ["respondent_group", "dimension", "statistic", "estimate", "ci_low", "ci_high", "n",
@@ -151,7 +152,7 @@ def _item_stats(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @one_blas_thread
 def scale_reliability(recoded: pd.DataFrame, items: pd.DataFrame, n_boot: int = 500, seed: int = 0,
-                      ci_level: float = DEFAULT_LEVEL, raise_tolerance: float = 0.01,
+                      ci_prob: float = CI_PROB, raise_tolerance: float = 0.01,
                       weak_item_rest: float = 0.2) -> Reliability:
     """Alpha, omega and item diagnostics per respondent group and dimension.
 
@@ -167,7 +168,7 @@ def scale_reliability(recoded: pd.DataFrame, items: pd.DataFrame, n_boot: int = 
         interval of alpha and the item statistics; 0 gives point estimates only for those.
     seed : int
         Seed of the bootstrap.
-    ci_level : float
+    ci_prob : float
         Interval coverage (default 90 %).
     raise_tolerance : float
         ``raises_alpha`` flags an item whose deletion raises alpha by more than this.
@@ -209,7 +210,7 @@ def scale_reliability(recoded: pd.DataFrame, items: pd.DataFrame, n_boot: int = 
         k, n_units = x.shape[1], len(units)
         if k < 2 or len(x) < 3:
             continue
-        alpha = cronbach_alpha(x, ci_level)
+        alpha = cronbach_alpha(x, ci_prob)
         cnt, s, q = _cluster_moments(x, unit, n_units)
         cov = _cov_from_moments(cnt.sum(0), s.sum(0), q.sum(0))
         omega = float(_omega(cov))
@@ -228,26 +229,26 @@ def scale_reliability(recoded: pd.DataFrame, items: pd.DataFrame, n_boot: int = 
                     "alpha_change": ad_b - _alpha(covs)[:, None]}
         n_resp = int(len(x))
         if boot:
-            lo, hi = percentile_interval(boot["alpha"], ci_level)
+            lo, hi = percentile_interval(boot["alpha"], ci_prob, min_finite=10)
             how = (f"; percentile cluster bootstrap over school-waves ({n_boot} resamples, seed {seed}), "
-                   f"{ci_level:.0%}; Feldt interval in ci_*_feldt")
+                   f"{ci_prob:.0%}; Feldt interval in ci_*_feldt")
         else:
             lo, hi, how = alpha["ci_low"], alpha["ci_high"], ""
         scale_rows.append({"respondent_group": group, "dimension": dim, "statistic": "alpha",
                            "estimate": alpha["estimate"], "ci_low": lo, "ci_high": hi,
                            "n": n_resp, "n_items": k, "n_schools": n_units, "ci_low_feldt": alpha["ci_low"],
                            "ci_high_feldt": alpha["ci_high"], "method": alpha["method"] + how})
-        o_lo, o_hi = percentile_interval(boot["omega"], ci_level) if boot else (np.nan, np.nan)
+        o_lo, o_hi = percentile_interval(boot["omega"], ci_prob, min_finite=10) if boot else (np.nan, np.nan)
         scale_rows.append({"respondent_group": group, "dimension": dim, "statistic": "omega",
                            "estimate": omega, "ci_low": o_lo, "ci_high": o_hi, "n": n_resp, "n_items": k,
                            "n_schools": n_units, "ci_low_feldt": np.nan, "ci_high_feldt": np.nan,
                            "method": "McDonald's omega total, one-factor principal-axis fit to pairwise "
                                      f"covariances; percentile cluster bootstrap over school-waves "
-                                     f"({n_boot} resamples, seed {seed}), {ci_level:.0%}"})
+                                     f"({n_boot} resamples, seed {seed}), {ci_prob:.0%}"})
         n_item = np.isfinite(x).sum(axis=0)
         for j, item in enumerate(item_ids):
-            ir_lo, ir_hi = percentile_interval(boot["item_rest"][:, j], ci_level) if boot else (np.nan, np.nan)
-            ch_lo, ch_hi = (percentile_interval(boot["alpha_change"][:, j], ci_level) if boot
+            ir_lo, ir_hi = percentile_interval(boot["item_rest"][:, j], ci_prob, min_finite=10) if boot else (np.nan, np.nan)
+            ch_lo, ch_hi = (percentile_interval(boot["alpha_change"][:, j], ci_prob, min_finite=10) if boot
                             else (np.nan, np.nan))
             change = float(alpha_del[j] - alpha["estimate"]) if k > 2 else float("nan")
             reverse = bool(rev_of.get(item, False))

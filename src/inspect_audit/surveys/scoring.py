@@ -12,7 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from inspect_audit.surveys._stats import DEFAULT_LEVEL, t_value
+from inspect_audit._core.intervals import CI_PROB
+from inspect_audit.surveys._stats import t_value
 
 COMPOSITE = "composite"
 DEFAULT_MIN_RESPONSES = 10
@@ -109,7 +110,7 @@ def respondent_scores(recoded: pd.DataFrame, min_item_share: float = 0.5,
 
 
 def school_scores(scores: pd.DataFrame, min_responses: int = DEFAULT_MIN_RESPONSES,
-                  ci_level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+                  ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Mean dimension score per school, wave and respondent group, with the minimum-response gate.
 
     Parameters
@@ -120,7 +121,7 @@ def school_scores(scores: pd.DataFrame, min_responses: int = DEFAULT_MIN_RESPONS
         Schools with fewer respondents with a score are **withheld**: the row is kept
         (``withheld = True``, ``n`` shown) but ``estimate``, ``ci_low``, ``ci_high``, ``sd``
         and ``se`` are ``NaN`` so no result is published for them.
-    ci_level : float
+    ci_prob : float
         Coverage of the t interval of the mean.
 
     Returns
@@ -132,7 +133,7 @@ def school_scores(scores: pd.DataFrame, min_responses: int = DEFAULT_MIN_RESPONS
     out = g.agg(estimate="mean", sd="std", n="count").reset_index()
     out["n"] = out["n"].astype(int)
     out["se"] = out["sd"] / np.sqrt(out["n"])
-    q = np.array([t_value(n - 1, ci_level) for n in out["n"]])
+    q = np.array([t_value(n - 1, ci_prob) for n in out["n"]])
     out["ci_low"] = out["estimate"] - q * out["se"]
     out["ci_high"] = out["estimate"] + q * out["se"]
     out["withheld"] = out["n"] < min_responses
