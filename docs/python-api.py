@@ -34,7 +34,7 @@ you report, and read `diagnostics()` before anything else.
 
 | question | Python |
 |---|---|
-| load data | `ia.load_england()`, `ia.simulate_data(config, seed)`, `ia.validate(files)` |
+| load data | `ia.Dataset.bundled()`, `ia.Dataset.simulated(seed=1, n_schools=...)`, `ia.Dataset.from_folder(path)`, `.from_files(...)`, `.from_frames(...)`, `.from_workspace(path)`: validated tables with their provenance, accepted by every analysis; also `ia.load_england()`, `ia.simulate_data(config, seed)`, `ia.validate(files)` |
 | how far do inspectors agree? | `ia.agreement_table(...)`, `ia.decision_consistency(...)`, `ia.g_study(...)` |
 | how much of a grade is the inspector? | `ia.InspectorModel().fit(data)`; report cards: `ia.MultiAreaModel().fit(data)` |
 | does school context shift grades? | `ia.ContextModel().fit(data)` |
@@ -45,14 +45,9 @@ you report, and read `diagnostics()` before anything else.
 | one contested inspection | `ia.build_evidence_pack(tables, model, inspection_id)` |
 | writing tables for others | `ia.write_csv(table, path)` (pseudonyms, small-group suppression, formula guard) |
 
-**Interval arguments.** One name and one default for the interval argument (`ci_prob`) is the goal; today
-three names are in use, all defaulting to 90% unless stated:
-
-| name | where |
-|---|---|
-| `ci_prob` | `InspectorModel`, `MultiAreaModel`, `ContextModel`; every agreement function (`agreement_table`, `icc_estimates`, `cronbach_alpha`, `continuous_alpha`, `d_study`, `decision_consistency`, `rater_agreement`, `rater_type_agreement`; `paired_study_interval`, `pairs_needed`: 95%) |
-| `ci_level` | every survey function (`analyse_surveys`, `scale_reliability`, `aggregation_reliability`, ...) |
-| `level` | the complaints functions (`upheld_rates`, `complaint_rates`, `time_to_closure`, `complaints_vs_severity`); the grade-pattern functions (`transition_table`, `area_concentration`, `stuck_rates`); the scorecard's reliability functions |
+**Interval arguments.** Every function that gives an interval takes it as `ci_prob`, with one default,
+90% (`inspect_audit._core.intervals.CI_PROB`), except `paired_study_interval` and `pairs_needed`, which
+plan a paired study at 95% by convention.
 
 Beware: in `agreement_table` `level` is the *measurement* level (`"ordinal"`, ...), not an interval; its
 interval argument is `ci_prob`. `simulate_composites` gives 90% rank intervals with no argument to change
