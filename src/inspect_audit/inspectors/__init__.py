@@ -16,6 +16,7 @@ Examples
 >>> from inspect_audit.data.simulate import SimulationConfig, simulate
 >>> from inspect_audit.inspectors import InspectorModel
 >>> data = simulate(SimulationConfig(n_schools=600, n_inspectors=30), seed=1)
+>>> # not run here: a Bayesian fit takes minutes; the tests (tests/test_inspectors*.py) run it with short settings
 >>> fit = InspectorModel().fit(data, chains=4, tune=1000, draws=1000, seed=1)  # doctest: +SKIP
 >>> fit.inspector_effects()  # doctest: +SKIP
 >>> fit.variance_partition()  # doctest: +SKIP

@@ -247,6 +247,7 @@ class ContextModel:
     --------
     >>> from inspect_audit.data.bundled import load_england
     >>> from inspect_audit.inspectors.context import ContextModel
+    >>> # not run here: a Bayesian fit takes minutes; the tests (tests/test_inspectors*.py) run it with short settings
     >>> cm = ContextModel().fit(load_england(), chains=4, tune=1000, draws=1000, seed=1)  # doctest: +SKIP
     >>> cm.context_effects().query("term == 'fsm_quintile' and scale == 'logit'")  # doctest: +SKIP
     """

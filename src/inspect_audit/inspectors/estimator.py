@@ -85,6 +85,7 @@ class InspectorModel:
     >>> from inspect_audit.data.simulate import SimulationConfig, simulate
     >>> from inspect_audit.inspectors import InspectorModel
     >>> data = simulate(SimulationConfig(n_schools=600, n_inspectors=30), seed=1)
+    >>> # not run here: a Bayesian fit takes minutes; the tests (tests/test_inspectors*.py) run it with short settings
     >>> m = InspectorModel().fit(data, chains=2, tune=300, draws=300, seed=1)  # doctest: +SKIP
     >>> m.inspector_effects().head()  # doctest: +SKIP
     """

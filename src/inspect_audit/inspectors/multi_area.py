@@ -24,6 +24,7 @@ Examples
 >>> data = simulate_report_cards(n_inspections=300, n_inspectors=20, seed=1)
 >>> sorted(data["judgements"]["area"].unique())[:2]
 ['achievement', 'attendance_and_behaviour']
+>>> # not run here: a Bayesian fit takes minutes; the tests (tests/test_inspectors*.py) run it with short settings
 >>> m = MultiAreaModel().fit(data, seed=1, progress=False)  # doctest: +SKIP
 >>> m.variance_partition()  # doctest: +SKIP
 """

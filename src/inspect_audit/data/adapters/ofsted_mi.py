@@ -132,6 +132,7 @@ def adapt_ofsted_mi(path: str | Path) -> AdaptedTables:
 
     Examples
     --------
+    >>> # not run here: it needs Ofsted's published MI file (tests/test_adapters.py runs the adapter on fixtures)
     >>> result = adapt_ofsted_mi("management_information.csv")  # doctest: +SKIP
     >>> result.tables["judgements"].head()                       # doctest: +SKIP
     """
