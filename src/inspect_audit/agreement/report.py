@@ -12,6 +12,7 @@ from inspect_audit.agreement.decisions import decision_consistency, paired_study
 from inspect_audit.agreement.gtheory import d_study, g_study, raters_needed
 from inspect_audit.agreement.table import agreement_table, to_wide
 from inspect_audit._core.export import write_csv
+from inspect_audit._core.markdown import markdown_table
 from inspect_audit._core.plots import plot_d_study, plot_estimates
 
 HEADLINE = ["percent_agreement", "fleiss_kappa", "fleiss_kappa_quadratic", "gwet_ac1", "gwet_ac2_quadratic",
@@ -111,13 +112,17 @@ def demo_section(ratings: pd.DataFrame, out_dir: Path, seed: int = 0, n_boot: in
     gob = decisions.set_index("statistic").loc[f"same_side_{better}"]
     side = decision_label(f"same_side_{better}", scale).removeprefix("agree: ").removesuffix(", or not")
 
-    rows = "\n".join(f"| `{r.statistic}` | {_fmt(r)} | {r.n} |" for r in headline.itertuples())
-    kind_rows = "\n".join(f"| {r.rater_types} | {r.n_pairs} | {r.agreement:.0%} ({r.ci_low:.0%}-{r.ci_high:.0%}) | "
-                          f"{r.mean_difference:+.2f} |" for r in kinds.itertuples())
+    rows = markdown_table(pd.DataFrame({"coefficient": [f"`{s}`" for s in headline["statistic"]],
+                                        "estimate (90% interval)": [_fmt(r) for r in headline.itertuples()],
+                                        "n": headline["n"].astype(int).astype(str)}))
+    kind_rows = markdown_table(pd.DataFrame({
+        "raters": kinds["rater_types"], "pairs": kinds["n_pairs"].astype(int).astype(str),
+        "exact agreement (90%)": [f"{r.agreement:.0%} ({r.ci_low:.0%}-{r.ci_high:.0%})" for r in kinds.itertuples()],
+        "mean difference": [f"{v:+.2f}" for v in kinds["mean_difference"]]}))
     md = (
         f"**Simulated paired inspections** (simulated inspectors, not real people): {len(wide)} schools each "
         "graded independently by two inspectors on the same day. Estimates with 90% intervals; n = schools.\n\n"
-        "| coefficient | estimate (90% interval) | n |\n|---|---|---|\n" + rows + "\n\n"
+        + rows + "\n\n"
         f"Two inspectors gave the same overall grade in {same.estimate:.0%} of schools "
         f"({same.ci_low:.0%} to {same.ci_high:.0%}); they agreed on whether the school is {side} in "
         f"{gob.estimate:.0%} ({gob.ci_low:.0%} to {gob.ci_high:.0%}).\n\n"
@@ -130,7 +135,7 @@ def demo_section(ratings: pd.DataFrame, out_dir: Path, seed: int = 0, n_boot: in
         + "![D study](agreement_d_study.png)\n\n"
         "**Self-evaluation, peer review and inspection** (same schools; difference = first minus second on "
         "Ofsted's coding, negative = first grades more favourably):\n\n"
-        "| raters | pairs | exact agreement (90%) | mean difference |\n|---|---|---|---|\n" + kind_rows + "\n\n"
+        + kind_rows + "\n\n"
         f"**How much can a small paired study tell us?** Ofsted's 2017 study found 22 of 24 paired inspections "
         f"agreed ({ofsted.estimate:.0%}); the 95% interval is {ofsted.ci_low:.0%} to {ofsted.ci_high:.0%}, so the "
         "true agreement rate could be as low as about three in four.\n\n"
