@@ -128,3 +128,62 @@ def test_all_raters_agree_everywhere_json_explains_every_null(tmp_path, capsys, 
     for name in ("icc1_1", "icc2_1", "icc3_1", "icc1_k", "icc2_k", "icc3_k", "cronbach_alpha"):
         assert stats[name]["estimate"] is None and "undefined: every rating is the same" in stats[name]["method"]
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_continuous_scores_without_categories(tmp_path, capsys):
+    # Scores, not grades: no --categories. The table gives what needs no category list and says what it skipped.
+    path = tmp_path / "scores.csv"
+    path.write_text("a,b,c\n4.12,3.80,4.55\n2.31,2.95,2.10\n5.60,5.02,6.15\n3.33,3.90,3.48\n1.75,2.40,1.20\n"
+                    "4.98,4.41,5.30\n2.86,3.62,2.71\n6.02,5.38,5.95\n")
+    code, out, _ = _run(capsys, str(path), "--boot", "0", "--ci-prob", "0.95", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["categories"] is None
+    stats = result["statistics"]
+    assert {"krippendorff_alpha_interval", "krippendorff_alpha_ratio", "icc2_1", "cronbach_alpha"} <= set(stats)
+    assert "fleiss_kappa" not in stats and stats["categorical_coefficients"]["method"].startswith("skipped:")
+    assert "95%" in stats["icc2_1"]["method"]
+    code, out, _ = _run(capsys, str(path), "--boot", "0")
+    assert code == 0 and "continuous scores" in out and "90% intervals" in out
+
+
+def test_custom_weights_file_adds_custom_rows_worked_by_hand(tmp_path, capsys):
+    # Two raters, six units (1,1) x2, (1,2), (2,2), (2,3), (3,3) with linear weights as a file: weighted
+    # Cohen's kappa 5/8 and Scott's pi 19/31, worked by hand in tests/test_agreement_weights.py.
+    ratings = tmp_path / "two.csv"
+    ratings.write_text("a,b\n1,1\n1,1\n1,2\n2,2\n2,3\n3,3\n")
+    weights = tmp_path / "w.csv"
+    weights.write_text("1,0.5,0\n0.5,1,0.5\n0,0.5,1\n")
+    code, out, _ = _run(capsys, str(ratings), "--categories", "1,2,3", "--weights", str(weights), "--boot", "0",
+                        "--json")
+    assert code == 0
+    stats = json.loads(out)["statistics"]
+    assert stats["cohen_kappa_custom"]["estimate"] == pytest.approx(5 / 8)
+    assert stats["scott_pi_custom"]["estimate"] == pytest.approx(19 / 31)
+    assert "custom weights" in stats["conger_kappa_custom"]["method"]
+
+
+@pytest.mark.parametrize(("content", "extra", "message"), [
+    ("1,0.5,0\n0.4,1,0.5\n0,0.5,1\n", ["--categories", "1,2,3"], "w.csv: custom weights must be symmetric"),
+    ("1,0.5\n0.5,1\n", ["--categories", "1,2,3"], "w.csv: a custom weight matrix must be 3 x 3"),
+    ("1,x,0\n0.5,1,0.5\n0,0.5,1\n", ["--categories", "1,2,3"], "w.csv: row 1, column 2: value 'x' is not a number"),
+    ("1,0.5,0\n0.5,1,0.5\n0,0.5,1\n", [], "--weights needs --categories"),
+])
+def test_bad_weights_file_is_one_clear_line(tmp_path, capsys, content, extra, message):
+    ratings = tmp_path / "two.csv"
+    ratings.write_text("a,b\n1,1\n1,2\n2,2\n3,3\n")
+    weights = tmp_path / "w.csv"
+    weights.write_text(content)
+    code, out, err = _run(capsys, str(ratings), *extra, "--weights", str(weights), "--boot", "0")
+    assert code == 1 and out == ""
+    assert err.strip() == f"error: {message}" or err.startswith(f"error: {message}"), err
+    assert "Traceback" not in err
+
+
+def test_ci_prob_outside_zero_one_is_a_usage_error(tmp_path, capsys):
+    ratings = tmp_path / "two.csv"
+    ratings.write_text("a,b\n1,1\n1,2\n2,2\n3,3\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["agreement", str(ratings), "--categories", "1,2,3", "--ci-prob", "95"])
+    assert exc.value.code == 2
+    assert "is not a probability between 0 and 1" in capsys.readouterr().err
