@@ -381,3 +381,29 @@ def test_new_pages_say_what_they_show_on_uploaded_data(app, own_files):
             assert expected in app.warning[0].value, page
         else:
             assert not app.warning, (page, [w.value for w in app.warning])
+
+
+def test_a_local_workspace_opens_for_the_session_and_after_a_reload(app, own_files, tmp_path):
+    from inspect_audit.data.workspace import ingest
+
+    for name, raw in own_files.items():
+        (tmp_path / name).write_bytes(raw)
+    path = tmp_path / "audit.duckdb"
+    ingest(sorted(tmp_path.glob("*.csv")), path)
+    app.radio(key="dataset_choice").set_value("Open a local workspace").run()
+    app.text_input(key="ws_path").set_value(str(path)).run()
+    app.button(key="ws_open").click().run()
+    assert not app.exception, app.exception
+    assert data_line(app).startswith("**Data:** workspace audit.duckdb (")
+    app.switch_page("pages/reliability.py").run()
+    assert data_line(app).startswith("**Data:** workspace audit.duckdb") and not app.info  # its own ratings
+    # a reload (a new session whose address names the workspace) reopens it
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    again.query_params.update({"data": "workspace", "workspace": str(path)})
+    again.run()
+    assert not again.exception and data_line(again).startswith("**Data:** workspace audit.duckdb")
+    # a file that is not a workspace: one line, no traceback
+    app.switch_page("pages/data.py").run()
+    app.text_input(key="ws_path").set_value(str(tmp_path / "schools.csv")).run()
+    app.button(key="ws_open").click().run()
+    assert not app.exception and "is not a DuckDB workspace" in app.error[0].value

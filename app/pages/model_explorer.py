@@ -91,17 +91,16 @@ ppc, ppc_sum = model.ppc_, diag["ppc"]
     + ("reproduced." if ppc_sum["ok"] else "NOT reproduced: the model does not describe these data."))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def ppc_png(key: str, _ppc: pd.DataFrame) -> bytes:
-    return figure(lambda path: plot_ppc(_ppc, path, "Observed shares (points) and 90% predictive intervals (bars)"))
+def ppc_png(frame: pd.DataFrame) -> bytes:
+    return figure(lambda path: plot_ppc(frame, path, "Observed shares (points) and 90% predictive intervals (bars)"))
 
 
-st.image(ppc_png(f"{data.token}-{id(model)}", ppc))
+st.image(app_state.memo(data, ("ppc", id(model)), ppc_png, ppc))  # a user's own data: this session only
 with st.expander("Posterior predictive table"):
     st.dataframe(ppc.round(3), hide_index=True)
 
 st.subheader("Prior sensitivity (power-scaling)")
-psense = model_checks.prior_sensitivity(model)
+psense = app_state.memo(data, ("prior-sensitivity", id(model)), model_checks.prior_sensitivity, model)
 sensitive = psense[psense["diagnosis"].astype(str).str.contains("conflict|strong|sensitiv", case=False)]
 st.write(f"{len(sensitive)} of {len(psense)} parameters are flagged as sensitive to their prior or the likelihood."
          if "diagnosis" in psense else "")
