@@ -35,6 +35,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse, stats
 
+from inspect_audit._core.intervals import CI_PROB, percentile_interval
+
 __all__ = [
     "AgreementError",
     "LEVELS",
@@ -944,7 +946,7 @@ def bootstrap(
     statistics: Sequence[str] | None = None,
     n_boot: int = 2000,
     seed: int | np.random.Generator | None = None,
-    ci_prob: float = 0.90,
+    ci_prob: float = CI_PROB,
     weights: ArrayLike | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Unit-level percentile bootstrap intervals.
@@ -976,8 +978,7 @@ def bootstrap(
         of its percentiles; a coefficient undefined on the data itself gets ``(nan, nan)``
         (:func:`coefficient_estimates` says why).
     """
-    if not 0.0 < ci_prob < 1.0:
-        raise AgreementError("ci_prob must be between 0 and 1, for example 0.90")
+    check_ci_prob(ci_prob)
     if int(n_boot) < 1:
         raise AgreementError("n_boot must be at least 1")
     n_boot = int(n_boot)
@@ -991,17 +992,17 @@ def bootstrap(
             f" (available: {', '.join(available)})"
         )
     stats, reps, full = _bootstrap_replicates(d, names, n_boot, seed, return_full=True, custom=weights)
-    tail = (1.0 - ci_prob) / 2.0
     out: dict[str, tuple[float, float]] = {}
     for nm, st in stats.items():
         est = st.fn(full)[0]
-        v = reps[nm][np.isfinite(reps[nm])]
-        if not np.isfinite(est) or v.size == 0:
-            out[nm] = (math.nan, math.nan)
-            continue
-        lo, hi = np.quantile(v, [tail, 1.0 - tail])
-        out[nm] = (float(lo), float(hi))
+        out[nm] = percentile_interval(reps[nm], ci_prob) if np.isfinite(est) else (math.nan, math.nan)
     return out
+
+
+def check_ci_prob(ci_prob: float) -> None:
+    """Raise :class:`AgreementError` unless ``0 < ci_prob < 1`` (every agreement function's interval mass)."""
+    if not 0.0 < ci_prob < 1.0:
+        raise AgreementError(f"ci_prob must be between 0 and 1 (for example 0.90), got {ci_prob!r}")
 
 
 # ------------------------------------------------------- continuous ratings (no categories)
@@ -1120,17 +1121,13 @@ class _ContinuousAlpha:
         for start in range(0, n_boot, chunk):
             b = min(chunk, n_boot - start)
             reps[start : start + b] = self._weighted(_resample_counts(rng, self.n, b))
-        v = reps[np.isfinite(reps)]
-        if v.size == 0:
-            return math.nan, math.nan
-        lo, hi = np.quantile(v, [(1.0 - ci_prob) / 2.0, (1.0 + ci_prob) / 2.0])
-        return float(lo), float(hi)
+        return percentile_interval(reps, ci_prob)
 
 
 def continuous_alpha(
     x: ArrayLike,
     metric: str = "interval",
-    ci_prob: float = 0.90,
+    ci_prob: float = CI_PROB,
     n_boot: int = 0,
     seed: int | np.random.Generator | None = None,
 ) -> dict[str, object]:
@@ -1180,8 +1177,7 @@ def continuous_alpha(
     >>> print(f"{res['estimate']:.3f} ({res['ci_low']:.2f} to {res['ci_high']:.2f}), n = {res['n']}")
     0.849 (0.62 to 1.08), n = 11
     """
-    if not 0.0 < ci_prob < 1.0:
-        raise AgreementError("ci_prob must be between 0 and 1, for example 0.90")
+    check_ci_prob(ci_prob)
     ca = _ContinuousAlpha(x, metric)
     method = (f"Krippendorff's alpha, {metric} metric (Krippendorff 2011) on continuous scores (no category "
               "list: every observed value is its own value); units with 1 rating are not pairable")

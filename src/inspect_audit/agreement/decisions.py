@@ -16,9 +16,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from inspect_audit._core.intervals import CI_PROB, percentile_interval, wilson_interval
 from inspect_audit.data.schemas import Scale
-
-CI_PROB = 0.90
 
 
 def rating_pairs(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -38,13 +37,13 @@ def _unit_mean_interval(pairs: pd.DataFrame, agree: pd.Series, ci_prob: float, n
     n = len(per_unit)
     estimate = float(per_unit.mean())
     if pairs.groupby("unit_id").size().eq(1).all():
-        low, high = proportion_confint(int(agree.sum()), n, alpha=1 - ci_prob, method="wilson")
-        return estimate, float(low), float(high), n, f"Wilson score interval, {ci_prob:.0%}"
+        low, high = wilson_interval(int(agree.sum()), n, ci_prob)
+        return estimate, float(low[0]), float(high[0]), n, f"Wilson score interval, {ci_prob:.0%}"
     rng = np.random.default_rng(seed)
     values = per_unit.to_numpy()
     boots = values[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
-    low, high = np.quantile(boots, [(1 - ci_prob) / 2, (1 + ci_prob) / 2])
-    return estimate, float(low), float(high), n, f"unit bootstrap ({n_boot}, seed {seed}), {ci_prob:.0%}"
+    low, high = percentile_interval(boots, ci_prob)
+    return estimate, low, high, n, f"unit bootstrap ({n_boot}, seed {seed}), {ci_prob:.0%}"
 
 
 def decision_consistency(ratings: pd.DataFrame, scale: Scale, ci_prob: float = CI_PROB,
@@ -124,10 +123,11 @@ def paired_study_interval(agreed: int, n: int, ci_prob: float = 0.95) -> pd.Data
     if not 0 <= agreed <= n or n == 0:
         raise ValueError(f"need 0 <= agreed <= n and n > 0 (got {agreed} of {n})")
     rows = []
-    for method, name in (("wilson", "Wilson score"), ("beta", "Clopper-Pearson exact")):
-        low, high = proportion_confint(agreed, n, alpha=1 - ci_prob, method=method)
-        rows.append({"statistic": "agreement_rate", "estimate": agreed / n, "ci_low": float(low),
-                     "ci_high": float(high), "n": n, "method": f"{name}, {ci_prob:.0%}"})
+    wilson = tuple(float(v[0]) for v in wilson_interval(agreed, n, ci_prob))
+    exact = tuple(float(v) for v in proportion_confint(agreed, n, alpha=1 - ci_prob, method="beta"))
+    for (low, high), name in ((wilson, "Wilson score"), (exact, "Clopper-Pearson exact")):
+        rows.append({"statistic": "agreement_rate", "estimate": agreed / n, "ci_low": low,
+                     "ci_high": high, "n": n, "method": f"{name}, {ci_prob:.0%}"})
     rows.append({"statistic": "pairs_needed_for_5_point_half_width", "estimate": float(pairs_needed(agreed / n, 0.05, ci_prob)),
                  "ci_low": None, "ci_high": None, "n": n, "method": "smallest n with Wilson half-width <= 0.05"})
     return pd.DataFrame(rows)
@@ -162,7 +162,7 @@ def rater_agreement(ratings: pd.DataFrame, ci_prob: float = CI_PROB) -> pd.DataF
     out = pd.DataFrame({"n_pairs": grouped.size(), "n_units": grouped["unit_id"].nunique(),
                         "agreed": grouped["diff"].apply(lambda d: int((d == 0).sum())),
                         "mean_difference": grouped["diff"].mean()}).reset_index()
-    low, high = proportion_confint(out["agreed"], out["n_pairs"], alpha=1 - ci_prob, method="wilson")
+    low, high = wilson_interval(out["agreed"], out["n_pairs"], ci_prob)
     out["agreement"] = out["agreed"] / out["n_pairs"]
     out["ci_low"], out["ci_high"] = low, high
     return out[["rater_id", "n_pairs", "n_units", "agreement", "ci_low", "ci_high", "mean_difference"]]
@@ -187,7 +187,7 @@ def rater_type_agreement(ratings: pd.DataFrame, ci_prob: float = CI_PROB) -> pd.
         if n == 0:
             continue
         agreed = int((diff == 0).sum())
-        low, high = proportion_confint(agreed, n, alpha=1 - ci_prob, method="wilson")
+        low, high = (float(v[0]) for v in wilson_interval(agreed, n, ci_prob))
         se = diff.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
         t = stats.t.ppf((1 + ci_prob) / 2, max(n - 1, 1))
         rows.append({"rater_types": f"{first} vs {second}", "n_pairs": n, "agreement": agreed / n,

@@ -30,9 +30,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from inspect_audit._core.intervals import CI_PROB, percentile_interval
 from inspect_audit.agreement.icc import (
     VarianceComponents,
-    _percentile,
     bootstrap_components,
     variance_components,
 )
@@ -155,7 +155,7 @@ def _coefficients(v: np.ndarray, design: str, n: np.ndarray) -> tuple[np.ndarray
 
 
 def d_study(components, n_raters: Iterable[int] = range(1, 11), *,
-            ci_prob: float = 0.90) -> pd.DataFrame:
+            ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Projected reliability with ``n'`` raters per unit.
 
     ``components`` is a :func:`g_study` frame (or a mapping of component name to
@@ -186,8 +186,8 @@ def d_study(components, n_raters: Iterable[int] = range(1, 11), *,
     if reps is not None and len(reps):
         reps = np.asarray(reps, float)
         gb, phib = _coefficients(np.asarray(reps), design, n)
-        gci = np.array([_percentile(gb[:, j], ci_prob) for j in range(n.size)])
-        pci = np.array([_percentile(phib[:, j], ci_prob) for j in range(n.size)])
+        gci = np.array([percentile_interval(gb[:, j], ci_prob) for j in range(n.size)])
+        pci = np.array([percentile_interval(phib[:, j], ci_prob) for j in range(n.size)])
         out["g_low"], out["g_high"] = gci[:, 0], gci[:, 1]
         out["phi_low"], out["phi_high"] = pci[:, 0], pci[:, 1]
     out.attrs["design"] = design

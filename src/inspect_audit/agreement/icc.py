@@ -55,6 +55,9 @@ from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.sparse.csgraph import connected_components
 
+from inspect_audit._core.intervals import CI_PROB, percentile_interval
+from inspect_audit.agreement.coefficients import check_ci_prob
+
 __all__ = [
     "ICC_NAMES",
     "ICC_METHODS",
@@ -508,14 +511,6 @@ def _f_intervals(vc: VarianceComponents, ci_prob: float) -> tuple[dict[str, tupl
     return out, notes
 
 
-def _percentile(reps: np.ndarray, ci_prob: float) -> tuple[float, float]:
-    reps = reps[np.isfinite(reps)]
-    if reps.size == 0:
-        return float("nan"), float("nan")
-    lo, hi = np.quantile(reps, [(1 - ci_prob) / 2, (1 + ci_prob) / 2])
-    return float(lo), float(hi)
-
-
 def _icc_undefined_reason(name: str, vc: VarianceComponents, constant: bool) -> str:
     if constant:
         return "undefined: every rating is the same (zero variance), so the ICC is 0/0"
@@ -529,12 +524,7 @@ def _icc_undefined_reason(name: str, vc: VarianceComponents, constant: bool) -> 
             "ratings that differ only between raters), so it is 0/0")
 
 
-def _check_ci_prob(ci_prob: float) -> None:
-    if not 0 < ci_prob < 1:
-        raise ValueError(f"ci_prob must be between 0 and 1 (for example 0.90), got {ci_prob!r}")
-
-
-def icc_estimates(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
+def icc_estimates(x: ArrayLike, ci_prob: float = CI_PROB, *, n_boot: int = 0,
                   seed: int | None = 0) -> dict[str, dict]:
     """Six intraclass correlations of a units x raters matrix (``NaN`` = missing).
 
@@ -584,7 +574,7 @@ def icc_estimates(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
     >>> print(f"{res['icc2_1']['ci_low']:.3f} to {res['icc2_1']['ci_high']:.3f} (n = {res['icc2_1']['n']})")
     0.019 to 0.761 (n = 6)
     """
-    _check_ci_prob(ci_prob)
+    check_ci_prob(ci_prob)
     r = _ratings(x)
     constant = _constant(r)
     lay = _layout(r)
@@ -593,7 +583,7 @@ def icc_estimates(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
     if n_boot > 0 and vc.n_units >= 2:
         reps = np.array([list(_icc_points(rep).values())
                          for rep in _bootstrap_fits(lay, n_boot, seed)])
-        cis = {name: _percentile(reps[:, j], ci_prob) for j, name in enumerate(ICC_NAMES)}
+        cis = {name: percentile_interval(reps[:, j], ci_prob) for j, name in enumerate(ICC_NAMES)}
         notes = {name: None if np.isfinite(cis[name][0]) else
                  "no bootstrap interval: the ICC is undefined in every resample" for name in ICC_NAMES}
         ci_note = bootstrap_note(n_boot, seed)
@@ -682,7 +672,7 @@ def _alpha_bootstrap(feat: sp.csr_matrix, q: int, n_boot: int, seed) -> np.ndarr
     return np.concatenate(out)
 
 
-def cronbach_alpha(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
+def cronbach_alpha(x: ArrayLike, ci_prob: float = CI_PROB, *, n_boot: int = 0,
                    seed: int | None = 0) -> dict:
     """Cronbach's alpha treating raters as items; same dict shape as one ICC.
 
@@ -724,7 +714,7 @@ def cronbach_alpha(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
     >>> print(f"{res['estimate']:.3f} ({res['ci_low']:.3f} to {res['ci_high']:.3f}), n = {res['n']}")
     0.909 (0.737 to 0.980), n = 6
     """
-    _check_ci_prob(ci_prob)
+    check_ci_prob(ci_prob)
     r = _ratings(x, min_per_unit=1)
     n, q = r.p, r.q
     nan = float("nan")
@@ -746,7 +736,7 @@ def cronbach_alpha(x: ArrayLike, ci_prob: float = 0.90, *, n_boot: int = 0,
     if reason is not None:
         method += f"; {reason}"
     elif n_boot > 0:
-        lo, hi = _percentile(_alpha_bootstrap(feat, q, int(n_boot), seed), ci_prob)
+        lo, hi = percentile_interval(_alpha_bootstrap(feat, q, int(n_boot), seed), ci_prob)
         method += f"; {bootstrap_note(n_boot, seed)}, {ci_prob:.0%}"
         if not np.isfinite(lo):
             method += "; no bootstrap interval: alpha is undefined in every resample"

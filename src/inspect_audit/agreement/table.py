@@ -21,7 +21,9 @@ import pandas as pd
 from scipy import stats
 
 from inspect_audit.data import files
-from inspect_audit.agreement.coefficients import AgreementError, bootstrap, coefficient_estimates, continuous_alpha
+from inspect_audit._core.intervals import CI_PROB
+from inspect_audit.agreement.coefficients import (AgreementError, bootstrap, check_ci_prob, coefficient_estimates,
+                                                  continuous_alpha)
 from inspect_audit.agreement.icc import bootstrap_note, cronbach_alpha, icc_estimates
 
 COLUMNS = ["statistic", "estimate", "se", "ci_low", "ci_high", "method", "n"]
@@ -146,7 +148,7 @@ def _continuous_table(matrix: np.ndarray, n_boot: int, seed: int | None, ci_prob
 
 
 def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float] | None = None, level: str = "ordinal",
-                    n_boot: int = 2000, seed: int | None = 0, ci_prob: float = 0.90,
+                    n_boot: int = 2000, seed: int | None = 0, ci_prob: float = CI_PROB,
                     weights: np.ndarray | Sequence[Sequence[float]] | None = None, *, targets: str | None = None,
                     raters: str | None = None, ratings: str | None = None) -> pd.DataFrame:
     """Every agreement coefficient for wide data (units x raters, NaN = missing) or long data.
@@ -199,8 +201,7 @@ def agreement_table(x: pd.DataFrame | np.ndarray, categories: Sequence[float] | 
     >>> print(f'{long.set_index("statistic").loc["krippendorff_alpha_ordinal", "estimate"]:.3f}')
     0.189
     """
-    if not 0.0 < ci_prob < 1.0:
-        raise AgreementError(f"ci_prob must be between 0 and 1 (for example 0.90), got {ci_prob!r}")
+    check_ci_prob(ci_prob)
     if (targets, raters, ratings) != (None, None, None):
         x = _long_to_wide(x, targets, raters, ratings)
     try:
