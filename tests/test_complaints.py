@@ -400,3 +400,16 @@ def test_complaints_report_shows_each_scale_apart(tmp_path):
     assert (tmp_path / "complaints_upheld_by_grade_report_card.png").exists()
     table = md.split("| lowest report-card area grade |")[1].split("\n\n")[0]
     assert "Needs attention" in table and "Outstanding" not in table and "Good |" not in table
+
+
+def test_severity_adjusts_for_each_scales_grades_apart():
+    from inspect_audit.complaints._data import inspection_frame
+    from inspect_audit.complaints.severity import _design
+
+    complaints, inspections, judgements, _ = _mixed_frameworks()
+    frame = inspection_frame(inspections, judgements)
+    X, names = _design(frame, adjust_grade=True)
+    # one term per grade of each scale: legacy 2 Good and report-card 2 Strong standard are not one category
+    categories = {f"grade_{s}: {g}" for s, g in zip(frame["grade_scale"], frame["grade_label"])}
+    assert len(categories) == 6 and set(names[1:]) < categories and len(names) == 6  # intercept + 5 (1 reference)
+    assert np.linalg.matrix_rank(X) == X.shape[1]
