@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write evidence_pack_<ID>.html and .pdf (A4) to OUT for one inspection: the grades awarded on "
                     "the inspection's own scale, the chance of the grade awarded with its lead inspector and with a "
                     "typical one, where the lead inspector stands among peers, the latest grades of similar schools, "
-                    "complaint outcomes and survey evidence, each with its 90%% interval and n; the data source "
+                    "complaint outcomes and survey evidence, each with its 90% interval and n; the data source "
                     "(real, simulated or your own, with SHA-256 hashes) and the model's checks in an appendix. "
                     "FIT is the --out folder of `inspect-audit inspectors`; give the data it was fitted on. "
                     "Inspectors appear as pseudonyms (this installation's key); privacy.json records it. A fit that "
