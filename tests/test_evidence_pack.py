@@ -332,3 +332,30 @@ def test_inspection_without_a_lead_inspector(data, failed):
     pack = build_pack({**tables, "inspections": ins}, failed, inspection, key="k")
     assert "No lead inspector is recorded for this inspection, so nothing is said about one." in pack.sentences
     assert dict(pack.facts)["Lead inspector"] == "not recorded" and "severity" not in pack.figures
+
+
+def test_pack_on_the_bundled_report_cards_names_real_data_and_parent_view():
+    """Real data: no simulated banner, the bundled files' hashes, Parent View with intervals, report-card labels."""
+    from inspect_audit.data import Dataset
+    from inspect_audit.data.dataset import sha256
+    from inspect_audit.reporting.evidence_pack import FitView
+
+    ds = Dataset.bundled()
+    agg, ins = ds.tables["survey_aggregates"], ds.tables["inspections"]
+    with_pv = set(agg.loc[agg["n_responses"] >= 10, "urn"].astype(str))
+    inspection = ins[(ins["framework"] == "report_card_2025") & ins["urn"].astype(str).isin(with_pv)][
+        "inspection_id"].iloc[0]
+    view = FitView("multi_area", {"ok": True, "data": {"n": {"inspections": 1313, "inspectors": 0, "areas": 6}}},
+                   _effects(ds.tables).iloc[:0], framework="report_card_2025", effects_complete=False)
+    pack = build_pack(ds, view, inspection, key="k")
+    html = pack.to_html()
+    assert not pack.source.simulated and "SIMULATED" not in html and pack.source.kind == "real"
+    assert sha256(next(iter(ds.files.values()))) in html
+    pv = next(s for s in pack.sentences if s.startswith("Parent View"))
+    assert "90% interval" in pv and "n = " in pv and "national median" in pv
+    table = pack.tables["Stakeholder survey evidence for this school"]
+    small = table["Responses (n)"].str.startswith("fewer than")
+    assert (table.loc[small, "Positive answers (90% interval)"].str.startswith("withheld")).all()
+    for word in LEGACY_WORDS:
+        assert not re.search(rf"\b{word}\b", _before_appendix(html)), word
+    assert overflowing_boxes(html) == []

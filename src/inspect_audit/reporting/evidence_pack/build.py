@@ -313,10 +313,10 @@ def _survey_evidence(tables: dict, urn: str, min_n: int) -> tuple[pd.DataFrame |
             "Positive answers (90% interval)": [cell(p / 100, lo, hi) if s else f"withheld (fewer than {min_n})"
                                                 for p, lo, hi, s in zip(mine["pct_positive"], low, high, show)],
             "National median": [pct(v / 100) for v in mine["national"]],
-            "Responses (n)": n})
+            "Responses (n)": [str(int(v)) if ok else f"fewer than {min_n}" for v, ok in zip(n, show)]})
         if not show.any():
             return table, f"Parent View answers for this school are withheld: fewer than {min_n} responses."
-        gap = (mine["pct_positive"] - mine["national"]).to_numpy(float)
+        gap = np.array(mine["pct_positive"] - mine["national"], dtype=float)  # a writable copy (pyarrow columns)
         gap[~show] = np.inf
         i = int(np.argmin(gap))
         sentence = (f"Parent View: the question furthest below the national median is \"{table['Question'].iloc[i]}\""
