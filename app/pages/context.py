@@ -11,7 +11,7 @@ import streamlit as st
 
 import app_state
 import views
-from inspect_audit.complaints.rates import wilson_interval
+from inspect_audit._core.intervals import wilson_interval
 from inspect_audit.context import (CAVEATS, framework_area_list, framework_tables, grade_shares, legacy_comparison,
                                    require_fsm)
 from inspect_audit.data import schemas
