@@ -3,13 +3,15 @@
 The public Python API, one name per task (``import inspect_audit as ia``):
 
 Data
-    :func:`load_england` (the bundled real England data, validated), :func:`simulate_data` and
+    :class:`Dataset` (validated tables with their provenance: ``Dataset.bundled()``, ``.simulated()``,
+    ``.from_folder()``, ``.from_files()``, ``.from_frames()``, ``.from_workspace()``), :func:`load_england` (the bundled real England data, validated), :func:`simulate_data` and
     :class:`SimulationConfig` (simulated data with known truth), :func:`simulate_report_cards` (simulated
     report cards for :class:`MultiAreaModel`), :func:`validate` (the schema check every
     file goes through) and :func:`write_csv` (the one writer: pseudonyms, small-group suppression, formula
     guard).
 Agreement
-    :func:`agreement_table` (every coefficient with its interval; wide or long data),
+    :func:`agreement_table` (every coefficient with its interval; wide or long data; categories or continuous
+    scores), :func:`continuous_alpha`,
     :func:`decision_consistency`, :func:`g_study`, :func:`d_study`.
 Inspector effects and context fairness
     :class:`InspectorModel` (one area), :class:`MultiAreaModel` (every area of a report card together) and
@@ -63,6 +65,7 @@ _API: dict[str, tuple[str, str]] = {
     "write_csv": ("inspect_audit._core.export", "write_csv"),
     # agreement
     "agreement_table": ("inspect_audit.agreement.table", "agreement_table"),
+    "continuous_alpha": ("inspect_audit.agreement.coefficients", "continuous_alpha"),
     "decision_consistency": ("inspect_audit.agreement.decisions", "decision_consistency"),
     "g_study": ("inspect_audit.agreement.gtheory", "g_study"),
     "d_study": ("inspect_audit.agreement.gtheory", "d_study"),
