@@ -118,12 +118,16 @@ def current() -> DataChoice:
         was = st.query_params.get("data")
         choice = bundled()
         if was == "uploaded":
-            st.session_state[LOST_KEY] = True
+            st.session_state[LOST_KEY] = ("Your uploaded files were lost when the page was reloaded: uploads live "
+                                          "only in this browser session and are never stored. Upload them again "
+                                          "on the Data page; until then the bundled England data are in use.")
         elif was == "workspace" and st.query_params.get("workspace"):
             try:
                 choice = workspace(st.query_params["workspace"])
-            except Exception:  # noqa: BLE001  (a moved or locked file: say so, use the bundled data)
-                st.session_state[LOST_KEY] = True
+            except Exception as exc:  # noqa: BLE001  (a moved or locked file: say so, use the bundled data)
+                st.session_state[LOST_KEY] = (f"The workspace {st.query_params['workspace']} could not be reopened "
+                                              f"({(str(exc).splitlines() or [''])[0]}); the bundled England data "
+                                              "are in use. Open it again on the Data page.")
         st.session_state[DATA_KEY] = choice
     return choice
 
@@ -149,9 +153,7 @@ def show_source(choice: DataChoice, note: str = "") -> None:
     """The line under each page title: which data the page shows (and why, when not the session's own)."""
     st.caption(f"**Data:** {choice.label}" + (f" ({note})" if note else ""))
     if st.session_state.get(LOST_KEY):
-        st.warning("Your uploaded files were lost when the page was reloaded: uploads live only in this browser "
-                   "session and are never stored. Upload them again on the Data page; until then the bundled "
-                   "England data are in use.")
+        st.warning(st.session_state[LOST_KEY])
     _remember(current())
 
 
@@ -230,14 +232,20 @@ def guarded(what: str, fn: Callable, *args, expected: tuple[type[Exception], ...
         raise
     except InputError as exc:
         st.error(f"{what}: {exc}")
-    except Exception as exc:  # noqa: BLE001  (the last line of defence: never a traceback on the page)
-        from inspect_audit.cli.main import _log_unexpected
-
-        log = _log_unexpected(["app", what])
-        first = (str(exc).strip().splitlines() or [""])[0]
-        st.error(f"{what}: unexpected error ({type(exc).__name__}: {first}). The details are in {log}: please "
-                 "include that file when you report the problem.")
+    except Exception as exc:  # noqa: BLE001  (never a traceback on the page)
+        report_unexpected(what, exc)
     st.stop()
+
+
+def report_unexpected(what: str, exc: Exception) -> None:
+    """One line on the page naming the error and the log file that holds its traceback (the command line's
+    log folder and format, :func:`inspect_audit.cli.main.log_dir`). Call it inside ``except``."""
+    from inspect_audit.cli.main import _log_unexpected
+
+    log = _log_unexpected(["app", what])
+    first = (str(exc).strip().splitlines() or [""])[0]
+    st.error(f"{what}: unexpected error ({type(exc).__name__}: {first}). The details are in {log}: please "
+             "include that file when you report the problem.")
 
 
 # ---------------------------------------------------------------------- fits

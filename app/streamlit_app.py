@@ -27,4 +27,10 @@ PAGES = [
     st.Page("pages/model_explorer.py", title="Model explorer", icon=":material/science:"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+try:
+    page.run()
+except Exception as exc:  # noqa: BLE001  (the last line of defence: one line and a log file, never a traceback)
+    from app_state import report_unexpected
+
+    report_unexpected(page.title, exc)

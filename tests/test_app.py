@@ -24,7 +24,7 @@ OWN_TABLES = ("schools", "inspections", "judgements", "inspectors", "ratings", "
 def app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    assert not at.exception, at.exception
+    assert clean(at)
     return at
 
 
@@ -46,14 +46,21 @@ def own_files() -> dict[str, bytes]:
     return own_tables_as_csv()
 
 
-def upload(at: AppTest, files: dict[str, bytes]) -> AppTest:
+def upload(at: AppTest, files: dict[str, bytes], expect_clean: bool = True) -> AppTest:
     """Choose 'Upload my own files', give ``files`` to the uploader and press the check button."""
     if at.radio(key="dataset_choice").value != "Upload my own files":
         at.radio(key="dataset_choice").set_value("Upload my own files").run()
     at.get("file_uploader")[0].set_value([(name, raw, "text/csv") for name, raw in files.items()]).run()
     at.button(key="check_files").click().run()
-    assert not at.exception, at.exception
+    assert clean(at) if expect_clean else not at.exception
     return at
+
+
+def clean(at: AppTest) -> bool:
+    """No exception and no 'unexpected error' line (the app turns any exception into one line and a log)."""
+    errors = [e.value for e in at.error if "unexpected error" in e.value]
+    assert not at.exception and not errors, (at.exception, errors)
+    return True
 
 
 def data_line(at: AppTest) -> str:
@@ -105,7 +112,7 @@ def test_unexpected_error_is_one_line_and_a_log(app, monkeypatch, tmp_path):
 
     monkeypatch.setenv("INSPECT_AUDIT_LOG_DIR", str(tmp_path))
     monkeypatch.setattr(dataset, "validate", lambda paths: 1 / 0)
-    upload(app, {"inspections.csv": INSPECTIONS.encode()})
+    upload(app, {"inspections.csv": INSPECTIONS.encode()}, expect_clean=False)
     message = app.error[0].value
     assert "unexpected error (ZeroDivisionError: division by zero)" in message and str(tmp_path) in message
     log = next(tmp_path.glob("error-*.log")).read_text()
@@ -118,14 +125,14 @@ def test_uploaded_data_stay_in_use_on_every_page_and_on_return(app, own_files):
     line = data_line(app)
     assert line.startswith("**Data:** uploaded files schools.csv, inspections.csv") and "validated" in line
     app.switch_page("pages/reliability.py").run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert data_line(app) == line and not app.info  # the upload's own ratings, no simulated stand-in
     app.switch_page("pages/scorecard.py").run()
-    assert not app.exception, app.exception  # no survey_aggregates: was KeyError 'survey_aggregates'
+    assert clean(app)  # no survey_aggregates: was KeyError 'survey_aggregates'
     assert data_line(app) == line
     assert "Left out, because the data have no `survey_aggregates` table" in app.warning[0].value
     app.switch_page("pages/data.py").run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert app.radio(key="dataset_choice").value == "Upload my own files"  # was reset to the bundled data
     assert data_line(app) == line
 
@@ -134,7 +141,7 @@ def test_a_reload_that_lost_the_upload_says_so():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["data"] = "uploaded"  # what the address bar keeps while an upload is in use
     at.run()
-    assert not at.exception, at.exception
+    assert clean(at)
     assert "lost when the page was reloaded" in at.warning[0].value
     assert "bundled" in data_line(at)
 
@@ -142,17 +149,17 @@ def test_a_reload_that_lost_the_upload_says_so():
 def test_a_page_whose_table_is_absent_says_which_and_stops(app, own_files):
     upload(app, {k: v for k, v in own_files.items() if k in ("schools.csv", "inspections.csv", "judgements.csv")})
     app.switch_page("pages/reliability.py").run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert "have no `ratings` table" in app.warning[0].value
     assert not app.metric  # nothing computed on other data unasked
     app.toggle(key="example_Reliability dashboard").set_value(True).run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert "simulated" in data_line(app) and app.metric
 
 
 def test_reliability_dashboard_on_simulated_paired_inspections(app):
     app.switch_page("pages/reliability.py").run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert app.title[0].value == "Reliability dashboard"
     assert "simulated" in data_line(app) and "no `ratings` table" in app.info[0].value
     same = app.metric[0].value
@@ -169,25 +176,25 @@ def test_reliability_dashboard_on_simulated_paired_inspections(app):
     assert (per_rater["Pairs"] >= 3).all() and per_rater["Pairs"].is_monotonic_decreasing  # no 1-2 pair rows
     # a filter drives the library: another judgement area gives another table
     app.selectbox(key="rel_area").set_value("quality_of_education").run()
-    assert not app.exception
+    assert clean(app)
     assert not app.dataframe[0].value.equals(coefficients)
 
 
 def test_scorecard_designer_weight_change_moves_ranks(app):
     app.switch_page("pages/scorecard.py").run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert app.title[0].value == "Scorecard designer"
     schools = int(app.metric[0].value.replace(",", ""))
     assert schools > 1000
     assert app.metric[3].value == "0"  # unchanged spec: no pair reverses
     app.number_input(key="sc_w_ks2_progress").set_value(0.9).run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert int(app.metric[3].value.replace(",", "")) > 0  # more weight on progress reorders schools
 
 
 def test_inspector_page_labels_an_unconverged_fit_and_flags_nobody(app, quick_fit):
     app.switch_page("pages/inspectors.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     assert "UNUSABLE FIT" in app.error[0].value  # 2 x 300 draws cannot pass ESS >= 400
     table = next(d.value for d in app.dataframe if "P(notably severe)" in d.value.columns)
     assert (table["Flag"] == "").all() and table["Inspector"].str.startswith("Inspector-").all()
@@ -203,11 +210,11 @@ def test_inspector_page_labels_an_unconverged_fit_and_flags_nobody(app, quick_fi
 def test_fits_of_uploaded_data_live_in_the_session_only(app, own_files, quick_fit):
     upload(app, own_files)
     app.switch_page("pages/inspectors.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     assert data_line(app).startswith("**Data:** uploaded files")
     assert "session_fits" not in app.session_state  # nothing fitted on the user's data until asked
     app.button(key="fit_here").click().run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     fits = app.session_state["session_fits"]
     token = app.session_state["data_choice"].token
     assert token.startswith("upload-") and [k for k in fits if k[0] == token]
@@ -239,12 +246,12 @@ def test_inspector_and_evidence_pages_open_a_cli_fit_instead_of_refitting(app, o
     upload(app, own_files)
     app.switch_page("pages/inspectors.py").run()
     app.text_input(key="fit_path").set_value(str(fit_folder.parent)).run()  # a folder of fit folders
-    assert not app.exception, app.exception
+    assert clean(app)
     listed = next(d.value for d in app.dataframe if "gates passed" in d.value.columns)
     assert list(listed["fit"]) == ["overall"] and listed["inspectors"].iloc[0] > 0
     started = time.perf_counter()
     app.button(key="fit_use").click().run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert time.perf_counter() - started < 60  # opened, not refitted
     assert app.session_state["fit_folder"] == str(fit_folder)
     assert not any(k[0] != "folder" for k in app.session_state["session_fits"])  # no fit was made here
@@ -252,7 +259,7 @@ def test_inspector_and_evidence_pages_open_a_cli_fit_instead_of_refitting(app, o
     assert table["Inspector"].str.startswith("Inspector-").all()
     # the evidence pack uses the same fit (it holds pseudonyms: the session's tables are pseudonymised to match)
     app.switch_page("pages/evidence_pack.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     assert "the fit in" in app.expander[0].label
     text = " ".join(m.value for m in app.markdown)
     assert "Grade awarded" in text and "typical inspector" in text
@@ -260,18 +267,18 @@ def test_inspector_and_evidence_pages_open_a_cli_fit_instead_of_refitting(app, o
 
 def test_evidence_pack_page_builds_and_exports(app, quick_fit):
     app.switch_page("pages/evidence_pack.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     text = " ".join(m.value for m in app.markdown)
     assert "typical inspector" in text and "Grade awarded" in text
     first = app.selectbox(key="ep_inspection").value
     options = app.selectbox(key="ep_inspection").options
     app.selectbox(key="ep_inspection").set_value(options[-1]).run(timeout=300)
-    assert not app.exception and app.selectbox(key="ep_inspection").value != first
+    assert clean(app) and app.selectbox(key="ep_inspection").value != first
 
 
 def test_model_explorer_shows_gates_and_refits_with_new_settings(app, quick_fit):
     app.switch_page("pages/model_explorer.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     gates = app.dataframe[0].value
     assert list(gates.columns) == ["check", "value", "gate", "result"]
     assert list(gates["check"]) == ["Largest R-hat", "Smallest bulk ESS", "Smallest tail ESS", "Divergences",
@@ -291,7 +298,7 @@ def test_model_explorer_shows_gates_and_refits_with_new_settings(app, quick_fit)
     # LOO comparison with an alternative model, fitted on demand
     app.selectbox(key="me_variant").set_value("without progress (total FSM association)")
     app.button(key="me_compare").click().run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     loo = next(d.value for d in app.dataframe if "elpd_diff" in d.value.columns)
     assert set(loo.index) == {"fitted model", "without progress (total FSM association)"}
     assert any("Expected log predictive density favours" in m.value for m in app.markdown)
@@ -299,7 +306,7 @@ def test_model_explorer_shows_gates_and_refits_with_new_settings(app, quick_fit)
     app.number_input(key="me_draws").set_value(400)
     app.number_input(key="me_target").set_value(0.95)
     next(b for b in app.button if b.label == "Fit with these settings").click().run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     assert app.session_state["fit_settings"]["draws"] == 400
     assert app.session_state["model_options"]["target_accept"] == 0.95
     assert any("draws 400" in m.value and "target accept 0.95" in m.value for m in app.markdown)
@@ -324,7 +331,7 @@ def test_effect_sentences_read_in_points_with_their_interval(monkeypatch):
 
 def test_context_fairness_page_on_the_real_data_with_the_model_on_request(app, quick_fit):
     app.switch_page("pages/context.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     assert data_line(app) == "**Data:** bundled England data (real, public)"
     text = " ".join(m.value for m in app.markdown)
     # the observed gradient as a sentence with its interval and n, one per phase
@@ -332,7 +339,7 @@ def test_context_fairness_page_on_the_real_data_with_the_model_on_request(app, q
     assert "In secondary schools, **" in text
     assert not any("term" in d.value.columns for d in app.dataframe)
     app.button(key="cx_fit").click().run(timeout=600)
-    assert not app.exception, app.exception
+    assert clean(app)
     text = " ".join(m.value for m in app.markdown)
     assert "-point (" in text and "with the same progress as well" in text
     # a quick fit cannot pass the gates: the page says so before the numbers
@@ -341,7 +348,7 @@ def test_context_fairness_page_on_the_real_data_with_the_model_on_request(app, q
 
 def test_complaints_page_shows_rates_and_closure_with_intervals(app):
     app.switch_page("pages/complaints.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     assert "simulated" in data_line(app) and "no `complaints` table" in app.info[0].value
     text = " ".join(m.value for m in app.markdown)
     assert "decided complaints" in text and "90% interval" in text and "closed within" in text
@@ -353,7 +360,7 @@ def test_complaints_page_shows_rates_and_closure_with_intervals(app):
 
 def test_surveys_page_shows_parent_view_on_the_real_data(app):
     app.switch_page("pages/surveys.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     assert data_line(app) == "**Data:** bundled England data (real, public)"
     text = " ".join(m.value for m in app.markdown)
     assert "Outstanding" in text and "Inadequate" in text and "schools)" in text
@@ -362,7 +369,7 @@ def test_surveys_page_shows_parent_view_on_the_real_data(app):
 
 def test_grade_patterns_page_on_the_real_report_cards(app):
     app.switch_page("pages/grade_patterns.py").run(timeout=300)
-    assert not app.exception, app.exception
+    assert clean(app)
     text = " ".join(m.value for m in app.markdown)
     assert "judged **Good** at their last graded inspection" in text and "n = " in text
     assert "at the middle grade (Expected standard)" in text
@@ -375,7 +382,7 @@ def test_new_pages_say_what_they_show_on_uploaded_data(app, own_files):
                            ("surveys", "no `survey_aggregates` or `survey_responses` table"),
                            ("grade_patterns", "no report-card inspections")):
         app.switch_page(f"pages/{page}.py").run(timeout=300)
-        assert not app.exception, (page, app.exception)
+        assert clean(app), page
         assert data_line(app) == line, page
         if expected:
             assert expected in app.warning[0].value, page
@@ -393,7 +400,7 @@ def test_a_local_workspace_opens_for_the_session_and_after_a_reload(app, own_fil
     app.radio(key="dataset_choice").set_value("Open a local workspace").run()
     app.text_input(key="ws_path").set_value(str(path)).run()
     app.button(key="ws_open").click().run()
-    assert not app.exception, app.exception
+    assert clean(app)
     assert data_line(app).startswith("**Data:** workspace audit.duckdb (")
     app.switch_page("pages/reliability.py").run()
     assert data_line(app).startswith("**Data:** workspace audit.duckdb") and not app.info  # its own ratings
@@ -407,3 +414,17 @@ def test_a_local_workspace_opens_for_the_session_and_after_a_reload(app, own_fil
     app.text_input(key="ws_path").set_value(str(tmp_path / "schools.csv")).run()
     app.button(key="ws_open").click().run()
     assert not app.exception and "is not a DuckDB workspace" in app.error[0].value
+
+
+def test_an_error_nobody_anticipated_on_any_page_is_one_line_and_a_log(app, monkeypatch, tmp_path):
+    """The last line of defence in streamlit_app.py: a page that raises shows one line, never a traceback."""
+    import inspect_audit.grade_patterns as grade_patterns
+
+    monkeypatch.setenv("INSPECT_AUDIT_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(grade_patterns, "transition_summary", lambda tables: {}["no such key"])
+    app.switch_page("pages/grade_patterns.py").run()
+    assert not app.exception
+    message = app.error[0].value
+    assert message.startswith("Report cards: grade patterns: unexpected error (KeyError") or \
+        "unexpected error (KeyError: 'no such key')" in message
+    assert str(tmp_path) in message and "Traceback" in next(tmp_path.glob("error-*.log")).read_text()
