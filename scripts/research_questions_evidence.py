@@ -9,7 +9,9 @@
    logit without the inspector effect (statsmodels ``OrderedModel``, same columns).
 
 Usage: ``.venv/bin/python scripts/research_questions_evidence.py [R] > evidence.json`` (R = 10 by default;
-about 10 minutes on 2 shared cores).
+about 17 minutes on 2 shared cores at a load of 5). The model card's further null seeds:
+``python -c "import sys; sys.path.insert(0, 'scripts'); import research_questions_evidence as e;
+print(e.replications(20, first_seed=11, designs=('null',)))"``, and ``e.lean_by_workload()`` likewise.
 """
 
 from __future__ import annotations
@@ -60,10 +62,12 @@ def default_fits() -> dict:
     return out
 
 
-def replications(n: int) -> dict:
+def replications(n: int, first_seed: int = 1, designs: tuple[str, ...] = ("planted", "null")) -> dict:
     rows = []
-    for seed in range(1, n + 1):
+    for seed in range(first_seed, first_seed + n):
         for name, truth in (("planted", PLANTED), ("null", NULL)):
+            if name not in designs:
+                continue
             table = logit_rows(fit(truth, seed, **SHORT))
             for term, effect in TERMS.items():
                 value = truth.effects()[effect]
@@ -101,6 +105,20 @@ def strong_inspectors(seeds=(1, 2, 3)) -> list[dict]:
         out.append({"seed": seed, "model": model.to_dict(orient="index"),
                     "pooled_without_inspector_effect": pooled_ordinal_logit(simulate_research(truth, seed=seed))})
     return out
+
+
+def lean_by_workload(leads=(15, 80), seeds=range(1, 9)) -> list[dict]:
+    """The null's previous-grade terms with the same inspections shared by fewer or more leads."""
+    rows = []
+    for J in leads:
+        for seed in seeds:
+            t = logit_rows(fit(replace(NULL, n_inspectors=J), seed, **SHORT))
+            for term in ("previous_grade[inadequate]", "previous_grade[outstanding]"):
+                rows.append({"leads": J, "seed": seed, "term": term, "mean": float(t.loc[term, "mean"]),
+                             "covers": bool(t.loc[term, "ci_low"] <= 0 <= t.loc[term, "ci_high"])})
+    frame = pd.DataFrame(rows).groupby(["leads", "term"]).agg(mean=("mean", "mean"), sd=("mean", "std"),
+                                                               covers=("covers", "mean"))
+    return frame.round(3).reset_index().to_dict(orient="records")
 
 
 if __name__ == "__main__":
