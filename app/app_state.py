@@ -65,6 +65,21 @@ def _simulated(seed: int = 2024) -> Dataset:
     return Dataset.simulated(seed=seed, n_schools=1500, n_inspectors=80, survey_n_schools=120)
 
 
+@st.cache_resource(show_spinner="Simulating report cards with known truth ...")
+def _simulated_report_cards(seed: int = 1) -> Dataset:
+    from inspect_audit.data.simulate.designs import simulate_report_cards
+
+    cards = simulate_report_cards(n_inspections=400, n_inspectors=20, seed=seed)
+    return Dataset.from_frames(dict(cards), origin="simulated",
+                               source="simulated report cards (seed 1; 400 inspections, 20 inspectors; not real people)")
+
+
+def simulated_report_cards() -> DataChoice:
+    """Simulated report cards with lead inspectors (for the multi-area model: public report cards name none)."""
+    return DataChoice("simulated", "simulated report cards (400 inspections by 20 simulated inspectors, not real "
+                      "people)", _simulated_report_cards(), "simulated-report-cards-1")
+
+
 def bundled() -> DataChoice:
     """The bundled real England data (public: cached across sessions)."""
     return DataChoice("bundled", BUNDLED_LABEL, _bundled(), "bundled")
@@ -163,7 +178,8 @@ def open_page(title: str, needs: Sequence[str], why: str, fallback: str | None =
 
     ``needs``: the tables the page reads; ``why``: what it reads them for (shown when one is absent);
     ``check``: a further test of the tables returning what is missing ('' when nothing). When the session's
-    data lack something, the bundled data move on to ``fallback`` (``simulated``, ``bundled`` or ``None``)
+    data lack something, the bundled data move on to ``fallback`` (``simulated``, ``bundled``, ``report_cards``
+    or ``None``)
     and say so; the user's own data are never swapped silently: the page names what is missing and offers
     the fallback as an example.
     """
@@ -173,7 +189,8 @@ def open_page(title: str, needs: Sequence[str], why: str, fallback: str | None =
     if not missing:
         show_source(choice)
         return choice
-    alternative = {"simulated": simulated, "bundled": bundled}.get(fallback or "", lambda: None)()
+    alternative = {"simulated": simulated, "bundled": bundled,
+                   "report_cards": simulated_report_cards}.get(fallback or "", lambda: None)()
     if alternative is not None and (_missing(alternative.tables, needs, check) or alternative.token == choice.token):
         alternative = None
     reason = f"the {choice.label.split(' (')[0]} {missing}; this page needs {why}"

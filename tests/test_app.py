@@ -428,3 +428,23 @@ def test_an_error_nobody_anticipated_on_any_page_is_one_line_and_a_log(app, monk
     assert message.startswith("Report cards: grade patterns: unexpected error (KeyError") or \
         "unexpected error (KeyError: 'no such key')" in message
     assert str(tmp_path) in message and "Traceback" in next(tmp_path.glob("error-*.log")).read_text()
+
+
+def test_report_cards_every_area_together_recovers_the_planted_deprivation_effect(app, quick_fit):
+    """Simulated report cards (seed 1) plant an achievement FSM effect of -0.4 per quintile (odds ratio
+    exp(-0.4) = 0.67) and -0.1 elsewhere; even the quick fit's 90% interval must hold the achievement truth."""
+    import math
+    import re
+
+    app.switch_page("pages/inspectors.py").run(timeout=300)
+    app.radio(key="ins_mode").set_value("cards").run(timeout=600)
+    assert clean(app)
+    assert data_line(app).startswith("**Data:** simulated report cards")
+    text = " ".join(m.value for m in app.markdown)
+    assert "n = 400 report cards by 20 lead inspectors, 2,400 area grades" in text
+    hit = re.search(r"better \*\*achievement\*\* grade are about \*\*([\d.]+) times\*\* as high \(([\d.]+) to ([\d.]+);",
+                    text)
+    assert hit, text
+    estimate, low, high = map(float, hit.groups())
+    assert low <= math.exp(-0.4) <= high and abs(estimate - math.exp(-0.4)) < 0.1
+    assert "UNUSABLE FIT" in app.error[0].value  # 2 x 300 draws: the page says so before the numbers

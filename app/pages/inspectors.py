@@ -1,8 +1,16 @@
-"""Inspector effects and fairness: how much of the grade depends on who inspects, and on school context."""
+"""Inspector effects and fairness: how much of the grade depends on who inspects, and on school context.
+
+Two models: one judgement area of graded inspections (:class:`~inspect_audit.inspectors.InspectorModel`), or every
+area of a report card together (:class:`~inspect_audit.inspectors.multi_area.MultiAreaModel`).
+"""
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -11,9 +19,130 @@ import views
 from inspect_audit._core.export import describe, protect
 
 INSPECTOR_TABLES = ("schools", "inspections", "judgements", "inspectors")
-data = app_state.open_page("Inspector effects and fairness", INSPECTOR_TABLES,
-                           "inspector identities: an `inspectors` table and each inspection's lead inspector "
-                           "(public data never name inspectors)")
+WHY = "inspector identities: an `inspectors` table and each inspection's lead inspector (public data never name them)"
+REPORT_CARDS = "report_card_2025"
+MODES = {"one": "One judgement area (graded inspections)", "cards": "Report cards: every area together"}
+
+
+def show_severity(model, data: app_state.DataChoice, ok: bool) -> None:
+    """The caterpillar plot and table of each inspector's severity (through the one writer's protection)."""
+    st.subheader("Each inspector's estimated severity")
+    show_names = st.toggle("Show inspector identities (your own data only)", value=False, key="ins_names",
+                           disabled=not data.own)
+    # what is shown (and offered for download by the table) passes the one writer: pseudonyms unless switched off,
+    # inspectors with fewer than privacy.MIN_N inspections left out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a failed fit already says so at the top; flags are then empty
+        effects, shown = protect(model.inspector_effects(), pseudonymise=not show_names, n_col="n_inspections")
+    ordered = effects.sort_values("mean").reset_index(drop=True)
+    flagged = ordered[ordered["flag"] != ""]
+    st.markdown(f"{len(ordered)} inspectors with at least 10 inspections are shown. "
+                + (f"**{(flagged['flag'] == 'severe').sum()} flagged as notably severe, "
+                   f"{(flagged['flag'] == 'lenient').sum()} as notably lenient** (probability above 0.9 of being "
+                   "beyond the practical threshold, after a false-discovery rule)." if ok else
+                   "Nobody is flagged: the fit did not pass its convergence checks."))
+    chart = pd.DataFrame({"inspector (ordered by severity)": ordered.index, "severity": ordered["mean"],
+                          "low": ordered["ci_low"], "high": ordered["ci_high"],
+                          "flag": ordered["flag"].replace("", "not flagged")})
+    base = alt.Chart(chart).encode(x=alt.X("inspector (ordered by severity):Q",
+                                           axis=alt.Axis(labels=False, ticks=False)))
+    colours = alt.Scale(domain=["severe", "lenient", "not flagged"], range=["#c0392b", "#2471a3", "#aaaaaa"])
+    st.altair_chart(
+        (base.mark_rule(opacity=0.6).encode(y=alt.Y("low:Q", title="severity (+ = harsher grades)"), y2="high:Q",
+                                            color=alt.Color("flag:N", scale=colours))
+         + base.mark_point(filled=True, size=40).encode(y="severity:Q", color="flag:N",
+                                                         tooltip=["severity:Q", "low:Q", "high:Q", "flag:N"])),
+        width="stretch")
+    st.caption(describe(shown))
+    st.caption("Each inspector's severity with its 90% interval (latent scale: 0 = a typical inspector). Rank "
+               "intervals, not ranks, are in the table.")
+    rounded = {c: ordered[c].round() for c in ("rank_ci_low", "rank_ci_high") if c in ordered}
+    views.table(ordered.assign(**rounded),
+                {"inspector_id": "Inspector", "n_inspections": "Inspections", "mean": "Severity",
+                 "ci_low": "Low (90%)", "ci_high": "High (90%)", "p_severe": "P(notably severe)",
+                 "p_lenient": "P(notably lenient)", "rank_ci_low": "Rank: best (90%)",
+                 "rank_ci_high": "Rank: worst (90%)", "flag": "Flag"})
+
+
+def verdict(diag: dict) -> None:
+    """The convergence verdict, first on the page."""
+    if diag["ok"]:
+        st.success(f"The sampler converged (max R-hat {diag['max_rhat']:.3f}, min ESS {diag['min_ess_bulk']:.0f}, "
+                   f"{diag['divergences']} divergences): estimates may be used.")
+    else:
+        st.error(f"UNUSABLE FIT: the sampler did not pass its convergence checks (max R-hat {diag['max_rhat']:.3f}, "
+                 f"min bulk ESS {diag['min_ess_bulk']:.0f}, {diag['divergences']} divergences). Nobody is flagged; "
+                 "estimates are shown for information only. Fit with more draws on the Model explorer page.")
+
+
+def leads_on_report_cards(tables: dict[str, pd.DataFrame]) -> str:
+    ins = tables["inspections"]
+    cards = ins[ins["framework"].astype(str) == REPORT_CARDS] if "framework" in ins else ins.iloc[0:0]
+    if cards.empty:
+        return "have no report-card inspections"
+    if "lead_inspector_id" not in cards or cards["lead_inspector_id"].isna().all():
+        return "name no lead inspector on their report cards"
+    return ""
+
+
+def fit_report_cards(tables: dict[str, pd.DataFrame], settings: tuple):
+    from inspect_audit.inspectors.multi_area import MultiAreaModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return MultiAreaModel(framework=REPORT_CARDS).fit(tables, progress=False, **dict(settings))
+
+
+def report_card_page(data: app_state.DataChoice) -> None:
+    """Every report-card area together: one lead-inspector effect shared by the areas."""
+    st.caption("Bayesian multilevel ordinal model of every report-card area together: one lead-inspector effect and "
+               "one inspection effect shared by the areas, each area with its own grade boundaries and context "
+               "effects; 90% intervals. Technical detail: models/inspector-effects.md (multi-area model).")
+    quick = os.environ.get("INSPECT_AUDIT_APP_FIT") == "quick"
+    settings = tuple(sorted(({"chains": 2, "tune": 300, "draws": 300, "seed": 1, "repair": False} if quick else
+                             {"chains": 4, "tune": 500, "draws": 1000, "seed": 1, "repair": True}).items()))
+    key = ("multi-area", settings)
+    asked = st.session_state.setdefault("cards_asked", set())
+    if data.own and (data.token, key) not in asked:
+        st.info("Nothing is fitted on your data until you ask (a fit takes a few minutes).")
+        if not st.button("Fit the report-card model here", key="cards_fit"):
+            st.stop()
+    asked.add((data.token, key))
+    with st.spinner("Fitting every report-card area together (a few minutes the first time) ..."):
+        model = app_state.guarded("Fitting the report-card model", app_state.memo, data, key, fit_report_cards,
+                                  data.tables, settings)
+    diag = model.diagnostics()
+    verdict(diag)
+    n = diag["data"]["n"]
+    st.subheader("How much of a report card is due to who inspects?")
+    vp = model.variance_partition().set_index("statistic")
+    icc, together = vp.loc["icc_inspector"], vp.loc["area_correlation"]
+    st.markdown(f"About **{icc['mean']:.0%}** of the variation in an area's grade is due to which inspector leads the "
+                f"inspection (90% interval {icc['ci_low']:.0%} to {icc['ci_high']:.0%}; n = {n['inspections']:,} "
+                f"report cards by {n['inspectors']} lead inspectors, {n['judgements']:,} area grades). Two areas of the "
+                f"same report card move together: latent correlation **{together['mean']:.2f}** "
+                f"({together['ci_low']:.2f} to {together['ci_high']:.2f}).")
+    show_severity(model, data, diag["ok"])
+    st.subheader("Deprivation, area by area")
+    fsm = model.area_effects().query("term == 'fsm_quintile'")
+    odds = fsm.assign(estimate=np.exp(fsm["mean"]), ci_low=np.exp(fsm["ci_low"]), ci_high=np.exp(fsm["ci_high"]),
+                      area=fsm["area"].str.replace("_", " ").str.capitalize())
+    worst = odds.loc[odds["estimate"].idxmin()]
+    st.markdown(f"For each fifth of schools more deprived (FSM quintile), the odds of a better "
+                f"**{worst['area'].lower()}** grade are about **{worst['estimate']:.2f} times** as high "
+                f"({worst['ci_low']:.2f} to {worst['ci_high']:.2f}; n = {int(worst['n']):,} grades), the steepest of "
+                "the areas; 1 would mean no difference.")
+    views.interval_chart(odds, "area", "odds of a better grade per FSM quintile more deprived (90% interval)")
+    st.caption("Same inspector, same inspection, other areas alike; a ratio below 1 means lower grades in more "
+               "deprived schools. An association, not by itself evidence of bias.")
+
+
+mode = st.sidebar.radio("Grades modelled", list(MODES), format_func=MODES.get, key="ins_mode")
+if mode == "cards":
+    report_card_page(app_state.open_page("Inspector effects and fairness", INSPECTOR_TABLES, WHY + " on report cards",
+                                         fallback="report_cards", check=leads_on_report_cards))
+    st.stop()
+data = app_state.open_page("Inspector effects and fairness", INSPECTOR_TABLES, WHY)
 st.caption("Bayesian multilevel ordinal model (cumulative logit, crossed effects for inspector, school and year); "
            "90% intervals. Technical detail: models/inspector-effects.md.")
 app_state.fit_source(data)
@@ -21,13 +150,7 @@ app_state.fit_source(data)
 model = app_state.model_for(data)
 diag = model.diagnostics()
 n_ins, n_insp = diag["data"]["n"]["inspections"], diag["data"]["n"]["inspectors"]
-if diag["ok"]:
-    st.success(f"The sampler converged (max R-hat {diag['max_rhat']:.3f}, min ESS {diag['min_ess_bulk']:.0f}, "
-               f"{diag['divergences']} divergences): estimates may be used.")
-else:
-    st.error(f"UNUSABLE FIT: the sampler did not pass its convergence checks (max R-hat {diag['max_rhat']:.3f}, "
-             f"min bulk ESS {diag['min_ess_bulk']:.0f}, {diag['divergences']} divergences). Nobody is flagged; "
-             "estimates are shown for information only. Fit with more draws on the Model explorer page.")
+verdict(diag)
 
 st.subheader("How much of the grade is due to who inspects?")
 vp = model.variance_partition().set_index("statistic")
@@ -49,38 +172,7 @@ for col, (stat, name, fmt) in zip(cols, [("icc_inspector_total", "Share of grade
         col.caption(f"90% interval {fmt.format(r['ci_low'])} to {fmt.format(r['ci_high'])}; "
                     f"n = {n_ins:,} inspections, {n_insp} inspectors")
 
-st.subheader("Each inspector's estimated severity")
-show_names = st.toggle("Show inspector identities (your own data only)", value=False, key="ins_names",
-                       disabled=data.kind == "simulated")
-# what is shown (and offered for download by the table) passes the one writer: pseudonyms unless switched off,
-# inspectors with fewer than privacy.MIN_N inspections left out
-effects, shown = protect(model.inspector_effects(), pseudonymise=not show_names, n_col="n_inspections")
-ordered = effects.sort_values("mean").reset_index(drop=True)
-flagged = ordered[ordered["flag"] != ""]
-st.markdown(f"{len(ordered)} inspectors with at least 10 inspections are shown. "
-            + (f"**{(flagged['flag'] == 'severe').sum()} flagged as notably severe, "
-               f"{(flagged['flag'] == 'lenient').sum()} as notably lenient** (probability above 0.9 of being beyond "
-               "the practical threshold, after a false-discovery rule)." if diag["ok"] else
-               "Nobody is flagged: the fit did not pass its convergence checks."))
-chart = pd.DataFrame({"inspector (ordered by severity)": ordered.index, "severity": ordered["mean"],
-                      "low": ordered["ci_low"], "high": ordered["ci_high"],
-                      "flag": ordered["flag"].replace("", "not flagged")})
-base = alt.Chart(chart).encode(x=alt.X("inspector (ordered by severity):Q", axis=alt.Axis(labels=False, ticks=False)))
-colours = alt.Scale(domain=["severe", "lenient", "not flagged"], range=["#c0392b", "#2471a3", "#aaaaaa"])
-st.altair_chart(
-    (base.mark_rule(opacity=0.6).encode(y=alt.Y("low:Q", title="severity (+ = harsher grades)"), y2="high:Q",
-                                        color=alt.Color("flag:N", scale=colours))
-     + base.mark_point(filled=True, size=40).encode(y="severity:Q", color="flag:N",
-                                                     tooltip=["severity:Q", "low:Q", "high:Q", "flag:N"])),
-    width="stretch")
-st.caption(describe(shown))
-st.caption("Each inspector's severity with its 90% interval (latent scale: 0 = a typical inspector). Rank "
-           "intervals, not ranks, are in the table.")
-views.table(ordered.assign(rank_ci_low=ordered["rank_ci_low"].round(), rank_ci_high=ordered["rank_ci_high"].round()),
-            {"inspector_id": "Inspector", "n_inspections": "Inspections", "mean": "Severity",
-             "ci_low": "Low (90%)", "ci_high": "High (90%)", "p_severe": "P(notably severe)",
-             "p_lenient": "P(notably lenient)", "rank_ci_low": "Rank: best (90%)", "rank_ci_high": "Rank: worst (90%)",
-             "flag": "Flag"})
+show_severity(model, data, diag["ok"])
 
 st.subheader("Inspector characteristics")
 chars = model.characteristic_effects()
