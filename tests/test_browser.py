@@ -168,6 +168,12 @@ def test_model_pages_on_simulated_data(page, server):
     go(page, "Inspector effects and fairness", "Each inspector's estimated severity")
     assert page.get_by_text("UNUSABLE FIT").count() == 1  # the quick test fit must say so
     shot(page, "inspectors.png", tall=4000)
+    page.get_by_text("Report cards: every area together").click()  # the multi-area model, on simulated report cards
+    page.get_by_text("Deprivation, area by area").wait_for(timeout=300_000)
+    page.get_by_text("Data: simulated report cards").first.wait_for()
+    shot(page, "inspectors_report_cards.png", tall=4000)
+    page.get_by_text("One judgement area (graded inspections)").click()
+    page.get_by_text("Each inspector's estimated severity").wait_for()
     seconds = go(page, "Model explorer", "Parameter-recovery and calibration evidence")
     page.get_by_role("heading", name="Convergence gates").wait_for()
     shot(page, "model_explorer.png")

@@ -35,7 +35,7 @@ data = app_state.open_page("Context fairness", ("schools", "inspections", "judge
                            fallback="bundled", check=fsm_missing)
 tables = data.tables
 st.caption("Do schools with more disadvantaged pupils get lower grades, and how much of that remains once "
-           "pupils' progress is allowed for? No inspector identities are needed, so this runs on the real data. "
+           "pupils' progress is allowed for? No inspector identities are needed, so it runs on public data. "
            "FSM quintile 1 = the fifth of schools (within phase) with the fewest pupils on free school meals, "
            "5 = the most. 90% intervals throughout.")
 

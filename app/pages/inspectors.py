@@ -64,7 +64,7 @@ def show_severity(model, data: app_state.DataChoice, ok: bool) -> None:
                  "rank_ci_high": "Rank: worst (90%)", "flag": "Flag"})
 
 
-def verdict(diag: dict) -> None:
+def verdict(diag: dict, advice: str = "Fit with more draws on the Model explorer page.") -> None:
     """The convergence verdict, first on the page."""
     if diag["ok"]:
         st.success(f"The sampler converged (max R-hat {diag['max_rhat']:.3f}, min ESS {diag['min_ess_bulk']:.0f}, "
@@ -72,7 +72,7 @@ def verdict(diag: dict) -> None:
     else:
         st.error(f"UNUSABLE FIT: the sampler did not pass its convergence checks (max R-hat {diag['max_rhat']:.3f}, "
                  f"min bulk ESS {diag['min_ess_bulk']:.0f}, {diag['divergences']} divergences). Nobody is flagged; "
-                 "estimates are shown for information only. Fit with more draws on the Model explorer page.")
+                 f"estimates are shown for information only. {advice}")
 
 
 def leads_on_report_cards(tables: dict[str, pd.DataFrame]) -> str:
@@ -112,7 +112,7 @@ def report_card_page(data: app_state.DataChoice) -> None:
         model = app_state.guarded("Fitting the report-card model", app_state.memo, data, key, fit_report_cards,
                                   data.tables, settings)
     diag = model.diagnostics()
-    verdict(diag)
+    verdict(diag, "For a full fit: `inspect-audit inspectors --framework report_card_2025`.")
     n = diag["data"]["n"]
     st.subheader("How much of a report card is due to who inspects?")
     vp = model.variance_partition().set_index("statistic")
