@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import app_state
+import views
 from app_state import figure
 from inspect_audit.scorecard import (SpecError, compare_specs, example_spec_paths, indicator_table, load_spec,
                                      simulate_composites)
@@ -116,9 +117,14 @@ x.metric("School pairs whose order reverses", f"{comparison['rank_reversals']:,}
          help=f"{comparison['share_pairs_reversed']:.1%} of {comparison['n_pairs']:,} pairs")
 y.metric("Schools changing band", f"{comparison['band_flips']:,}",
          help=f"{comparison['share_band_flips']:.1%} of {comparison['n_schools']:,} schools")
+st.caption("Schools by band: rows with the edited spec, columns with the starting one (off the diagonal: schools "
+           "whose band changed).")
 st.dataframe(comparison["band_table"], width="stretch")
 
 st.download_button("Download this spec (JSON)", spec.to_json(), file_name="scorecard_spec.json",
                    mime="application/json")
 with st.expander("Per-school results (median rank, interval, band probabilities)"):
-    st.dataframe(summary, hide_index=True)
+    bands = {c: f"P({c[2:].lower()})" for c in summary.columns if c.startswith("p_") and c != "p_modal_band"}
+    views.table(summary, {"urn": "URN", "n_indicators": "Indicators", "score": "Score", "band": "Band",
+                          "median_rank": "Median rank", "rank_lo": "Rank: best (90%)", "rank_hi": "Rank: worst (90%)",
+                          **bands, "modal_band": "Most likely band", "p_modal_band": "P(most likely band)"})
