@@ -267,7 +267,7 @@ def test_cli_inspectors_end_to_end(small_data, tmp_path, capsys):
         rc = _cli(["inspectors", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
                    "--chains", "2", "--tune", "20", "--draws", "20", "--seed", "1", "--quiet", "--no-repair"])
     assert rc == 3
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([*FILES, "privacy.json"])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)  # privacy.json among them
     out = capsys.readouterr()
     assert "analysed" in out.out
     # the message says what failed, what was tried and what the user can change
@@ -295,3 +295,38 @@ def test_cli_inspectors_rejects_invalid_data(small_data, tmp_path, capsys):
     rc = _cli(["inspectors", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--quiet"])
     assert rc == 1
     assert "INVALID" in capsys.readouterr().err
+
+
+def test_save_writes_pseudonyms_everywhere_by_default(tiny_fit, tmp_path):
+    """A fit of data with real-looking ids (the simulator's INS-001 ...) saved from Python leaves the machine
+    through the one writer: no id of the data in any file, posterior.nc included; reloading and the
+    counterfactual still work; pseudonymise=False keeps the ids and the record says so."""
+    import re
+
+    import xarray as xr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        tiny_fit.save(tmp_path / "fit")
+        tiny_fit.save(tmp_path / "own", pseudonymise=False)
+        loaded = InspectorModel.load(tmp_path / "fit")
+    raw = set(tiny_fit.design_.inspector_ids.astype(str))
+    pseudonym = re.compile(r"Inspector-[0-9A-F]{16}")
+    csv = pd.read_csv(tmp_path / "fit" / "inspector_effects.csv")
+    assert csv["inspector_id"].map(lambda v: bool(pseudonym.fullmatch(v))).all()
+    assert (csv["n_inspections"] >= 10).all()  # smaller inspectors left out
+    with xr.open_datatree(tmp_path / "fit" / "posterior.nc", engine="h5netcdf") as tree:
+        ids = set(tree["posterior"]["inspector"].values.astype(str)) | set(
+            tree["design"]["inspector_ids"].values.astype(str))
+    assert ids and not ids & raw and all(pseudonym.fullmatch(i) for i in ids)
+    for path in (tmp_path / "fit").iterdir():  # no raw id anywhere, in text or binary files
+        data = path.read_bytes()
+        assert not any(r.encode() in data for r in raw), path.name
+    iid = tiny_fit.design_.inspection_id[3]
+    pd.testing.assert_frame_equal(tiny_fit.counterfactual(iid).drop(columns=[]), loaded.counterfactual(iid))
+    assert pseudonym.fullmatch(loaded.counterfactual(iid).attrs["inspector_id"])
+    record = json.loads((tmp_path / "fit" / "privacy.json").read_text())["files"]
+    assert record["posterior.nc"]["pseudonymised"] and record["inspector_effects.csv"]["pseudonymised"]
+    own = json.loads((tmp_path / "own" / "privacy.json").read_text())["files"]["inspector_effects.csv"]
+    assert own["pseudonymised"] is False
+    assert set(pd.read_csv(tmp_path / "own" / "inspector_effects.csv")["inspector_id"]) <= raw

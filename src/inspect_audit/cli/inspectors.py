@@ -43,7 +43,6 @@ def run_inspectors(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(describe(ds))
     pseudonymise = not getattr(args, "no_pseudonymise", False)
-    people = privacy.person_columns(tables) if pseudonymise else None
     if pseudonymise:  # before fitting, so the posterior, tables and packs carry pseudonyms only
         tables = privacy.pseudonymise_tables(tables)
     try:
@@ -68,11 +67,11 @@ def run_inspectors(args: argparse.Namespace) -> int:
     except ValueError as err:  # options that do not fit together, or data the model cannot use
         print(f"inspect-audit inspectors: {err}", file=sys.stderr)
         return EXIT_INVALID
-    model.save(args.out)
+    model.save(args.out, pseudonymise=pseudonymise)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the fit already warned; flags are then empty
         effects = model.inspector_effects()
-    protection = protect_fit_outputs(Path(args.out), people, int(len(effects)))
+    protection = model.privacy_
     export.add_to_json(Path(args.out) / "diagnostics.json", ds.provenance(), field="data_source")
     diag = model.diagnostics()
     vp = model.variance_partition().set_index("statistic")
@@ -103,36 +102,6 @@ def run_inspectors(args: argparse.Namespace) -> int:
           "inspections (see privacy.json)")
     print(f"results written to {args.out}")
     return 0 if diag["ok"] else EXIT_NOT_CONVERGED
-
-
-def protect_fit_outputs(out: Path, people: list[str] | None, n_inspectors: int) -> dict:
-    """Pass a saved fit's tables through the one writer and record what was done (``privacy.json`` and a
-    ``privacy`` field in ``diagnostics.json``); returns that record.
-
-    ``people``: the person-id columns pseudonymised in the input before fitting (``None``: not pseudonymised).
-    ``inspector_effects.csv`` keeps inspectors with at least :data:`~inspect_audit._core.privacy.MIN_N` inspections;
-    ``posterior.nc`` keeps every inspector (the counterfactual and reloading need them) and says so.
-    """
-    pseudonymise = people is not None
-    effects = export.recorded(export.rewrite_csv(out / "inspector_effects.csv", pseudonymise=pseudonymise,
-                                                 n_col="n_inspections"))
-    for name in ("characteristic_effects.csv", "context_effects.csv", "posterior_predictive_checks.csv",
-                 "area_effects.csv"):
-        if (out / name).exists():  # no person ids; counts of inspections in school groups, not of people
-            export.rewrite_csv(out / name, pseudonymise=pseudonymise, min_n=None)
-    if (out / "research_effects.csv").exists():  # an estimate resting on a few inspectors describes those people
-        export.rewrite_csv(out / "research_effects.csv", pseudonymise=pseudonymise, n_col="n_inspectors")
-    ids = "pseudonyms" if pseudonymise else "ids as in the data"
-    note = f"inspector_effects.csv lists inspectors with at least {privacy.MIN_N} inspections"
-    has_posterior = (out / "posterior.nc").exists()  # the multi-area model (--framework) writes none
-    if has_posterior:
-        note += (f"; posterior.nc holds all {n_inspectors} modelled inspectors under {ids}, because `inspect-audit "
-                 "counterfactual` and reloading the fit need them: keep it with the data owner and do not publish it")
-    entry = {**export.identities(people), "suppression": effects["suppression"], "note": note + "."}
-    if has_posterior:
-        export.record(out / "posterior.nc", {**entry, "suppression": None})
-    export.add_to_json(out / "diagnostics.json", entry)
-    return entry
 
 
 def _research(value: str | None) -> tuple[str, ...] | str:

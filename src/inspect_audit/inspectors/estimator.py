@@ -35,7 +35,7 @@ from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _pi
 PI2_3 = np.pi**2 / 3.0
 Z90 = norm.ppf(0.9)
 FILES = ("inspector_effects.csv", "variance_partition.json", "characteristic_effects.csv",
-         "context_effects.csv", "posterior_predictive_checks.csv", "diagnostics.json", "posterior.nc")
+         "context_effects.csv", "posterior_predictive_checks.csv", "diagnostics.json", "posterior.nc", "privacy.json")
 
 
 class InspectorModel:
@@ -637,8 +637,14 @@ class InspectorModel:
         return frame
 
     # ================================================================== persistence
-    def save(self, directory: str | Path) -> Path:
-        """Write the tables, diagnostics and posterior (with the design) into ``directory``."""
+    def save(self, directory: str | Path, pseudonymise: bool = True) -> Path:
+        """Write the tables, diagnostics and posterior (with the design) into ``directory``, through the package's
+        one writer (:mod:`inspect_audit.inspectors.saving`): inspector ids as keyed pseudonyms in every file,
+        ``posterior.nc`` included, unless ``pseudonymise=False`` (one's own data; the record says so);
+        inspectors with fewer than 10 inspections left out of ``inspector_effects.csv``; ``privacy.json``
+        beside them. The record is also kept as ``privacy_``."""
+        from inspect_audit.inspectors.saving import protect_fit_outputs, pseudonymise_tree
+
         self._check_fitted()
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
@@ -669,9 +675,12 @@ class InspectorModel:
         tree.attrs["inspect_audit_model"] = json.dumps(
             {"params": self.get_params(), "fit": getattr(self, "fit_settings_", {}),
              "timing": getattr(self, "timing_", {}), "repair": getattr(self, "repair_", [])})
+        if pseudonymise:
+            tree = pseudonymise_tree(tree)
         tmp = out / "posterior.nc.tmp"
         tree.to_netcdf(tmp, engine="h5netcdf")
         tmp.replace(out / "posterior.nc")
+        self.privacy_ = protect_fit_outputs(out, pseudonymise, int(len(self.design_.inspector_ids)))
         return out
 
     @classmethod

@@ -235,10 +235,13 @@ class MultiAreaModel:
         return {**self.diagnostics_, "data": self.data_["info"], "fit": self.fit_settings_, "timing": self.timing_,
                 "repair": self.repair_}
 
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, pseudonymise: bool = True) -> Path:
         """``inspector_effects.csv``, ``variance_partition.json`` (top-level sd_inspector, icc_inspector,
         median_odds_ratio as {mean, ci_low, ci_high}, as the single-area model), ``area_effects.csv`` and
-        ``diagnostics.json``."""
+        ``diagnostics.json``, through the package's one writer as :meth:`InspectorModel.save` does (inspector ids
+        as pseudonyms unless ``pseudonymise=False``; ``privacy.json``; the record also as ``privacy_``)."""
+        from inspect_audit.inspectors.saving import protect_fit_outputs
+
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
@@ -252,4 +255,5 @@ class MultiAreaModel:
         self.area_effects().to_csv(out / "area_effects.csv", index=False)
         (out / "diagnostics.json").write_text(json.dumps(_jsonable(self.diagnostics()), indent=1) + "\n",
                                               encoding="utf-8")
+        self.privacy_ = protect_fit_outputs(out, pseudonymise, int(len(self.data_["inspector_ids"])))
         return out
