@@ -119,3 +119,19 @@ def test_demo_section(small, tmp_path):
         assert png in section["markdown"]
     assert (tmp_path / "surveys_england_parent_view_by_grade.csv").is_file()
     assert "Parent View" in section["markdown"] and "true alpha" in section["markdown"]
+
+
+def test_cli_compares_parent_view_with_a_report_card_area(tmp_path):
+    """--area/--frameworks reach the library: Parent View against the achievement grade of the bundled report
+    cards, on the five-point scale's own labels (no legacy label)."""
+    import pandas as pd
+
+    from inspect_audit.cli import main
+    from inspect_audit.data import schemas
+
+    out = tmp_path / "out"
+    assert main(["surveys", "--data", "bundled", "--out", str(out), "--boot", "20", "--area", "achievement",
+                 "--frameworks", "report_card_2025"]) == 0
+    by_grade = pd.read_csv(out / "surveys_parent_view_by_grade.csv")
+    labels = set(by_grade["grade_label"])
+    assert labels and labels <= set(schemas.scale("report_card_5").labels)

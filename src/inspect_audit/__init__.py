@@ -24,7 +24,8 @@ Complaints, surveys, scorecards, grade patterns
     :func:`transition_table`, :func:`area_concentration`, :func:`stuck_schools`.
 Evidence packs
     :func:`build_evidence_pack` (one contested inspection, from the tables and a fitted
-    :class:`InspectorModel`).
+    :class:`InspectorModel`); :func:`open_fit` and :func:`evidence_pack_from_fit` (from a fit folder written by
+    ``inspect-audit inspectors``).
 
 The question packages stay importable for everything else (``ia.agreement``, ``ia.inspectors``,
 ``ia.complaints``, ``ia.surveys``, ``ia.scorecard``, ``ia.grade_patterns``, ``ia.data``). Names are
@@ -93,6 +94,8 @@ _API: dict[str, tuple[str, str]] = {
     # evidence packs
     "build_evidence_pack": ("inspect_audit.reporting.evidence_pack", "build_pack"),
     "EvidencePack": ("inspect_audit.reporting.evidence_pack", "EvidencePack"),
+    "open_fit": ("inspect_audit.reporting.evidence_pack", "open_fit"),
+    "evidence_pack_from_fit": ("inspect_audit.reporting.evidence_pack", "from_fit"),
 }
 
 # question packages reachable as ``ia.<name>`` without importing them first

@@ -34,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{ds.source}: no survey tables (expected survey_items with survey_responses, or "
                          "survey_aggregates)")
     tables = ds.select(*USED_TABLES)
-    results = analyse(tables, min_responses=args.min_responses, n_boot=args.boot, seed=args.seed)
+    frameworks = [f for f in args.frameworks.split(",") if f] if args.frameworks else None
+    results = analyse(tables, min_responses=args.min_responses, n_boot=args.boot, seed=args.seed, area=args.area,
+                      frameworks=frameworks)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in results.items():  # groups under --min-responses are withheld by the analysis itself
@@ -74,4 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="withhold any school or subgroup result with fewer respondents (default 10)")
     p.add_argument("--boot", type=int, default=500, help="bootstrap resamples (default 500)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--area", default="overall_effectiveness",
+                   help="the inspection grade surveys are compared with (default overall_effectiveness; a report-card "
+                        "area such as achievement is compared on the five-point scale)")
+    p.add_argument("--frameworks", default=None,
+                   help="comma-separated frameworks whose grades count (needed when the area is graded on two scales)")
     p.set_defaults(func=run)

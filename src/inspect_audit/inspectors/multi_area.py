@@ -232,8 +232,8 @@ class MultiAreaModel:
                              for k, term in enumerate(self.data_["cov_names"])])
 
     def diagnostics(self) -> dict:
-        return {**self.diagnostics_, "data": self.data_["info"], "fit": self.fit_settings_, "timing": self.timing_,
-                "repair": self.repair_}
+        return {**self.diagnostics_, "framework": self.framework, "data": self.data_["info"], "fit": self.fit_settings_,
+                "timing": self.timing_, "repair": self.repair_}
 
     def save(self, directory: str | Path, pseudonymise: bool = True) -> Path:
         """``inspector_effects.csv``, ``variance_partition.json`` (top-level sd_inspector, icc_inspector,

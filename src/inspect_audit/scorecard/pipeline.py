@@ -24,7 +24,7 @@ import pandas as pd
 from inspect_audit.data.files import InputError
 from inspect_audit.scorecard.composite import nominal_composite
 from inspect_audit.scorecard.indicators import indicator_summary, indicator_table
-from inspect_audit.scorecard.reliability import headline_base_rate, reliability_comparison
+from inspect_audit.scorecard.reliability import reliability_comparison, spec_decision
 from inspect_audit.scorecard.sensitivity import effective_weights, sobol_indices
 from inspect_audit.scorecard.simulate import ScorecardSimulation, simulate_composites
 from inspect_audit.scorecard.spec import Spec
@@ -70,7 +70,11 @@ def score_schools(tables: Mapping[str, pd.DataFrame], spec: Spec, *, reps: int =
            "effective_weights": effective_weights(ind, spec)}
     if sobol > 0:
         out["sobol"] = sobol_indices(ind, spec, n_base=sobol, seed=seed)
-    base = {"base_rate": headline_base_rate(tables)} if "judgements" in tables else {}
+    if "judgements" in tables:  # the headline decision on the grades' own scale (report cards: Expected or better)
+        decision = spec_decision(tables, spec)
+        base = {"base_rate": decision["base_rate"], "decision": decision}
+    else:
+        base = {}
     out["reliability"] = reliability_comparison(ind, spec, headline_reliability=headline_reliability, **base)
     return ScorecardResult(spec=spec, simulation=sim, tables=out, headlines=uncertainty_headlines(sim), reps=reps,
                            seed=seed)
