@@ -96,6 +96,16 @@ def test_design_columns_are_the_generators_features():
     assert info["phase_mismatch"]["n"] == int(truth["phase_mismatch"].sum())
 
 
+def test_all_asks_what_the_data_can_answer():
+    data = simulate_research(replace(NULL, n_inspections=300, n_inspectors=12, n_schools=250), seed=3)
+    data["inspectors"] = data["inspectors"].assign(phase_background=None)  # reports do not state it
+    d = build_design(data, research=("all",))
+    r = d.info["research"]
+    assert r["questions"] == ["sequence", "experience", "team_size", "conflict"]
+    assert "no modelled inspection has phase_mismatch" in r["not_asked"]["phase_match"]
+    assert "phase_mismatch" not in d.cov_names and "team_size" in d.cov_names
+
+
 def test_unknown_question_and_missing_data_are_clear_errors():
     with pytest.raises(ValueError, match="unknown research question.*'seqence'"):
         InspectorModel(research=("seqence",))
@@ -205,22 +215,26 @@ def test_cli_research_writes_the_table_and_figure_through_the_one_writer(tmp_pat
     from inspect_audit.cli import inspectors as inspectors_cli
     from conftest import run_cli
 
-    data = _write(simulate_research(PLANTED, seed=1), tmp_path / "data")
+    data = simulate_research(PLANTED, seed=1)
+    data["schools"] = data["schools"].drop(columns="employs_serving_inspector")  # a union without the flag
+    folder = _write(data, tmp_path / "data")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rc = run_cli(inspectors_cli.register, ["inspectors", "--data", str(data), "--out", str(tmp_path / "out"),
-                                               "--research", "sequence,team_size", "--chains", "2", "--tune", "200",
+        rc = run_cli(inspectors_cli.register, ["inspectors", "--data", str(folder), "--out", str(tmp_path / "out"),
+                                               "--research", "all", "--chains", "2", "--tune", "200",
                                                "--draws", "200", "--seed", "1", "--quiet", "--no-repair"])
     assert rc in (0, 3)  # a 200-draw fit may miss the ESS gate; the tables are written either way
     out = capsys.readouterr().out
     table = pd.read_csv(tmp_path / "out" / "research_effects.csv")
-    assert set(table["question"]) == {"sequence", "team_size"} and "suppressed" in table
+    assert set(table["question"]) == {"sequence", "phase_match", "experience", "team_size"} and "suppressed" in table
     assert (tmp_path / "out" / "research_effects.png").stat().st_size > 0
     privacy = json.loads((tmp_path / "out" / "privacy.json").read_text())["files"]
     assert privacy["research_effects.csv"]["suppression"]["count_column"] == "n_inspectors"
     assert "research_effects.png" in privacy
-    # one sentence per effect (previous Inadequate, previous Outstanding, team size), with interval and n
-    assert out.count("lead inspectors).") == 3 and "team size, one inspector more on the team" in out
+    # one sentence per effect (previous Inadequate and Outstanding, phase, experience, team size), with interval
+    # and n; "all" leaves out the question the data cannot answer, and says why
+    assert out.count("lead inspectors).") == 5 and "team size, one inspector more on the team" in out
+    assert "not asked: research question 'conflict' cannot be asked" in out
 
 
 def test_cli_research_bad_requests_are_one_line_errors(tmp_path, capsys):

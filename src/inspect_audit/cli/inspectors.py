@@ -96,7 +96,7 @@ def run_inspectors(args: argparse.Namespace) -> int:
         print(f"NOT CONVERGED: {explain(diag)}. No inspector is flagged. Tried: {explain_repair(model.repair_)}. "
               f"{ADVICE[0].upper() + ADVICE[1:]}. Details in diagnostics.json (\"repair\").", file=sys.stderr)
     if getattr(model, "research", ()):
-        _research_outputs(Path(args.out), model.ci_prob)
+        _research_outputs(Path(args.out), model.ci_prob, model.design_.info["research"].get("not_asked", {}))
     print(f"inspector ids: {protection['identities']}; inspector_effects.csv leaves out "
           f"{protection['suppression']['person_rows_dropped']} inspector(s) with fewer than {privacy.MIN_N} "
           "inspections (see privacy.json)")
@@ -111,9 +111,9 @@ def _research(value: str | None) -> tuple[str, ...] | str:
     return "all" if value.strip() == "all" else tuple(v.strip() for v in value.split(",") if v.strip())
 
 
-def _research_outputs(out: Path, ci_prob: float) -> None:
+def _research_outputs(out: Path, ci_prob: float, not_asked: dict[str, str]) -> None:
     """One sentence per research question and ``research_effects.png``, both from the table as written (rows the
-    one writer suppressed are left out and said so)."""
+    one writer suppressed are left out and said so), and the questions ``--research all`` could not ask."""
     from inspect_audit.inspectors.research import plot_research_effects, summary_sentences
 
     table = pd.read_csv(out / "research_effects.csv")
@@ -124,6 +124,8 @@ def _research_outputs(out: Path, ci_prob: float) -> None:
     hidden = sorted(set(table["term"]) - set(shown["term"]))
     if hidden:
         print(f"not shown (fewer than {privacy.MIN_N} lead inspectors behind the estimate): {', '.join(hidden)}")
+    for reason in not_asked.values():
+        print(f"not asked: {reason}")
     if not sentences:
         return
     plot_research_effects(shown, out / "research_effects.png", ci_prob)

@@ -345,7 +345,8 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
         ``"all"`` or ``"none"``. ``"repeat"`` falls back to ``"none"`` when fewer than
         ``min_repeat_schools`` schools are inspected more than once.
     research : research questions (:mod:`.research`) whose inspection-level columns join the school-context
-        fixed effects (described in ``info["research"]``).
+        fixed effects (described in ``info["research"]``); ``("all",)`` asks every question the data can answer
+        and records the others in ``info["research"]["not_asked"]``.
     """
     t = as_tables(data)
     missing = [n for n in ("schools", "inspections", "judgements", "inspectors") if n not in t]
@@ -363,7 +364,7 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
 
         # before rows are dropped for missing context: an inspection's previous one may lack context itself
         previous = (pd.Series(rs.previous_grades(f).to_numpy(), index=f["inspection_id"].astype(str))
-                    if "sequence" in research else None)
+                    if "sequence" in rs.expand(research)[0] else None)
     s = t["schools"][[c for c in ("urn", "phase", "region", "fsm_quintile", "ks2_progress", "progress8", "pupils")
                       if c in t["schools"].columns]]
     f = f.merge(s, on="urn", how="left")
@@ -394,7 +395,8 @@ def build_design(data, area: str = "overall_effectiveness", *, progress: bool = 
     cols_x, cov_info = context_columns(f, progress=progress, size="pupils" in f)
     info.update(cov_info)
     if research:
-        cols_r, info["research"] = rs.research_columns(f, t, tuple(research), scale=sc, previous=previous)
+        cols_r, info["research"] = rs.research_columns(f, t, research, scale=sc, previous=previous)
+        rs.drop_unanswerable(cols_r, info["research"])
         cols_x.update(cols_r)
     cov_names, X, x_mean = covariate_matrix(cols_x, info)
     if research:

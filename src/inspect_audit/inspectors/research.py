@@ -37,7 +37,7 @@ Examples
 >>> previous_grades(rows).tolist()   # b (2019) had no previous; a followed b
 [4.0, nan, 2.0]
 >>> resolve_terms("all")
-('sequence', 'phase_match', 'experience', 'team_size', 'conflict')
+('all',)
 """
 
 from __future__ import annotations
@@ -91,19 +91,34 @@ _PHASES = ("primary", "secondary")
 
 
 def resolve_terms(research: str | Iterable[str] | None) -> tuple[str, ...]:
-    """The research questions asked, in the order of :data:`QUESTIONS` (``"all"``: every one).
+    """The research questions asked, in the order of :data:`QUESTIONS`; ``("all",)`` for ``"all"`` (every
+    question the data can answer: see :func:`expand`).
 
     >>> resolve_terms(["team_size", "sequence"])
     ('sequence', 'team_size')
+    >>> resolve_terms("all")
+    ('all',)
     """
     if research is None or research == () or research == []:
         return ()
-    names = list(QUESTIONS) if research == "all" else ([research] if isinstance(research, str) else list(research))
+    names = [research] if isinstance(research, str) else list(research)
+    if "all" in names:
+        return ("all",)
     unknown = [n for n in names if n not in QUESTIONS]
     if unknown:
         raise ValueError(f"unknown research question(s) {', '.join(map(repr, unknown))}: choose from "
                          f"{', '.join(QUESTIONS)} or 'all'")
     return tuple(n for n in QUESTIONS if n in names)
+
+
+def expand(terms: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """The questions to ask and whether each must be answerable (``strict``): named questions must be (a clear
+    error otherwise); ``("all",)`` asks every question and leaves out those the data cannot answer.
+
+    >>> expand(("all",))
+    (('sequence', 'phase_match', 'experience', 'team_size', 'conflict'), False)
+    """
+    return (tuple(QUESTIONS), False) if tuple(terms) == ("all",) else (tuple(terms), True)
 
 
 def _label(scale, code: int) -> str:
@@ -146,10 +161,32 @@ def research_columns(f: pd.DataFrame, tables: Mapping[str, pd.DataFrame], terms:
     """Uncentred covariate columns for the rows of ``f`` (the modelled inspections) and their description.
 
     ``f`` has ``inspection_id``, ``urn``, ``lead_inspector_id``, ``start_date``, ``phase``; ``previous`` maps
-    ``inspection_id`` to the previous grade (:func:`previous_grades`). The info dict records, per column, its
-    question, whether it is an effect or an adjustment, what it compares, and n (inspections with the
-    characteristic, or with a value) and n_inspectors (their distinct leads).
+    ``inspection_id`` to the previous grade (:func:`previous_grades`); ``terms`` as :func:`resolve_terms` gives
+    them. The info dict records, per column, its question, whether it is an effect or an adjustment, what it
+    compares, and n (inspections with the characteristic, or with a value) and n_inspectors (their distinct
+    leads); with ``("all",)``, the questions the data cannot answer and why (``not_asked``).
     """
+    questions, strict = expand(terms)
+    info = {"questions": list(questions), "strict": strict, "not_asked": {}, "columns": {}}
+    cols: dict[str, np.ndarray] = {}
+    for question in questions:
+        try:
+            new, spec = _question_columns(question, f, tables, scale=scale, previous=previous)
+        except ValueError as err:
+            if strict:
+                raise
+            info["not_asked"][question] = str(err)
+            continue
+        cols.update(new)
+        info["columns"].update(spec)
+    info["questions"] = [q for q in questions if q not in info["not_asked"]]
+    return cols, info
+
+
+def _question_columns(question: str, f: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *, scale,
+                      previous: pd.Series | None) -> tuple[dict[str, np.ndarray], dict]:
+    """The columns of one question (see :func:`research_columns`)."""
+    terms = (question,)
     cols: dict[str, np.ndarray] = {}
     spec: dict[str, dict] = {}
     n = len(f)
@@ -205,23 +242,38 @@ def research_columns(f: pd.DataFrame, tables: Mapping[str, pd.DataFrame], terms:
         flag = _lookup(f["urn"], tables, "schools", "urn", "employs_serving_inspector", "conflict")
         add("employs_serving_inspector", [v in _TRUE if not pd.isna(v) else False for v in flag], "conflict",
             "effect", "the school employs a serving Ofsted Inspector vs schools not known to employ one")
-    return cols, {"questions": list(terms), "columns": spec}
+    return cols, spec
+
+
+def drop_unanswerable(cols: dict[str, np.ndarray], info: dict) -> None:
+    """Before the design matrix is built: a question whose effect column has one value for every modelled
+    inspection (nothing to compare) is an error naming what it reads, or with ``("all",)`` is left out (its
+    columns removed from ``cols``) and recorded in ``info["not_asked"]``."""
+    for name, s in list(info["columns"].items()):
+        if s["role"] != "effect" or name not in cols or np.ptp(cols[name]) > 0:
+            continue
+        q = s["question"]
+        why = (f"no modelled inspection has {name} (the column is empty, or never true)"
+               if s["kind"] == "indicator" and s["n"] == 0 else
+               f"{name} is the same for every modelled inspection ({len(cols[name])})")
+        message = f"research question {q!r} cannot be asked of these data: {why}; it reads " \
+                  f"{', '.join(QUESTIONS[q].needs)}"
+        if info.get("strict", True):
+            raise ValueError(message)
+        info["not_asked"][q] = message
+        for col in [c for c, v in info["columns"].items() if v["question"] == q]:
+            cols.pop(col, None)
+            del info["columns"][col]
+        info["questions"] = [x for x in info["questions"] if x != q]
 
 
 def check_identified(cov_names: list[str], info: dict) -> None:
-    """Raise ``ValueError`` when a question's effect column was dropped as constant (nothing to compare)."""
-    n_rows = info["n"]["inspections"] if "n" in info else None
+    """After the design matrix: raise ``ValueError`` when a question's effect column was dropped as a duplicate
+    of an earlier column (it cannot be told apart from that column)."""
     for name, s in info["research"]["columns"].items():
-        if s["role"] != "effect" or name in cov_names:
-            continue
-        if name in info.get("dropped_columns", {}):
-            why = f"{name} is a {info['dropped_columns'][name]}"
-        elif s["kind"] == "indicator" and s["n"] == 0:
-            why = f"no modelled inspection has {name} (the column is empty, or never true)"
-        else:
-            why = f"{name} is the same for every modelled inspection{f' ({n_rows})' if n_rows else ''}"
-        raise ValueError(f"research question {s['question']!r} cannot be asked of these data: {why}; it reads "
-                         f"{', '.join(QUESTIONS[s['question']].needs)}")
+        if s["role"] == "effect" and name not in cov_names:
+            raise ValueError(f"research question {s['question']!r} cannot be asked of these data: {name} is a "
+                             f"{info.get('dropped_columns', {}).get(name, 'constant column')}")
 
 
 def research_effects(model) -> pd.DataFrame:
@@ -234,7 +286,8 @@ def research_effects(model) -> pd.DataFrame:
     (experience: 5 years more). Columns :data:`COLUMNS`: question, term, role (effect / adjustment), contrast,
     estimand, scale, mean, sd, ci_low, ci_high (``ci_prob``), n (inspections with the characteristic, or with a
     value), n_inspectors (their distinct lead inspectors). A fit that failed its gates emits a
-    ``ConvergenceWarning`` and says so in ``attrs["converged"]``.
+    ``ConvergenceWarning`` and says so in ``attrs["converged"]``; ``attrs["not_asked"]`` names the questions
+    ``research="all"`` left out and why.
     """
     from inspect_audit.inspectors import diagnostics as diag_mod
 
@@ -287,6 +340,7 @@ def research_effects(model) -> pd.DataFrame:
                         **_pick(_summ(ame, model.ci_prob)), **counts})
     frame = pd.DataFrame(out, columns=COLUMNS)
     frame.attrs["converged"] = bool(model.diagnostics_["ok"])
+    frame.attrs["not_asked"] = dict(r.get("not_asked", {}))  # research="all": questions the data cannot answer
     model._cache["research_effects"] = frame
     return frame.copy()
 
@@ -346,5 +400,6 @@ def plot_research_effects(effects: pd.DataFrame, path, ci_prob: float = 0.9):
                           "percentage points (0 = no difference)", Path(path), limits=None)
 
 
-__all__ = ["plot_research_effects", "QUESTIONS", "COLUMNS", "ResearchQuestion", "resolve_terms", "previous_grades", "research_columns",
-           "check_identified", "research_effects", "summary_sentences"]
+__all__ = ["QUESTIONS", "COLUMNS", "ResearchQuestion", "resolve_terms", "expand", "previous_grades",
+           "research_columns", "drop_unanswerable", "check_identified", "research_effects", "summary_sentences",
+           "plot_research_effects"]
