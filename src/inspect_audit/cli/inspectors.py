@@ -210,7 +210,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--partial-odds-fsm", action="store_true",
                    help="partial proportional odds: the FSM effect may differ at each grade boundary")
     p.add_argument("--research", default=None, metavar="QUESTIONS",
-                   help="inspector research questions, comma-separated, or all: sequence (the same lead's previous "
+                   help="inspector research questions, comma-separated, or all (every question the data can answer; "
+                        "the others are listed): sequence (the same lead's previous "
                         "grade), phase_match (a lead from the other phase; needs inspectors.phase_background), "
                         "experience (years since inspectors.first_year_active), team_size, conflict (needs "
                         "schools.employs_serving_inspector). Writes research_effects.csv and research_effects.png")
