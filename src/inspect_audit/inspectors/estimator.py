@@ -77,8 +77,8 @@ class InspectorModel:
     research : research questions about inspectors (:mod:`.research`): any of ``"sequence"`` (the same lead's
         previous grade), ``"phase_match"`` (a lead from the other phase), ``"experience"`` (years since
         ``first_year_active``), ``"team_size"``, ``"conflict"`` (the school employs a serving inspector), or
-        ``"all"`` (every question the data can answer). Their inspection-level columns join the context fixed effects, the inspector effect staying in
-        the model; read them with :meth:`research_effects`.
+        ``"all"`` (every question the data can answer). Their inspection-level columns join the context fixed
+        effects, the inspector effect staying in the model; read them with :meth:`research_effects`.
 
     Examples
     --------
