@@ -18,6 +18,21 @@ TERM_WORDS = {"male": "a male lead inspector", "hmi": "a lead inspector who is o
 TERM_SHORT = {"male": "male", "hmi": "HMI", "serving_leader": "serving leader"}
 
 
+def phase_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of an effects table, without the ``all`` rows when there are per-phase rows (they say it again)."""
+    return frame[frame["phase"] != "all"] if frame["phase"].nunique() > 2 else frame
+
+
+def in_phase(phase: str) -> str:
+    """'In primary schools' for the start of a sentence."""
+    return PHASE_WORDS.get(phase, f"in {phase}").capitalize()
+
+
+def outcome_of(estimand: str) -> str:
+    """The outcome an effects row's estimand names: 'change in P(good_or_better) ...' -> 'good or better'."""
+    return estimand.split("P(")[1].split(")")[0].replace("_", " ")
+
+
 def points(mean: float, low: float, high: float) -> str:
     """A probability difference in percentage points with its interval, in the direction of the estimate
     (for ``direction(mean)``): '2.8-point (0.4 to 5.5)' higher; -0.158 (-0.193 to -0.122) reads

@@ -338,6 +338,21 @@ def test_context_fairness_page_on_the_real_data_with_the_model_on_request(app, q
     assert "In primary schools, **" in text and "least deprived fifth" in text and "n = " in text
     assert "In secondary schools, **" in text
     assert not any("term" in d.value.columns for d in app.dataframe)
+    # the page's primary figures, counted again from the raw tables: EIF 2019 overall effectiveness graded
+    # Outstanding or Good (codes 1-2), primary schools in FSM quintile 1 and 5
+    import re
+
+    from inspect_audit.data.bundled import load_england
+
+    t = load_england()
+    ins = t["inspections"][t["inspections"]["framework"].astype(str) == "eif_2019"]
+    j = t["judgements"][t["judgements"]["area"].astype(str) == "overall_effectiveness"].merge(ins, on="inspection_id")
+    j = j.merge(t["schools"], on="urn")
+    for q in (1, 5):
+        cell = j[(j["phase"].astype(str) == "primary") & (j["fsm_quintile"] == q)]
+        assert f"{(cell['grade'] <= 2).mean():.0%}" in text and f"n = {len(cell):,})" in text
+    hit = re.search(r"In primary schools, \*\*(\d+)%\*\* .*?\((\d+)% to (\d+)%; n = ([\d,]+)\)", text)
+    assert hit and int(hit.group(2)) <= int(hit.group(1)) <= int(hit.group(3))
     app.button(key="cx_fit").click().run(timeout=600)
     assert clean(app)
     text = " ".join(m.value for m in app.markdown)

@@ -83,7 +83,7 @@ for phase, part in good.groupby("phase", sort=False):
     part = part.set_index("fsm_quintile")
     if {1, 5} <= set(part.index) and part.loc[[1, 5], "n"].notna().all():
         q1, q5 = part.loc[1], part.loc[5]
-        st.markdown(f"{views.PHASE_WORDS.get(phase, phase).capitalize()}, **{q1['share']:.0%}** of inspections of the "
+        st.markdown(f"{views.in_phase(phase)}, **{q1['share']:.0%}** of inspections of the "
                     f"least deprived fifth of schools judged {area.replace('_', ' ')} {good_words} ({q1['ci_low']:.0%} "
                     f"to {q1['ci_high']:.0%}; n = {int(q1['n']):,}), against **{q5['share']:.0%}** in the most deprived "
                     f"fifth ({q5['ci_low']:.0%} to {q5['ci_high']:.0%}; n = {int(q5['n']):,}).")
@@ -175,7 +175,7 @@ for phase in model.phases:
         t, d = compare.loc[total], compare.loc[direct]
         design = model.fits_[(phase, "total")].design
         n = int(design.weights.sum()) if design.weights is not None else int(design.n_obs)
-        st.markdown(f"{views.PHASE_WORDS.get(phase, phase).capitalize()}, a school in the most deprived fifth has a "
+        st.markdown(f"{views.in_phase(phase)}, a school in the most deprived fifth has a "
                     f"**{views.points(t['mean'], t['ci_low'], t['ci_high'])} {views.direction(t['mean'])}** chance of "
                     f"{good_words} than one in the least deprived fifth (region, size and year alike); with the same "
                     f"progress as well, **{views.points(d['mean'], d['ci_low'], d['ci_high'])} {views.direction(d['mean'])}**"

@@ -180,14 +180,11 @@ probs = chars[chars["scale"] == "probability"]
 if probs.empty:
     st.write("The data do not vary in any inspector characteristic (gender, HMI, serving leader): nothing to compare.")
 else:
-    if probs["phase"].nunique() > 2:  # 'all' and one phase say the same thing: say it once
-        probs = probs[probs["phase"] != "all"]
+    probs = views.phase_rows(probs)
     for _, r in probs.iterrows():
-        outcome = r["estimand"].split("P(")[1].split(")")[0].replace("_", " ")
-        st.markdown(f"- {views.PHASE_WORDS.get(r['phase'], 'in ' + str(r['phase'])).capitalize()}, "
-                    f"{views.TERM_WORDS.get(r['term'], r['term'])} is associated with a "
+        st.markdown(f"- {views.in_phase(r['phase'])}, {views.TERM_WORDS.get(r['term'], r['term'])} is associated with a "
                     f"{views.points(r['mean'], r['ci_low'], r['ci_high'])} {views.direction(r['mean'])} chance of "
-                    f"{outcome}.")
+                    f"{views.outcome_of(r['estimand'])}.")
     views.interval_chart(probs.assign(what=probs["term"].map(views.TERM_SHORT).fillna(probs["term"]) + ", "
                                       + probs["phase"]), "what",
                          "change in the chance of a below-good grade (90% interval)", estimate="mean",
@@ -197,15 +194,11 @@ else:
 
 st.subheader("School context after adjusting for progress")
 context = model.context_effects()
-fsm = context[(context["term"] == "fsm_quintile") & (context["scale"] == "probability")]
-if fsm["phase"].nunique() > 2:  # 'all' and one phase say the same thing: say it once
-    fsm = fsm[fsm["phase"] != "all"]
+fsm = views.phase_rows(context[(context["term"] == "fsm_quintile") & (context["scale"] == "probability")])
 for _, r in fsm.iterrows():
-    outcome = r["estimand"].split("P(")[1].split(")")[0].replace("_", " ")
-    st.markdown(f"- {views.PHASE_WORDS.get(r['phase'], 'in ' + str(r['phase'])).capitalize()}, a school in the most "
-                f"deprived fifth (FSM quintile 5) has a {views.points(r['mean'], r['ci_low'], r['ci_high'])} "
-                f"{views.direction(r['mean'])} chance of {outcome} than one in the least deprived fifth, at the same "
-                "progress.")
+    st.markdown(f"- {views.in_phase(r['phase'])}, a school in the most deprived fifth (FSM quintile 5) has a "
+                f"{views.points(r['mean'], r['ci_low'], r['ci_high'])} {views.direction(r['mean'])} chance of "
+                f"{views.outcome_of(r['estimand'])} than one in the least deprived fifth, at the same progress.")
 others = context[(context["scale"] == "probability") & (context["term"] != "fsm_quintile")]
 if len(others):
     views.interval_chart(others.assign(what=others["term"] + ", " + others["phase"]), "what",
