@@ -257,9 +257,9 @@ def guarded(what: str, fn: Callable, *args, expected: tuple[type[Exception], ...
 def report_unexpected(what: str, exc: Exception) -> None:
     """One line on the page naming the error and the log file that holds its traceback (the command line's
     log folder and format, :func:`inspect_audit.cli.main.log_dir`). Call it inside ``except``."""
-    from inspect_audit.cli.main import _log_unexpected
+    from inspect_audit.cli.main import log_unexpected
 
-    log = _log_unexpected(["app", what])
+    log = log_unexpected(["app", what])
     first = (str(exc).strip().splitlines() or [""])[0]
     st.error(f"{what}: unexpected error ({type(exc).__name__}: {first}). The details are in {log}: please "
              "include that file when you report the problem.")

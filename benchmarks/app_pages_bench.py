@@ -16,10 +16,12 @@ import subprocess
 import time
 import urllib.request
 
-PAGES = [("Data", "In use now"), ("Reliability dashboard", "Same grade from two inspectors"),
+PAGES = [("Data", "In use now"), ("Reliability dashboard", "How many inspectors would make a grade reliable?"),
+         ("Context fairness", "least deprived fifth"), ("Complaints", "closed within"),
+         ("Surveys and perspectives", "rank correlation"), ("Report cards: grade patterns", "at the middle grade"),
          ("Inspector effects and fairness", "Each inspector's estimated severity"),
-         ("Complaint evidence pack", "Grade awarded"), ("Scorecard designer", "School pairs whose order reverses"),
-         ("Model explorer", "Fit settings")]
+         ("Complaint evidence pack", "What the evidence says"), ("Scorecard designer", "School pairs whose order reverses"),
+         ("Model explorer", "Parameter-recovery and calibration evidence")]  # the browser tests' pages and markers
 
 
 def main() -> None:

@@ -62,7 +62,7 @@ def log_dir() -> Path:
     return Path(cache) / "inspect_audit" / "logs"
 
 
-def _log_unexpected(argv: list[str] | None) -> Path:
+def log_unexpected(argv: list[str] | None) -> Path:
     """Write the current exception's traceback to a new log file; returns its path."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     command = " ".join(argv if argv is not None else sys.argv[1:])
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"inspect-audit {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: an error nobody anticipated
-        log = _log_unexpected(argv)
+        log = log_unexpected(argv)
         what = (str(exc).strip().splitlines() or [""])[0]
         print(f"inspect-audit {args.command}: unexpected error ({type(exc).__name__}: {what}); the details are in "
               f"{log}: please include that file when you report the problem", file=sys.stderr)
