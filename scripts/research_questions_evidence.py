@@ -11,7 +11,7 @@
 Usage: ``.venv/bin/python scripts/research_questions_evidence.py [R] > evidence.json`` (R = 10 by default;
 about 17 minutes on 2 shared cores at a load of 5). The model card's further null seeds:
 ``python -c "import sys; sys.path.insert(0, 'scripts'); import research_questions_evidence as e;
-print(e.replications(20, first_seed=11, designs=('null',)))"``, and ``e.lean_by_workload()`` likewise.
+print(e.replications(20, first_seed=11, designs=('null',)))"``, and ``e.lean_by_workload()``, ``e.lean_checks()`` likewise.
 """
 
 from __future__ import annotations
@@ -119,6 +119,23 @@ def lean_by_workload(leads=(15, 80), seeds=range(1, 9)) -> list[dict]:
     frame = pd.DataFrame(rows).groupby(["leads", "term"]).agg(mean=("mean", "mean"), sd=("mean", "std"),
                                                                covers=("covers", "mean"))
     return frame.round(3).reset_index().to_dict(orient="records")
+
+
+def lean_checks(seeds=range(11, 23)) -> dict:
+    """The null's previous-grade terms on the same seeds: as the script fits them, without school effects,
+    with the sequence question alone, and with no inspector differences."""
+    out = {}
+    for label, truth, research in (("default", NULL, "all"), ("sd_school 0", replace(NULL, sd_school=0.0), "all"),
+                                   ("sequence only", NULL, ("sequence",)),
+                                   ("sd_inspector 0", replace(NULL, sd_inspector=0.0), "all")):
+        means = []
+        for seed in seeds:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m = InspectorModel(research=research).fit(simulate_research(truth, seed=seed), seed=2, **SHORT)
+            means.append(logit_rows(m).loc[["previous_grade[inadequate]", "previous_grade[outstanding]"], "mean"])
+        out[label] = pd.DataFrame(means).agg(["mean", "std"]).round(3).to_dict()
+    return out
 
 
 if __name__ == "__main__":
