@@ -18,6 +18,7 @@ from inspect_audit.complaints.plots import plot_rates, plot_severity
 from inspect_audit.complaints.rates import complaint_rates, upheld_rates
 from inspect_audit.complaints.severity import complaints_vs_severity, truth_severity_draws
 from inspect_audit._core import privacy
+from inspect_audit._core.markdown import markdown_table
 from inspect_audit.complaints.suppression import MIN_N, export_csv, suppress
 
 TABLES = ("complaints", "inspections", "judgements", "schools")
@@ -160,14 +161,12 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
         md.append(f"![Upheld by {title}]({name}){extra}\n")
     stage = suppress(rates[(rates["dimension"] == "stage") & (rates["statistic"] == "pooled_rate")], min_n)
     if len(stage):
-        md.append("\n| stage | decided complaints | observed | partially pooled (90% interval) |\n|---|---|---|---|")
         raw = rates[(rates["dimension"] == "stage") & (rates["statistic"] == "raw_rate")].set_index("group")
-        for r in stage.itertuples():
-            if r.suppressed:
-                md.append(f"| {r.group} | suppressed | suppressed | suppressed |")
-            else:
-                md.append(f"| {r.group} | {r.n} | {_pct(raw.loc[r.group, 'estimate'])} | {_pct(r.estimate)} "
-                          f"({_pct(r.ci_low)} to {_pct(r.ci_high)}) |")
+        md.append("\n" + markdown_table(pd.DataFrame([
+            {"stage": r.group, "decided complaints": "suppressed" if r.suppressed else str(r.n),
+             "observed": "suppressed" if r.suppressed else _pct(raw.loc[r.group, "estimate"]),
+             "partially pooled (90% interval)": "suppressed" if r.suppressed else
+             f"{_pct(r.estimate)} ({_pct(r.ci_low)} to {_pct(r.ci_high)})"} for r in stage.itertuples()])))
         md.append("")
 
     # 2. complaint rates by grade
@@ -181,14 +180,14 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
                        title=f"Share of inspections complained about, by {words} (90% intervals)",
                        xlabel="share of inspections with at least one complaint")
             md.append(f"![Complaint rate by {words}]({name})\n")
-            md.append(f"| {words} | inspections | complained about | share (90% interval) |\n|---|---|---|---|")
-            for r in suppress(rows, min_n).itertuples():
-                if r.suppressed:
-                    md.append(f"| {r.group} | suppressed | suppressed | suppressed |")
-                    continue
-                md.append(f"| {r.group} | {r.n:,} | {int(r.k):,} | {_pct(r.estimate)} ({_pct(r.ci_low)} to "
-                          f"{_pct(r.ci_high)}) |")
-                summary.append(f"Complaint rate, {words} {r.group}: {_row_text(r)} inspections")
+            shown = suppress(rows, min_n)
+            md.append(markdown_table(pd.DataFrame([
+                {words: r.group, "inspections": "suppressed" if r.suppressed else f"{r.n:,}",
+                 "complained about": "suppressed" if r.suppressed else f"{int(r.k):,}",
+                 "share (90% interval)": "suppressed" if r.suppressed else
+                 f"{_pct(r.estimate)} ({_pct(r.ci_low)} to {_pct(r.ci_high)})"} for r in shown.itertuples()])))
+            summary += [f"Complaint rate, {words} {r.group}: {_row_text(r)} inspections"
+                        for r in shown.itertuples() if not r.suppressed]
             md.append("")
 
     # 3. time to closure
@@ -200,17 +199,20 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
     md.append("Kaplan-Meier curves: complaints still open at the snapshot count for as long as they have been "
               "open (censored), instead of being dropped. Medians in days with 90% intervals.\n")
     md.append("![Time to closure](complaints_time_to_closure.png)\n")
-    md.append("| stage | n | still open | median days (90% interval) |\n|---|---|---|---|")
+    table = []
     for r in suppress(closure.medians, min_n).itertuples():
         if r.suppressed:
-            md.append(f"| {r.group} | suppressed | suppressed | suppressed |")
+            table.append({"stage": r.group, "n": "suppressed", "still open": "suppressed",
+                          "median days (90% interval)": "suppressed"})
             continue
         hi = "open-ended" if not np.isfinite(r.ci_high) else f"{r.ci_high:.0f}"
         med = "not reached" if not np.isfinite(r.estimate) else f"{r.estimate:.0f} ({r.ci_low:.0f} to {hi})"
-        md.append(f"| {r.group} | {r.n} | {r.n_censored} | {med} |")
+        table.append({"stage": r.group, "n": str(r.n), "still open": str(r.n_censored),
+                      "median days (90% interval)": med})
         if r.group == "all" and np.isfinite(r.estimate):
             summary.append(f"Median time to closure: {r.estimate:.0f} days ({r.ci_low:.0f} to {hi}; n={r.n:,}, "
                            f"{r.n_censored} still open)")
+    md.append(markdown_table(pd.DataFrame(table)))
     md.append("")
 
     # 4. severity
@@ -223,19 +225,22 @@ def analyse(tables: Mapping[str, pd.DataFrame | None], out_dir: str | Path, min_
         if severity_note:
             md.append(severity_note + "\n")
         md.append("![Severity](complaints_vs_severity.png)\n")
-        md.append("| outcome | slope per logit of severity (90% interval) | odds multiplier | n | draws |"
-                  "\n|---|---|---|---|---|")
+        table = []
         slopes = sev.set_index(["outcome", "statistic"])
         for outcome, label in [("complaint", "inspection complained about (adjusted for grade)"
                                 if judgements is not None else "inspection complained about"),
                                ("upheld", "complaint upheld")]:
             s, o = slopes.loc[(outcome, "slope")], slopes.loc[(outcome, "odds_ratio")]
-            md.append(f"| {label} | {s.estimate:.2f} ({s.ci_low:.2f} to {s.ci_high:.2f}) | {o.estimate:.2f} "
-                      f"({o.ci_low:.2f} to {o.ci_high:.2f}) | {int(s.n):,} | {int(s.n_draws)} |")
+            table.append({"outcome": label,
+                          "slope per logit of severity (90% interval)": f"{s.estimate:.2f} ({s.ci_low:.2f} to "
+                                                                         f"{s.ci_high:.2f})",
+                          "odds multiplier": f"{o.estimate:.2f} ({o.ci_low:.2f} to {o.ci_high:.2f})",
+                          "n": f"{int(s.n):,}", "draws": str(int(s.n_draws))})
             line = f"Severity slope ({outcome}): {s.estimate:.2f} ({s.ci_low:.2f} to {s.ci_high:.2f}; n={int(s.n):,})"
             if truth and f"{outcome}_severity_slope" in truth:
                 line += f"; planted {truth[f'{outcome}_severity_slope']:.2f}"
             summary.append(line)
+        md.append(markdown_table(pd.DataFrame(table)))
         if truth:
             md.append(f"\nPlanted slopes: complaint {truth.get('complaint_severity_slope')}, upheld "
                       f"{truth.get('upheld_severity_slope')}.")
