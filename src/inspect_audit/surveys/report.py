@@ -13,6 +13,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from inspect_audit._core.export import write_csv  # noqa: E402
+from inspect_audit._core.markdown import markdown_table  # noqa: E402
 from inspect_audit._core.plots import plot_estimates, save_figure  # noqa: E402
 from inspect_audit.surveys.analysis import analyse  # noqa: E402
 from inspect_audit.surveys.perspectives import RATING  # noqa: E402
@@ -146,10 +147,10 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
     for dim, row in alpha.iterrows():
         t = truth.get("reliability", {}).get(dim, {})
         o = omega.loc[dim]
-        rel_rows.append(f"| {row.respondent_group} | {dim} | {int(row.n_items)} "
-                        f"| {_fmt(row.estimate, row.ci_low, row.ci_high)} "
-                        f"| {t.get('alpha_likert', float('nan')):.2f} | {_fmt(o.estimate, o.ci_low, o.ci_high)} "
-                        f"| {int(row.n):,} |")
+        rel_rows.append({"group": row.respondent_group, "dimension": dim, "items": str(int(row.n_items)),
+                         "alpha (90% CI)": _fmt(row.estimate, row.ci_low, row.ci_high),
+                         "true alpha": f"{t.get('alpha_likert', float('nan')):.2f}",
+                         "omega (90% CI)": _fmt(o.estimate, o.ci_low, o.ci_high), "n": f"{int(row.n):,}"})
     flagged = sim["item_statistics"][sim["item_statistics"]["flag"] != ""]
 
     # --- aggregation
@@ -163,7 +164,8 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
         rwg = (_fmt(r[("estimate", "rwg_median")], r[("ci_low", "rwg_median")], r[("ci_high", "rwg_median")])
                if np.isfinite(r.get(("estimate", "rwg_median"), np.nan)) else "-")
         cell = lambda stat: _fmt(r[("estimate", stat)], r[("ci_low", stat)], r[("ci_high", stat)])  # noqa: E731
-        agg_rows.append(f"| {g} | {dim} | {cell('icc1')} | {cell('icc2_harmonic')} | {rwg} | {int(r[('n', 'icc1')])} |")
+        agg_rows.append({"group": g, "dimension": dim, "ICC(1)": cell("icc1"), "ICC(2)": cell("icc2_harmonic"),
+                         "median rwg": rwg, "n": str(int(r[("n", "icc1")]))})
     icc_plot = agg[agg["statistic"] == "icc1"].assign(label=lambda f: f["respondent_group"] + ": " + f["dimension"])
     plot_estimates(icc_plot, "label", "Between-school share of variance, ICC(1) (simulated, 90% intervals)",
                    "ICC(1); n = school-waves", out_dir / "surveys_icc.png", limits=(0, 0.35))
@@ -180,8 +182,10 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
     plot_estimates(every, "label", "Do the views agree? Spearman, simulated, 90% intervals",
                    "rank correlation between school-level views (n = schools)", out_dir / "surveys_perspectives.png",
                    limits=(-1, 1))
-    corr_rows = "\n".join(f"| {r.x} | {r.y} | {_fmt(r.estimate, r.ci_low, r.ci_high)} | {r.n} |"
-                          for r in sp.itertuples())
+    corr_rows = markdown_table(pd.DataFrame(
+        [{"view": r.x, "compared with": r.y, "Spearman (90% CI)": _fmt(r.estimate, r.ci_low, r.ci_high),
+          "n schools": str(r.n)} for r in sp.itertuples()],
+        columns=["view", "compared with", "Spearman (90% CI)", "n schools"]))
     div = sim.get("divergence", pd.DataFrame())
     pupil_div = div[div["respondent_group"] == "pupil"] if len(div) else div
     if len(pupil_div):
@@ -222,8 +226,9 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
                        "rank correlation (higher rating = better grade; n = schools)",
                        out_dir / "surveys_parent_view_correlations.png", limits=(-0.1, 0.5))
         comp = pv[pv["item_id"] == COMPOSITE].set_index("grade")
-        pv_table = "\n".join(f"| {r.grade_label} | {_fmt(r.estimate, r.ci_low, r.ci_high, 1)} | {r.n:,} |"
-                             for r in comp.reset_index().itertuples())
+        pv_table = markdown_table(pd.DataFrame(
+            [{"grade": r.grade_label, "mean % positive": _fmt(r.estimate, r.ci_low, r.ci_high, 1), "n": f"{r.n:,}"}
+             for r in comp.reset_index().itertuples()], columns=["grade", "mean % positive", "n"]))
         cc = pvc.set_index("item_id").loc[COMPOSITE]
         q14 = pv[pv["item_id"] == "PV_Q14"].set_index("grade")
         best = pvc[pvc["item_id"] != COMPOSITE].sort_values("estimate").iloc[-1]
@@ -233,7 +238,7 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
             f"Ofsted Parent View, {int(cc.n):,} schools with at least {min_responses} responses, against each "
             "school's latest overall-effectiveness grade. Mean % of parents answering positively "
             "(mean over the questions each school has; 90% t intervals; n = schools):\n\n"
-            "| grade | mean % positive | n |\n|---|---|---|\n" + pv_table + "\n\n"
+            + pv_table + "\n\n"
             f"Rank correlation with the inspection rating (higher = better grade): "
             f"{_fmt(cc.estimate, cc.ci_low, cc.ci_high)}. Strongest for {best.item_id} (\"{best.text}\") "
             f"{best.estimate:.2f}, weakest for {worst.item_id} (\"{worst.text}\") {worst.estimate:.2f}.\n\n"
@@ -269,8 +274,7 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
         "### Are the scales reliable? (simulated)\n\n"
         "Reverse-coded items are recoded first. Alpha and omega (one-factor): percentile cluster bootstrap "
         "over schools (Feldt's interval for alpha, which ignores clustering, is in the CSV). n = respondents.\n\n"
-        "| group | dimension | items | alpha (90% CI) | true alpha | omega (90% CI) | n |\n"
-        "|---|---|---|---|---|---|---|\n" + "\n".join(rel_rows) + "\n\n"
+        + markdown_table(pd.DataFrame(rel_rows)) + "\n\n"
         "![Reliability](surveys_reliability.png)\n\n"
         + (f"Items flagged: {', '.join(flagged['item_id'] + ' (' + flagged['flag'] + ')')}.\n\n" if len(flagged)
            else "No item is flagged (no item's removal raises alpha; every reverse-coded item behaves).\n\n")
@@ -278,12 +282,11 @@ def demo_section(simulated, england_tables: dict[str, pd.DataFrame], out_dir: Pa
         "ICC(1): share of the variance between schools; ICC(2): reliability of a school's mean at the typical "
         "(harmonic mean) number of respondents; rwg: within-school agreement against random answering "
         "(median over schools passing the gate). n = school-waves.\n\n"
-        "| group | dimension | ICC(1) | ICC(2) | median rwg | n |\n|---|---|---|---|---|---|\n"
-        + "\n".join(agg_rows) + "\n\n![ICC](surveys_icc.png)\n\n"
+        + markdown_table(pd.DataFrame(agg_rows)) + "\n\n![ICC](surveys_icc.png)\n\n"
         + "Withheld (fewer than the minimum respondents): "
         + ", ".join(f"{g} {int(r['sum'])} of {int(r['size'])} school-waves" for g, r in n_units.iterrows()) + ".\n\n"
         "### Do staff, pupils and inspectors agree? (simulated)\n\n"
-        "| view | view | Spearman (90% CI) | n schools |\n|---|---|---|---|\n" + corr_rows + "\n\n"
+        + corr_rows + "\n\n"
         "![Perspectives](surveys_perspectives.png)\n\n"
         + ("Check against the truth: " + "; ".join(truth_lines) + f". The simulation's climate-quality "
            f"correlation is {truth.get('climate_quality_corr', float('nan'))}; the inspection grade is a noisy "
