@@ -15,6 +15,10 @@ writer (:mod:`inspect_audit._core.export`, recorded in ``privacy.json``; cells a
   ``region_concentration.csv`` and, where the inspections carry lead inspector ids,
   ``inspector_concentration.csv`` (each against chance: permutation within phase); ``middle_share.png``,
   ``inspector_concentration.png``;
+* with ``--fit FIT`` (a folder written by ``inspect-audit inspectors --consistency``):
+  ``consistency_vs_middle.csv``, one row per inspector with 10+ inspections in both (the middle share above
+  chance in the fit's area, and the model's consistency), ``consistency_vs_middle.png``, and one printed sentence
+  with the rank correlation, its bootstrap interval and n (:mod:`inspect_audit.grade_patterns.consistency`);
 * ``grade_patterns.json``: definitions, counts, settings and what the data cannot say.
 """
 
@@ -43,6 +47,10 @@ CANNOT = [
     "differ in ways no column measures (region, type of school) can make a group look concentrated.",
     "FSM quintile and region are the school's as in the schools table (bundled: 2022/23), not at each inspection.",
 ]
+#: Added when ``--fit`` links the middle share to the inspector model's consistency.
+CANNOT_FIT = ("Many middle grades with a high model consistency look the same for an inspector who plays it safe "
+              "and one who grades mostly typical schools precisely; with one inspection per school the model's view "
+              "of a school rests largely on the grade itself.")
 
 
 def _write(table: pd.DataFrame, path: Path, pseudonymise: bool = True) -> Path:
@@ -54,6 +62,45 @@ def _write(table: pd.DataFrame, path: Path, pseudonymise: bool = True) -> Path:
                             float_format="%.6g")
 
 
+def _consistency_fit(folder: str):
+    """The fit named by ``--fit``, checked before any work: a single-area fit with the consistency option."""
+    from inspect_audit.data.files import InputError
+    from inspect_audit.grade_patterns.consistency import CONSISTENCY_COLUMNS
+    from inspect_audit.reporting.evidence_pack import open_fit
+
+    view = open_fit(folder)
+    if view.kind != "single_area" or view.effects is None or not set(CONSISTENCY_COLUMNS) <= set(view.effects):
+        raise InputError(f"--fit {folder}: this fit has no inspector consistency; fit one area with "
+                         "`inspect-audit inspectors --consistency --out FOLDER` and give that folder")
+    return view
+
+
+def _link_consistency(view, groups: pd.DataFrame | None, out: Path, pseudonymise: bool, args) -> dict:
+    """``consistency_vs_middle.csv`` and ``.png`` and the printed sentence; returns the record for the json."""
+    from inspect_audit.grade_patterns import consistency as cons
+    from inspect_audit.grade_patterns import report
+    from inspect_audit.grade_patterns.concentration import middle_code
+
+    record = {"fit": str(args.fit), "area": view.area, "fit_converged": view.ok}
+    if groups is None or groups.empty or view.area not in set(groups["area"]):
+        why = ("the data carry no lead inspector ids" if groups is None or groups.empty else
+               f"no lead inspector concentration for {view.area} (an area with a middle category is needed)")
+        print(f"Middle share vs model consistency: not computed, {why}.")
+        return {**record, "available": False, "why": why}
+    table = cons.consistency_vs_middle(groups, view.effects, area=view.area)
+    result = cons.consistency_middle_correlation(table, n_boot=args.bootstrap, seed=args.seed)
+    _write(table, out / "consistency_vs_middle.csv", pseudonymise=pseudonymise)
+    scale = schemas.scale(groups.loc[groups["area"] == view.area, "scale"].iloc[0])
+    middle = scale.label(middle_code(scale))
+    report.plot_consistency_vs_middle(table, result, view.area, middle, out / "consistency_vs_middle.png")
+    print(cons.correlation_sentence(result, view.area, middle)
+          + ("" if view.ok else " The fit did not pass its convergence gates: read its consistency with care.")
+          + " (consistency_vs_middle.csv, .png)")
+    return {**record, **result.iloc[0].to_dict(), **table.attrs, "ci_prob": result.attrs["ci_prob"],
+            "middle_label": middle, "expected_sign": "positive: under the model a more consistent inspector "
+            "concentrates grades where schools' latent quality sits, mostly the middle band"}
+
+
 def run(args: argparse.Namespace) -> int:
     from inspect_audit._core.jsonsafe import jsonable
     from inspect_audit.grade_patterns import concentration as conc
@@ -61,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from inspect_audit.grade_patterns import report
     from inspect_audit.grade_patterns import transitions as trans
 
+    fit = _consistency_fit(args.fit) if args.fit else None  # a wrong folder fails before any work
     ds = load_dataset(args, TABLES, require=TABLES, purpose="grade patterns")
     tables = ds.select(*TABLES)
     print(describe(ds))
@@ -147,9 +195,12 @@ def run(args: argparse.Namespace) -> int:
     for r in area[(area["phase"] == "all") & ~area["suppressed"] & (area["framework"] == shown_fw)].itertuples():
         print(f"  {r.framework} {r.area}: {report.pct(r.middle_share, r.middle_low, r.middle_high, r.n)} "
               f"{r.middle_label}; concentration {r.concentration:.2f} ({r.concentration_low:.2f}-{r.concentration_high:.2f})")
+    lead_groups = None  # unsuppressed, for --fit
     for column, name, file in (("region", "regions", "region_concentration.csv"),
                                ("lead_inspector_id", "lead inspectors", "inspector_concentration.csv")):
         groups = conc.groups_by_area(tables, column, frameworks, **options)
+        if column == "lead_inspector_id":
+            lead_groups = groups
         if groups.empty:
             info["concentration"][name] = "no ids in the data" if column == "lead_inspector_id" else "no regions"
             print(f"  {name}: none in the data" + (" (public data name no inspectors)" if column != "region" else ""))
@@ -167,8 +218,12 @@ def run(args: argparse.Namespace) -> int:
               f"Benjamini-Hochberg within each area, {args.permutations} permutations)")
         if column == "lead_inspector_id":  # the figure names no one: points only
             report.plot_groups(shown, out / "inspector_concentration.png")
+    if fit is not None:
+        info["consistency_vs_middle"] = _link_consistency(fit, lead_groups, out, pseudonymise, args)
     has_ids = isinstance(info["concentration"].get("lead inspectors"), dict)
     info["cannot"] = [c for c in CANNOT if not (has_ids and c.startswith("Public data name no inspectors"))]
+    if fit is not None:
+        info["cannot"].append(CANNOT_FIT)
     (out / "grade_patterns.json").write_text(json.dumps(jsonable(info), indent=1) + "\n", encoding="utf-8")
     print("What these data cannot say:")
     for line in info["cannot"]:
@@ -200,6 +255,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "move across it between seeds: use 10000 for a borderline call)")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples of the concentration index")
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--fit", metavar="FIT", default=None,
+                   help="a folder written by `inspect-audit inspectors --consistency` on the same data: compare each "
+                        "lead inspector's middle share (above chance) with the model's consistency in the fit's area")
     from inspect_audit._core.export import add_pseudonymise_option
 
     add_pseudonymise_option(p)

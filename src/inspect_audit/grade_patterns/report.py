@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
@@ -191,6 +191,39 @@ def plot_groups(groups: pd.DataFrame, path: str | Path | None, what: str = "lead
     fig.suptitle(f"Grade concentration of {what} against chance (the area's own grades permuted among them within "
                  f"phase; {what} with fewer than {privacy.MIN_N} inspections not shown)", fontsize=9, y=0.99)
     return save_figure(fig, path, rect=(0, 0, 1, 0.95))
+
+
+def plot_consistency_vs_middle(table: pd.DataFrame, result: pd.DataFrame, area: str, middle_label: str,
+                               path: str | Path | None) -> Figure:
+    """Each inspector's middle share above chance (x, with its Wilson interval shifted by the chance mean)
+    against the inspector model's consistency (y, log axis, with its posterior interval); the title carries
+    Spearman's rho, its interval and n. Points only: no inspector is named. ``table`` and ``result`` from
+    :mod:`inspect_audit.grade_patterns.consistency`."""
+    t = table
+    fig, ax = plt.subplots(figsize=(6.2, 4.6))
+    x = t["excess_middle"].to_numpy(float)
+    xerr = _err(x, t["middle_low"] - t["chance_middle"], t["middle_high"] - t["chance_middle"])
+    yerr = _err(t["consistency_mean"], t["consistency_ci_low"], t["consistency_ci_high"])
+    ax.errorbar(x, t["consistency_mean"], xerr=xerr, yerr=yerr, fmt="o", ms=4, color="#1f5c99", ecolor="0.7",
+                elinewidth=0.8)
+    ax.axvline(0, color="0.4", lw=0.8, ls="--")
+    ax.axhline(1, color="0.4", lw=0.8, ls="--")
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
+    ax.tick_params(axis="y", which="minor", labelsize=7)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(f"share of grades at {middle_label} minus its chance mean (points of %)", fontsize=8)
+    ax.set_ylabel("model consistency exp(d) (1 = typical inspector)", fontsize=8)
+    ax.grid(alpha=0.3)
+    r = result.iloc[0]
+    prob = result.attrs.get("ci_prob", CI_PROB)
+    rho = (f"Spearman's rho {r['estimate']:.2f} ({prob:.0%} interval {r['ci_low']:.2f} to {r['ci_high']:.2f})"
+           if np.isfinite(r["estimate"]) else "no correlation estimated")
+    ax.set_title(f"{human(area)}: 'playing it safe' vs model consistency. {rho}, n = {int(r['n'])} inspectors "
+                 f"with {privacy.MIN_N}+ inspections; bars: {prob:.0%} intervals", fontsize=9)
+    return save_figure(fig, path)
 
 
 # ---------------------------------------------------------------------- sentences
