@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from inspect_audit._core.intervals import wilson_interval  # noqa: E402
+from inspect_audit._core.markdown import markdown_table  # noqa: E402
 from inspect_audit.inspectors.context import ContextModel  # noqa: E402
 from inspect_audit.inspectors.diagnostics import ConvergenceWarning, explain  # noqa: E402
 from inspect_audit.inspectors.estimator import InspectorModel  # noqa: E402
@@ -208,14 +209,15 @@ def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int 
         "",
         "**How much of a grade is the inspector?** (latent scale, adjusted for school context, school, year)",
         "",
-        f"| quantity | posterior mean | {pct}% interval |",
-        "|---|---|---|",
-        f"| share of latent grade variance due to the inspector (incl. characteristics) | {icc['mean']:.3f} | "
-        f"{_ci(icc['ci_low'], icc['ci_high'], '{:.3f}')} |",
-        f"| median odds ratio between two random inspectors | {mor['mean']:.2f} | {_ci(mor['ci_low'], mor['ci_high'])} |",
-        f"| P(Good or better) for a median school, 90th- minus 10th-percentile inspector (points) | "
-        f"{_pts(gap['mean'])} | [{_pts(gap['ci_low'])}, {_pts(gap['ci_high'])}] |",
-        f"| SD of residual inspector effects (logits) | {sdi['mean']:.2f} | {_ci(sdi['ci_low'], sdi['ci_high'])} |",
+        markdown_table(pd.DataFrame(
+            [["share of latent grade variance due to the inspector (incl. characteristics)", f"{icc['mean']:.3f}",
+              _ci(icc["ci_low"], icc["ci_high"], "{:.3f}")],
+             ["median odds ratio between two random inspectors", f"{mor['mean']:.2f}",
+              _ci(mor["ci_low"], mor["ci_high"])],
+             ["P(Good or better) for a median school, 90th- minus 10th-percentile inspector (points)",
+              _pts(gap["mean"]), f"[{_pts(gap['ci_low'])}, {_pts(gap['ci_high'])}]"],
+             ["SD of residual inspector effects (logits)", f"{sdi['mean']:.2f}", _ci(sdi["ci_low"], sdi["ci_high"])]],
+            columns=["quantity", "posterior mean", f"{pct}% interval"])),
         "",
         "![Inspector severity](inspector_severity.png)",
         "",
@@ -232,14 +234,13 @@ def demo_section(simulated, out_dir: str | Path, quick: bool = False, seed: int 
         md.append(f"**Flags:** {fs.get('n_severe', 0)} severe, {fs.get('n_lenient', 0)} lenient; expected number "
                   f"of false flags {fs.get('expected_false_flags', 0):.2f}.")
     md += ["", "**Inspector characteristics** (average change in P(Requires improvement or worse) when the lead "
-           "inspector has the characteristic vs not; positive = harsher; simulated):", "",
-           "| characteristic | phase | change (points) | 90% interval | true severity difference (logit) |",
-           "|---|---|---|---|---|"]
+           "inspector has the characteristic vs not; positive = harsher; simulated):", ""]
     gamma = truth.get("gamma", {})
-    for r in ch[(ch["scale"] == "probability") & (ch["phase"] != "all")].itertuples():
-        true = gamma.get(r.term)
-        md.append(f"| {r.term.replace('_', ' ')} | {r.phase} | {_pts(r.mean)} | [{_pts(r.ci_low)}, {_pts(r.ci_high)}] "
-                  f"| {'' if true is None else f'{-true:+.2f}'} |")
+    md.append(markdown_table(pd.DataFrame(
+        [[r.term.replace("_", " "), r.phase, _pts(r.mean), f"[{_pts(r.ci_low)}, {_pts(r.ci_high)}]",
+          "" if gamma.get(r.term) is None else f"{-gamma[r.term]:+.2f}"]
+         for r in ch[(ch["scale"] == "probability") & (ch["phase"] != "all")].itertuples()],
+        columns=["characteristic", "phase", "change (points)", "90% interval", "true severity difference (logit)"])))
     implied = truth.get("gamma_implied_effects", {}).get("male_vs_female_primary_ri_or_worse_points")
     if implied is not None:
         md.append(f"\nSimulated truth: male vs female lead, primary, P(RI or worse) {implied:+.1f} points.")
@@ -347,19 +348,19 @@ def context_section(england_tables: dict[str, pd.DataFrame], out_dir: str | Path
         "Points: observed shares. Lines and bands: model-adjusted shares, every school of the phase set to the "
         "quintile with its other characteristics and inspection year as observed (posterior mean, 90% interval).",
         "",
-        "| phase | estimand | log-odds per quintile | change in P(Outstanding), Q1 to Q5 (points) | change in "
-        "P(Good or better), Q1 to Q5 (points) |",
-        "|---|---|---|---|---|",
     ]
-    summary = []
+    summary, rows = [], []
     for phase in cm.phases:
         for est in cm.estimands:
             if (phase, f"{est}_logit") not in comp.index:
                 continue
             lg, po, pg = (comp.loc[(phase, f"{est}_{k}")] for k in ("logit", "p_outstanding", "p_good_or_better"))
-            md.append(f"| {phase} | {est} | {lg['mean']:.3f} {_ci(lg['ci_low'], lg['ci_high'], '{:.3f}')} | "
-                      f"{_pts(po['mean'])} [{_pts(po['ci_low'])}, {_pts(po['ci_high'])}] | {_pts(pg['mean'])} "
-                      f"[{_pts(pg['ci_low'])}, {_pts(pg['ci_high'])}] |")
+            rows.append([phase, est, f"{lg['mean']:.3f} {_ci(lg['ci_low'], lg['ci_high'], '{:.3f}')}",
+                         f"{_pts(po['mean'])} [{_pts(po['ci_low'])}, {_pts(po['ci_high'])}]",
+                         f"{_pts(pg['mean'])} [{_pts(pg['ci_low'])}, {_pts(pg['ci_high'])}]"])
+    md.append(markdown_table(pd.DataFrame(rows, columns=[
+        "phase", "estimand", "log-odds per quintile", "change in P(Outstanding), Q1 to Q5 (points)",
+        "change in P(Good or better), Q1 to Q5 (points)"])))
     md += ["", "**How much of the total remains after progress** (direct / total change in P(Good or better), "
            "quintile 1 to 5; the logit ratio beside it is distorted by non-collapsibility):", ""]
     for phase in cm.phases:
