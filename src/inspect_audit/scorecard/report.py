@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from inspect_audit._core.markdown import markdown_table
 from inspect_audit._core.export import write_csv
 from inspect_audit.scorecard.composite import nominal_composite
 from inspect_audit.scorecard.indicators import indicator_summary, indicator_table
@@ -21,22 +22,6 @@ write_table = partial(write_csv, min_n=None)
 
 MAIN_SPEC = "primary_balanced"
 OTHER_SPEC = "all_phases_rule_based"
-
-
-def _md_table(frame: pd.DataFrame, floatfmt: str = ".2f") -> str:
-    cols = list(frame.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in frame.itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append(format(v, floatfmt))
-            elif isinstance(v, int):
-                cells.append(f"{v:,}")
-            else:
-                cells.append(str(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def uncertainty_headlines(sim: ScorecardSimulation) -> dict[str, float]:
@@ -131,7 +116,7 @@ Composite Indicators*) and asks how firmly they can place schools. Specs: `{main
 
 **{spec.name}** ({h['n_schools']:,} schools). Indicators, with the sampling error used:
 
-{_md_table(md_ind)}
+{markdown_table(md_ind)}
 
 Inspection grades carry an *assumed* reliability (the default, 0.5, matches the agreement implied by Ofsted's
 2017 paired short-inspection study, 22 of 24 pairs agreeing: {head_text} at this base rate, so the assumption
@@ -152,7 +137,7 @@ below 0.6; {h['share_top_decile_sure']:.1%} are confidently in the top tenth (wh
 **What drives the uncertainty?** First-order (S1) and total (ST) Sobol indices of school ranks (pooled over
 schools; {n_base} base samples, {int(sob_rank['n_model_runs'].iloc[0]):,} model runs; 90% bootstrap intervals):
 
-{_md_table(md_sob)}
+{markdown_table(md_sob)}
 
 Sampling error together accounts for about {err_share:.0%} of the rank variance at first order (inspection
 grades alone, including the error shared by one inspection's sub-judgements, {judg:.0%}); the largest total
@@ -163,7 +148,7 @@ effect is `{top['group']}` (ST {top['ST']:.2f}).
 **Effective weights.** The weight an indicator is given is not the weight it carries: correlated indicators
 reinforce each other. Pearson correlation with the composite and the Paruolo-Saisana-Saltelli main effect:
 
-{_md_table(md_eff)}
+{markdown_table(md_eff)}
 
 **Reliability.** Mosier's formula gives the composite's reliability from its indicators' reliabilities and
 correlations; it is set against the reliability of one headline grade (implied by a published agreement rate,
@@ -171,7 +156,7 @@ not estimated here; its 90% interval maps the Jeffreys interval of 22/24 through
 composite's 90% intervals are Monte Carlo: each draw scales the judgement indicators' reliabilities by the
 uncertainty of the 22/24 study and redraws the other indicators' variances from their n schools:
 
-{_md_table(rel)}
+{markdown_table(rel)}
 
 The composite is more reliable than a single grade only as far as its indicators' errors are independent.
 They are not: sub-judgements from one inspection correlate so strongly that, at the assumed grade reliability,
