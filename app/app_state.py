@@ -378,3 +378,37 @@ def fit_source(choice: DataChoice) -> None:
     if waiting:
         st.info("Open a fit made with `inspect-audit inspectors`, or fit the model here on your data.")
         st.stop()
+
+
+def _unanswerable(tables: dict[str, pd.DataFrame], area: str) -> dict[str, str]:
+    """The library's own verdict: the design of ``research="all"`` records each question the data cannot
+    answer and why (no fit needed)."""
+    from inspect_audit.inspectors.design import build_design
+    from inspect_audit.inspectors.research import QUESTIONS
+
+    try:
+        design = build_design(tables, area, research=("all",))
+    except ValueError as exc:  # a question's column duplicates another (check_identified), or no rows at all
+        named = [q for q in QUESTIONS if repr(q) in str(exc)] or list(QUESTIONS)
+        return {q: str(exc) for q in named}
+    return dict(design.info["research"]["not_asked"])
+
+
+def unanswerable(choice: DataChoice) -> dict[str, str]:
+    """Research question -> why the data in use cannot answer it (:mod:`inspect_audit.inspectors.research`),
+    for the area the inspector page models; computed once per dataset and area in this session (a design, not a
+    fit: it stays out of the session's fits)."""
+    area = {"area": "overall_effectiveness", **st.session_state.get("model_options", {})}["area"]
+    known = st.session_state.setdefault("research_unanswerable", {})
+    if (choice.token, area) not in known:
+        known[(choice.token, area)] = _unanswerable(choice.tables, area)
+    return known[(choice.token, area)]
+
+
+def research_model(choice: DataChoice, questions: tuple[str, ...], session_model=None):
+    """A fit that asked ``questions``: the session's model when it asked exactly these, else a fit with this
+    session's settings (:func:`model_for`, kept by :func:`memo`)."""
+    asked = session_model.design_.info.get("research", {}).get("questions") if session_model is not None else None
+    if asked is not None and tuple(asked) == tuple(questions):
+        return session_model
+    return model_for(choice, (("research", tuple(questions)),))

@@ -82,3 +82,20 @@ def table(frame: pd.DataFrame, names: dict[str, str], digits: int = 2, percent: 
     shown = shown.round(digits).rename(columns=names)
     config = {names[c]: st.column_config.NumberColumn(format="%.1f%%") for c in percent if c in frame}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+
+
+def card_paragraph(text: str, start: str) -> str:
+    """The paragraph of a Markdown model card that begins with ``start`` (joined onto one line), '' if none.
+
+    >>> card_paragraph("a\\n\\n**Limits.** One\\ntwo.\\n\\nb", "**Limits.**")
+    '**Limits.** One two.'
+    """
+    for block in text.split("\n\n"):
+        if block.lstrip().startswith(start):
+            return " ".join(line.strip() for line in block.strip().splitlines())
+    return ""
+
+
+def signed_points(value: float) -> str:
+    """A probability change in percentage points with its sign: 0.135 -> '+13.5'."""
+    return f"{100 * value:+.1f}"

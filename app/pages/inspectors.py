@@ -64,6 +64,96 @@ def show_severity(model, data: app_state.DataChoice, ok: bool) -> None:
                  "rank_ci_high": "Rank: worst (90%)", "flag": "Flag"})
 
 
+def research_panel(data: app_state.DataChoice, session_model) -> None:
+    """The inspector research questions (issue 17): tick boxes, then sentences, figure and table of the fit that
+    asked them. A question the data cannot answer is disabled with the library's reason."""
+    from inspect_audit._core.export import csv_bytes
+    from inspect_audit._core.privacy import MIN_N
+    from inspect_audit.inspectors.research import QUESTIONS, plot_research_effects, summary_sentences
+
+    st.subheader("Research questions")
+    st.caption("The questions published research asks of inspector-level data (Bokhove, Jerrim & Sims 2023 and "
+               "later papers), asked of the data above in the same model: the lead inspector's own severity, the "
+               "school and the year stay in it.")
+    cannot = app_state.unanswerable(data)
+    ticked = []
+    for name, q in QUESTIONS.items():
+        why = cannot.get(name, "")
+        if st.checkbox(f"{name.replace('_', ' ').capitalize()}: {q.question}", value=not why, disabled=bool(why),
+                       key=f"rq_{name}", help=why or None) and not why:
+            ticked.append(name)
+        if why:
+            st.caption(f"Not available: {why}")
+    asked_key = (data.token, tuple(ticked))
+    if st.button("Ask the ticked questions", key="rq_ask", disabled=not ticked):
+        st.session_state["rq_asked"] = asked_key
+    if not ticked or st.session_state.get("rq_asked") != asked_key:
+        st.caption("Asking fits the model again with the ticked questions (about a minute).")
+        return
+    model = app_state.research_model(data, tuple(ticked), session_model)
+    ci = model.ci_prob
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the banner below says it once
+        effects = model.research_effects()
+    if not model.diagnostics()["ok"]:
+        st.error("No conclusions: the fit failed its checks (convergence gates). The estimates below are for "
+                 "information only; fit with more draws on the Model explorer page.")
+    # what is shown and downloaded passes the one writer: rows resting on fewer than MIN_N lead inspectors blanked
+    protected, record = protect(effects, n_col="n_inspectors")
+    hidden = protected["suppressed"].astype(bool)
+    shown = protected[~hidden]
+    for sentence in summary_sentences(shown, ci):
+        st.markdown(f"- {sentence[0].upper()}{sentence[1:]}")
+    if len(shown[(shown["role"] == "effect") & (shown["scale"] == "probability")]):
+        st.image(app_state.figure(lambda path: plot_research_effects(shown, path, ci)))
+    label = f"{100 * ci:.0f}% interval"
+    not_shown = f"not shown: fewer than {MIN_N} lead inspectors"
+
+    def rows(frame: pd.DataFrame, value: str, fmt, unit: str = "") -> pd.DataFrame:
+        out = pd.DataFrame({
+            "Question": frame["question"].str.replace("_", " "), "Comparison": frame["contrast"],
+            value: [not_shown if h else fmt(m) + unit for h, m in zip(frame["suppressed"], frame["mean"])],
+            label: ["" if h else f"{fmt(lo)} to {fmt(hi)}"
+                    for h, lo, hi in zip(frame["suppressed"], frame["ci_low"], frame["ci_high"])],
+            "Inspections": frame["n"].astype("Int64"), "Lead inspectors": frame["n_inspectors"].astype("Int64")})
+        return out.reset_index(drop=True)
+
+    good = protected[(protected["scale"] == "probability") & protected["estimand"].str.contains("_or_better")]
+    st.dataframe(rows(good, "Change in P(good or better)", views.signed_points, " points"),
+                 hide_index=True, width="stretch")
+    if hidden.any():
+        st.caption(f"Rows resting on fewer than {MIN_N} lead inspectors are not shown: an estimate from a handful of "
+                   "inspectors describes those people.")
+    st.caption(describe(record))
+    with st.expander("Log-odds (the model's coefficients) and adjustments"):
+        st.dataframe(rows(protected[protected["scale"] == "logit"], "Log-odds of a better grade",
+                          lambda v: f"{v:+.2f}"), hide_index=True, width="stretch")
+        st.caption("Positive = better grades. Adjustment rows (e.g. a lead's first inspection in the data, an unknown "
+                   "team size) are not answers; they keep the comparisons fair.")
+    not_asked = effects.attrs.get("not_asked", {})
+    if not_asked:
+        st.caption("Not asked: " + " ".join(not_asked.values()))
+    with st.expander("What this can and cannot say"):
+        from inspect_audit.data.resources import models_dir
+
+        card = (models_dir() / "inspector-effects.md").read_text(encoding="utf-8")
+        for name in dict.fromkeys(effects["question"]):
+            st.markdown(f"- **{name.replace('_', ' ').capitalize()}**: {QUESTIONS[name].identified}.")
+        if "sequence" in set(effects["question"]):
+            st.markdown("- In simulated data with no sequence effect the model's previous-grade terms lean positive "
+                        "(about +2 points of P(good or better)): the model card says to read a previous-grade estimate "
+                        "within a few points as not established.")
+        for start in ("**What these data cannot say.**", "Five questions at 90 % each"):
+            quoted = views.card_paragraph(card, start)
+            if quoted:
+                st.markdown(f"> {quoted}")
+        st.caption("From the model card, models/inspector-effects.md (section \"Research questions about "
+                   "inspectors\"), which also records how well the model recovers planted effects.")
+    data_bytes, _ = csv_bytes(effects, n_col="n_inspectors")
+    st.download_button("Download the research table (CSV)", data_bytes, file_name="research_effects.csv",
+                       mime="text/csv", key="rq_csv")
+
+
 def verdict(diag: dict, advice: str = "Fit with more draws on the Model explorer page.") -> None:
     """The convergence verdict, first on the page."""
     if diag["ok"]:
@@ -207,3 +297,5 @@ if len(others):
 st.caption(f"n = {n_ins:,} inspections. Direct associations, after progress: progress itself partly carries the "
            "effect of deprivation, so a direct effect is not the whole story and not by itself evidence of bias. "
            "The context-fairness page shows the total association on the real data.")
+
+research_panel(data, model)
