@@ -14,7 +14,9 @@ report cards' five-point scale):
   (report cards: Expected standard; legacy: Good) per area and the concentration index
   ``1 - H / ln K`` (normalised Shannon entropy), per area with bootstrap intervals and per group (lead
   inspector where ids exist, region) against a permutation reference: what the area's own grades
-  would give that group by chance (model card: ``models/grade-concentration.md``).
+  would give that group by chance (model card: ``models/grade-concentration.md``);
+* :mod:`~inspect_audit.grade_patterns.consistency`: each lead inspector's middle share above chance beside
+  the inspector model's consistency (``InspectorModel(consistency=True)``), with their rank correlation.
 
 The command is ``inspect-audit grade-patterns`` (:mod:`inspect_audit.cli.grade_patterns`); the demo
 report's report-card section is :func:`inspect_audit.grade_patterns.report.demo_section`.
@@ -22,8 +24,10 @@ report's report-card section is :func:`inspect_audit.grade_patterns.report.demo_
 
 from inspect_audit.grade_patterns.concentration import (MIDDLE, area_concentration, concentration_index,
                                                         group_concentration, middle_code)
+from inspect_audit.grade_patterns.consistency import consistency_middle_correlation, consistency_vs_middle
 from inspect_audit.grade_patterns.history import graded_history, stuck_rates, stuck_schools
 from inspect_audit.grade_patterns.transitions import previous_overall, transition_summary, transition_table
 
-__all__ = ["MIDDLE", "area_concentration", "concentration_index", "graded_history", "group_concentration",
+__all__ = ["MIDDLE", "area_concentration", "concentration_index", "consistency_middle_correlation",
+           "consistency_vs_middle", "graded_history", "group_concentration",
            "middle_code", "previous_overall", "stuck_rates", "stuck_schools", "transition_summary", "transition_table"]

@@ -22,6 +22,15 @@ the middle grade whatever the school, also scores high on consistency wherever t
 is pulled down only by the few schools whose other evidence (other inspections, context) places them clearly
 outside the middle band.
 
+**Part of the correlation is built in.** Both measures are computed from the same grades, and the model's
+consistency is estimated from them: an inspector who happens to give more middle grades is fitted as more
+consistent even when no inspector differs in consistency. On simulated data with no consistency differences
+(600 schools, 30 inspectors; model card ``models/grade-concentration.md``) rho is clearly positive. A positive
+rho is therefore no evidence that "playing it safe" is a trait of the more consistent inspectors, nor that
+either measure is valid; a rho near zero or negative on real data would be the surprise. The per-inspector
+table is the more useful part: an inspector with many middle grades *and* a low consistency gives the middle
+grade to schools that the rest of the evidence places elsewhere.
+
 **What it can and cannot tell apart.** It separates erratic grading (low consistency, middle share at or
 below chance) from concentrated grading (middle share above chance). It cannot tell "playing it safe" from
 "precise grading of schools that are mostly typical": both give many middle grades and a high consistency,
@@ -141,6 +150,16 @@ def consistency_vs_middle(groups: pd.DataFrame, effects: pd.DataFrame, *, area: 
     table.attrs.update({"area": area, "min_n": int(min_n), "inspectors_in_groups": int(len(left)),
                         "inspectors_in_fit": int(len(right)), "inspectors_joined": int(len(table))})
     return table
+
+
+def readable(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """:func:`consistency_vs_middle` for a reader: :data:`HUMAN_COLUMNS` names, numbers rounded.
+
+    >>> t = pd.DataFrame([{"inspector_id": "Inspector-1", "n": 14, "excess_middle": 0.1234, "consistency_mean": 1.0}])
+    >>> readable(t).columns.tolist(), float(readable(t)["Middle share above chance"][0])
+    (['Inspector (pseudonym)', 'Inspections (area)', 'Middle share above chance', 'Consistency'], 0.12)
+    """
+    return table.round(digits).rename(columns=HUMAN_COLUMNS)
 
 
 def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
