@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
 
 from inspect_audit._core import privacy
 from inspect_audit.data import schemas
@@ -210,6 +210,7 @@ def plot_consistency_vs_middle(table: pd.DataFrame, result: pd.DataFrame, area: 
     ax.axhline(1, color="0.4", lw=0.8, ls="--")
     ax.set_yscale("log")
     plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_minor_locator(LogLocator(subs=(1.2, 1.5, 2.0, 3.0, 5.0, 7.0)))  # ticks inside a narrow range too
     ax.yaxis.set_major_formatter(plain)
     ax.yaxis.set_minor_formatter(plain)
     ax.tick_params(axis="y", which="minor", labelsize=7)
