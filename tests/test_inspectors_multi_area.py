@@ -29,6 +29,24 @@ def test_long_rows_one_row_per_inspection_and_area():
         long_rows(data, framework="eif_2019")
 
 
+def test_long_rows_on_data_with_legacy_inspections_too():
+    """The bundled data hold legacy inspections and report cards; areas graded under both (early years) are taken
+    on the report-card scale from the report cards only (this raised 'different scales' before)."""
+    from inspect_audit.data import Dataset
+
+    t = Dataset.bundled().select("schools", "inspections", "judgements")
+    cards = t["inspections"]["framework"].astype(str) == "report_card_2025"
+    t["inspections"].loc[cards, "lead_inspector_id"] = np.random.default_rng(1).choice(
+        [f"SIM-{i}" for i in range(40)], size=int(cards.sum()))
+    d = long_rows(t)
+    assert d["scale"] == "report_card_5" and "early_years" in d["areas"]
+    assert d["info"]["n"]["inspections"] <= int(cards.sum())
+    j = t["judgements"]
+    n_cards_ey = j[(j["area"] == "early_years") & j["inspection_id"].isin(
+        set(t["inspections"].loc[cards, "inspection_id"]))]["inspection_id"].nunique()
+    assert (np.asarray(d["areas"])[d["area_idx"]] == "early_years").sum() <= n_cards_ey
+
+
 @pytest.fixture(scope="module")
 def planted():
     data = simulate_report_cards(300, 25, sd_inspector=0.5, sd_inspection=1.0, seed=2)

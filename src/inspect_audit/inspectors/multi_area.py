@@ -60,6 +60,11 @@ def long_rows(data, areas: list[str] | None = None, framework: str = "report_car
     Areas default to every ordinal area the framework grades that has judgements in the data.
     """
     t = as_tables(data)
+    if "framework" in t["inspections"]:  # only this framework's inspections: an area graded under two frameworks
+        ins = t["inspections"]           # (early years, say) is on this framework's scale here
+        keep = ins[ins["framework"].astype(str) == framework]
+        t = {**t, "inspections": keep,
+             "judgements": t["judgements"][t["judgements"]["inspection_id"].isin(set(keep["inspection_id"]))]}
     fw_areas = schemas.framework_areas(framework)
     if areas is None:
         areas = [a for a in fw_areas if len(schemas.scale(fw_areas[a]).codes) >= 3
