@@ -481,9 +481,9 @@ def research_tables_as_csv() -> dict[str, bytes]:
 
 def test_inspector_page_research_questions_on_planted_effects(app, quick_fit):
     """Planted (latent logits, positive = better): after an Outstanding -0.5, +0.06 per year of experience,
-    -0.25 per team member. The quick fit (2 x 300 draws, seed 1; about 10-20 s of fitting) cannot pass its gates,
-    so the panel must say 'no conclusions'; its 90% intervals must still hold each truth (seed 1 checked: they
-    do, with room: team size -0.50 to -0.11 on a neighbouring design)."""
+    -0.25 per team member. The quick fit (2 x 300 draws, fit seed 1; two fits of about 10-20 s each: the page's,
+    then the panel's) cannot pass its gates, so the panel must say 'no conclusions'; its 90% intervals must still
+    hold each truth (data seed 1 gave -0.92 to -0.03, +0.01 to +0.13 and -0.51 to -0.10)."""
     upload(app, research_tables_as_csv())
     app.switch_page("pages/inspectors.py").run(timeout=300)
     app.button(key="fit_here").click().run(timeout=300)

@@ -118,16 +118,19 @@ def research_panel(data: app_state.DataChoice, session_model) -> None:
             "Inspections": frame["n"].astype("Int64"), "Lead inspectors": frame["n_inspectors"].astype("Int64")})
         return out.reset_index(drop=True)
 
+    widths = {"Comparison": st.column_config.TextColumn(width="large"),
+              "Inspections": st.column_config.NumberColumn(width="small"),
+              "Lead inspectors": st.column_config.NumberColumn(width="small")}
     good = protected[(protected["scale"] == "probability") & protected["estimand"].str.contains("_or_better")]
     st.dataframe(rows(good, "Change in P(good or better)", views.signed_points, " points"),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", column_config=widths)
     if hidden.any():
         st.caption(f"Rows resting on fewer than {MIN_N} lead inspectors are not shown: an estimate from a handful of "
                    "inspectors describes those people.")
     st.caption(describe(record))
     with st.expander("Log-odds (the model's coefficients) and adjustments"):
         st.dataframe(rows(protected[protected["scale"] == "logit"], "Log-odds of a better grade",
-                          lambda v: f"{v:+.2f}"), hide_index=True, width="stretch")
+                          lambda v: f"{v:+.2f}"), hide_index=True, width="stretch", column_config=widths)
         st.caption("Positive = better grades. Adjustment rows (e.g. a lead's first inspection in the data, an unknown "
                    "team size) are not answers; they keep the comparisons fair.")
     not_asked = effects.attrs.get("not_asked", {})
