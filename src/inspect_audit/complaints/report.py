@@ -18,6 +18,7 @@ from inspect_audit.complaints.plots import plot_rates, plot_severity
 from inspect_audit.complaints.rates import complaint_rates, upheld_rates
 from inspect_audit.complaints.severity import complaints_vs_severity, truth_severity_draws
 from inspect_audit._core import privacy
+from inspect_audit.data.dataset import as_tables
 from inspect_audit._core.markdown import markdown_table
 from inspect_audit.complaints.suppression import MIN_N, export_csv, suppress
 
@@ -35,9 +36,10 @@ def _row_text(r: pd.Series) -> str:
 
 
 def _tables_of(data: object) -> dict[str, pd.DataFrame | None]:
-    if isinstance(data, Mapping):
-        return {t: data.get(t) for t in TABLES}
-    return {t: getattr(data, t, None) for t in TABLES}
+    """The complaints analysis's tables (None where absent) from anything :func:`~inspect_audit.data.dataset.as_tables`
+    reads: a Dataset, a mapping, a ValidationReport or simulated data."""
+    tables = as_tables(data)
+    return {t: tables.get(t) for t in TABLES}
 
 
 #: How each grade scale's grade is named in the report (complaints by grade are shown per scale, never mixed).
