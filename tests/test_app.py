@@ -514,3 +514,30 @@ def test_inspector_page_research_questions_on_planted_effects(app, quick_fit):
         low, high = (float(v) for v in row["90% interval"].split(" to "))
         assert low <= truth <= high, (term, row.to_dict())
     assert any(b.proto.label == "Download the research table (CSV)" for b in app.get("download_button"))
+
+
+def test_research_questions_reuse_an_opened_cli_fit_that_asked_them(app, tmp_path):
+    """A fit folder written by `inspect-audit inspectors --research all` on the same files: the panel shows its
+    table and fits nothing (quick CLI fit: 2 x 200 draws, seed 1)."""
+    from conftest import run_cli
+    from inspect_audit.cli.inspectors import register
+
+    files = research_tables_as_csv()
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, raw in files.items():
+        (data / name).write_bytes(raw)
+    out = tmp_path / "fit"
+    code = run_cli(register, ["inspectors", "--data", str(data), "--out", str(out), "--research", "all", "--chains",
+                              "2", "--tune", "200", "--draws", "200", "--seed", "1", "--no-repair", "--quiet"])
+    assert code in (0, 3)  # 3: not converged (a quick fit)
+    upload(app, files)
+    app.switch_page("pages/inspectors.py").run()
+    app.text_input(key="fit_path").set_value(str(out)).run()
+    app.button(key="fit_use").click().run()
+    assert clean(app)
+    app.button(key="rq_ask").click().run()
+    assert clean(app)
+    assert not any(k[0] != "folder" for k in app.session_state["session_fits"])  # the opened fit answered
+    table = next(d.value for d in app.dataframe if "Change in P(good or better)" in d.value.columns)
+    assert list(table["Question"]) == ["sequence", "sequence", "experience", "team size", "conflict"]
