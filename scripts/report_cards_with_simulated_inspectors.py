@@ -23,11 +23,14 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--inspectors", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-draws-factor", type=float, default=4.0,
+                        help="the repair's budget: total draws at most this multiple of the first run's (default 4)")
     args = parser.parse_args()
 
     from inspect_audit.data import Dataset
     from inspect_audit.inspectors import ConvergenceWarning
     from inspect_audit.inspectors.multi_area import MultiAreaModel
+    from inspect_audit.inspectors.repair import RepairBudget
 
     ds = Dataset.bundled()
     tables = ds.select("schools", "inspections", "judgements")
@@ -42,7 +45,8 @@ def main() -> None:
     start = time.time()
     with warnings.catch_warnings():
         warnings.simplefilter("always", ConvergenceWarning)
-        model = MultiAreaModel().fit(tables, seed=args.seed)
+        model = MultiAreaModel().fit(tables, seed=args.seed,
+                                     repair=RepairBudget(max_draws_factor=args.max_draws_factor))
     diag = model.diagnostics()
     vp = model.variance_partition().set_index("statistic")
     print(f"fit: {time.time() - start:.0f} s; gates {'passed' if diag['ok'] else 'FAILED'}: max R-hat "
