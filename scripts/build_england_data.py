@@ -165,7 +165,9 @@ def build_schools(raw: Path, ofsted: dict, log: dict, newcomers: dict | None = N
     log["schools_by_phase"] = schools["phase"].value_counts().sort_index().to_dict()
     for column in ("region", "fsm_pct", "ks2_progress", "progress8", "pupils"):
         log[f"schools_with_{column}"] = int(schools[column].notna().sum())
-    return schools[schemas.columns("schools")].sort_values("urn").reset_index(drop=True)
+    # the schema's columns this build has (optional ones the public data do not hold, such as
+    # employs_serving_inspector, are left out rather than written empty)
+    return schools[[c for c in schemas.columns("schools") if c in schools]].sort_values("urn").reset_index(drop=True)
 
 
 def build_inspections(ofsted: dict, urns: set[str], log: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -192,7 +194,8 @@ def build_inspections(ofsted: dict, urns: set[str], log: dict) -> tuple[pd.DataF
     log["inspections"] = len(inspections)
     log["judgements"] = len(judgements)
     log["sub_judgements_not_graded_by_framework_excluded"] = skipped_areas
-    insp = pd.DataFrame(inspections)[schemas.columns("inspections")].sort_values("inspection_id")
+    insp = pd.DataFrame(inspections)
+    insp = insp[[c for c in schemas.columns("inspections") if c in insp]].sort_values("inspection_id")
     insp["team_size"] = insp["team_size"].astype("Int64")
     judg = pd.DataFrame(judgements).sort_values(["inspection_id", "area"])
     return insp.reset_index(drop=True), judg.reset_index(drop=True)
