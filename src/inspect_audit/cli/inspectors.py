@@ -52,7 +52,7 @@ def run_inspectors(args: argparse.Namespace) -> int:
             if getattr(args, "research", None):
                 raise ValueError("--research is for one area's fit (--area), not with --framework")
 
-            model = MultiAreaModel(framework=args.framework, target_accept=args.target_accept, centered=args.centred)
+            model = MultiAreaModel(framework=args.framework, target_accept=args.target_accept, form=args.form)
         else:
             model = InspectorModel(area=args.area, random_slope=args.random_slope, consistency=args.consistency,
                                    partial_odds_fsm=args.partial_odds_fsm, target_accept=args.target_accept,
@@ -195,7 +195,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="academic-year x framework effects: auto (default: fixed for few cells, hierarchical for "
                         "many thin ones), fixed, non_centred or centred (hierarchical)")
     p.add_argument("--centred", action="store_true",
-                   help="centred inspector effects (default non-centred; the repair switches when divergences say so)")
+                   help="centred inspector effects (default non-centred; the repair switches when divergences say so; "
+                        "one area's fit: with --framework see --form)")
     p.add_argument("--max-refits", type=int, default=3,
                    help="fresh runs the repair may make after the first (default 3)")
     p.add_argument("--max-draws-factor", type=float, default=4.0,
@@ -204,6 +205,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--framework", default=None, choices=("report_card_2025",),
                    help="fit every area of this framework's inspections together (multi-area model: one report "
                         "card per school still informs inspector effects); --area is then ignored")
+    p.add_argument("--form", choices=("marginal", "non_centred"), default="marginal",
+                   help="with --framework: the multi-area model's parameterisation, marginal (default: inspection "
+                        "effects as they are, inspector effects integrated out) or non_centred; the repair switches "
+                        "when divergences say so")
     p.add_argument("--random-slope", action="store_true", help="inspector-specific slope on FSM quintile")
     p.add_argument("--consistency", action="store_true",
                    help="inspector-specific consistency (how erratic each inspector's grades are)")

@@ -119,7 +119,7 @@ def explain_repair(repair: list[dict]) -> str:
 #: what a user can change when the repair's budget is spent (the CLI options of ``inspect-audit inspectors``)
 ADVICE = ("what you can change: a longer budget (--max-refits, --max-draws-factor), more tuning (--tune), "
           "a higher target acceptance (--target-accept 0.99), another parameterisation (--year-effects fixed, "
-          "--centred), or a simpler model (drop --random-slope / --consistency)")
+          "--centred; with --framework, --form non_centred), or a simpler model (drop --random-slope / --consistency)")
 
 
 def warn_if_failed(diag: dict, stacklevel: int = 3, repair: list[dict] | None = None) -> None:

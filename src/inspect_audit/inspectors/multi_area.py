@@ -4,10 +4,11 @@ Under the report-card framework each school has one inspection with up to eight 
 overall grade. Fitting one area at a time needs repeat inspections to link inspectors; this model uses
 every area of every inspection together::
 
-    y*_{i,a} = x_i' beta_a + u_i + a_j[i] (+ d_{j[i],a}) + e,   e ~ Logistic(0, 1)
+    y*_{i,a} = x_i' beta_a + u_i (+ d_{j[i],a}) + e,   e ~ Logistic(0, 1)
     grade k of area a  <=>  c_{a,k} < y*_{i,a} <= c_{a,k+1}
-    u_i = sd_inspection z_i      (what the areas of one inspection share: the school and the visit)
-    a_j = sd_inspector z_j       (the lead inspector, shared across areas; sum to zero)
+    u_i ~ N(a_j[i], sd_inspection^2)   (what the areas of one inspection share: the school, the visit and
+                                        the lead inspector j's effect a_j)
+    a_j ~ N(0, sd_inspector^2)         (the lead inspector, shared across areas; reported centred)
     d_{j,a} = sd_area_inspector z_{j,a}   (option ``area_inspector``: area-specific deviations)
 
 Area-specific cutpoints and context effects (FSM quintile, progress, phase, region). The inspector effect
@@ -15,8 +16,12 @@ is identified by comparing inspectors across the schools they inspected given co
 schools, so it assumes that, given context, which inspector leads an inspection is unrelated to the school's
 standard (the single-area model's school effects relax this where schools are inspected repeatedly). The
 areas' consistency within an inspection is an estimate: ``area_correlation`` = (var u + var a) /
-(var u + var a + pi^2/3), the latent correlation of two areas of one inspection. Signed (parameter-expanded)
-scales, sampled and repaired as the single-area model (:mod:`.repair`).
+(var u + var a + pi^2/3), the latent correlation of two areas of one inspection.
+
+Two parameterisations of the same model (:func:`build_model`): ``marginal`` (default; the inspection
+effects sampled as they are, the inspector effects integrated out and drawn from their exact conditional)
+and ``non_centred``; the repair (:mod:`.repair`) moves between them when divergences point at
+sd_inspection. The grade likelihood is the fused kernel of :mod:`.ordinal_likelihood`, once per area.
 
 Examples
 --------
@@ -40,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 from scipy.stats import norm
 
 from inspect_audit.data import schemas
@@ -87,7 +93,7 @@ def long_rows(data, areas: list[str] | None = None, framework: str = "report_car
     f = f[f["lead_inspector_id"].notna()]
     s = t["schools"][[c for c in ("urn", "phase", "region", "fsm_quintile", "ks2_progress", "progress8")
                       if c in t["schools"].columns]]
-    f = f.merge(s.astype({"urn": str}), on="urn", how="left")
+    f = f.astype({"urn": str}).merge(s.astype({"urn": str}), on="urn", how="left")  # urns as text on both sides
     f = f[f[["phase", "region", "fsm_quintile"]].notna().all(axis=1)].reset_index(drop=True)
     if f.empty:
         raise ValueError("no judgements left after dropping rows without a lead inspector or school context")
@@ -108,35 +114,100 @@ def long_rows(data, areas: list[str] | None = None, framework: str = "report_car
                            "inspectors": int(len(insp_ids)), "areas": int(len(area_codes))}, **cov_info}}
 
 
-def build_model(d: dict, *, centered: bool = False, area_inspector: bool = False) -> pm.Model:
-    """The PyMC model of :func:`long_rows` arrays (see the module docstring)."""
+#: the model's parameterisations (``MultiAreaModel(form=...)``; the repair moves between them)
+FORMS = ("marginal", "non_centred")
+#: HalfNormal prior scales of the SDs: the inspection SD is wide, as real report cards' areas move together
+#: (measured on the 1,313 bundled report cards: sd_inspection 3.2, far past a HalfNormal(1)'s bulk)
+PRIOR_SD = {"sd_inspector": 1.0, "sd_inspection": 2.5, "sd_area_inspector": 0.5}
+
+
+def _inspector_of_inspection(d: dict) -> np.ndarray:
+    """The lead inspector's index for each inspection (every row of an inspection has the same lead)."""
+    first = np.unique(d["ins_idx"], return_index=True)[1]
+    return np.asarray(d["insp_idx"])[first]
+
+
+def build_model(d: dict, *, form: str = "marginal", area_inspector: bool = False) -> pm.Model:
+    """The PyMC model of :func:`long_rows` arrays (see the module docstring).
+
+    ``form="marginal"`` (default): the inspection effects are sampled centred, u_i ~ N(a_j[i], sd_inspection),
+    and the inspector effects are integrated out of their distribution analytically (the u_i of one inspector
+    are jointly normal with compound-symmetric covariance sd_inspection^2 I + sd_inspector^2 11'); each
+    inspector's effect is then its exact conditional normal given u and the SDs, a_j = m_j + sqrt(v_j) e_j with
+    e_j ~ N(0, 1) sampled alongside (reported centred on the inspectors' mean). The sampler never meets the
+    funnel between sd_inspector and the inspector effects, nor the ridge between an inspector's effect and the
+    inspection effects of its schools, which made the non-centred form mix slowly when the inspection SD is
+    large (real report cards: 3.2). ``form="non_centred"``: u_i = sd_inspection z_i and a_j = sd_inspector z_j.
+    The grade likelihood is the fused kernel (:mod:`.ordinal_likelihood`), once per area (its cutpoints).
+    """
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
+    from inspect_audit.inspectors.ordinal_likelihood import cumulative_logit_logp
+
     A, J, K = len(d["areas"]), len(d["inspector_ids"]), d["K"]
+    n_ins = len(d["inspection_ids"])
     coords = {"area": d["areas"], "cov": d["cov_names"], "inspector": d["inspector_ids"].tolist(),
               "inspection": d["inspection_ids"].tolist(), "cut": np.arange(K - 1)}
     with pm.Model(coords=coords) as m:
         X = pm.Data("X", d["X"])
-        y = pm.Data("y", d["y"])
-        area = pm.Data("area_idx", d["area_idx"])
         beta = pm.Normal("beta", 0.0, 1.0, dims=("area", "cov"))
-        mult_u, _ = scale_parameter("sd_inspection", 1.0)
-        z_u = pm.Normal("z_inspection", 0.0, 1.0, dims="inspection")
-        mult_a, sd_a = scale_parameter("sd_inspector", 1.0, not centered)
-        if centered:
-            a = pm.ZeroSumNormal("inspector_effect", sigma=sd_a * np.sqrt(J / (J - 1.0)), dims="inspector")
+        xb = (X * beta[d["area_idx"]]).sum(axis=1)
+        signed_a, sd_a = scale_parameter("sd_inspector", PRIOR_SD["sd_inspector"])
+        if form == "marginal":
+            sd_u = pm.HalfNormal("sd_inspection", PRIOR_SD["sd_inspection"])
+            # summing to zero: the cutpoints carry the level, so the common level of 1,000s of u_i is not left to
+            # drift against them
+            u = pm.Flat("inspection_effect", dims="inspection",
+                        default_transform=pm.distributions.transforms.ZeroSumTransform([-1]))
+            lead = _inspector_of_inspection(d)
+            onehot = np.zeros((n_ins, J))
+            onehot[np.arange(n_ins), lead] = 1.0
+            n_j = onehot.sum(axis=0)
+            M = pm.Data("inspector_of_inspection", onehot)
+            s_j, q_j = M.T @ u, M.T @ u**2
+            v, w = sd_u**2, signed_a**2
+            big = v + n_j * w
+            # log N(u_j | 0, v I + w 11') per inspector (Sherman-Morrison), constants dropped, conditioned on
+            # sum(u) = 0: plus 0.5 log Var(sum u), Var(sum u) = v N + w sum n_j^2
+            pm.Potential("inspection_effect_prior", -0.5 * pt.sum(
+                (n_j - 1.0) * pt.log(v) + pt.log(big) + (q_j - w * s_j**2 / big) / v)
+                + 0.5 * pt.log(v * n_ins + w * np.sum(n_j**2)))
+            e = pm.Normal("z_inspector", 0.0, 1.0, dims="inspector")
+            a = w * s_j / big + pt.sqrt(w * v / big) * e
+            pm.Deterministic("inspector_effect", a - a.mean(), dims="inspector")
+            effects, idx = u, d["ins_idx"][:, None]
         else:
+            mult_u, _ = scale_parameter("sd_inspection", PRIOR_SD["sd_inspection"])
+            z_u = pm.Normal("z_inspection", 0.0, 1.0, dims="inspection")
             z_a = pm.ZeroSumNormal("z_inspector", sigma=1.0, dims="inspector")
-            a = pm.Deterministic("inspector_effect", mult_a * z_a * np.sqrt(J / (J - 1.0)), dims="inspector")
-        eta = (X * beta[area]).sum(axis=1) + mult_u * z_u[d["ins_idx"]] + a[d["insp_idx"]]
+            a = pm.Deterministic("inspector_effect", signed_a * z_a * np.sqrt(J / (J - 1.0)), dims="inspector")
+            effects = pt.concatenate([mult_u * z_u, a])
+            idx = np.column_stack([d["ins_idx"], n_ins + np.asarray(d["insp_idx"])])
         if area_inspector:
-            mult_d, _ = scale_parameter("sd_area_inspector", 0.5)
+            mult_d, _ = scale_parameter("sd_area_inspector", PRIOR_SD["sd_area_inspector"])
             z_d = pm.Normal("z_area_inspector", 0.0, 1.0, dims=("inspector", "area"))
             dev = pm.Deterministic("area_inspector_deviation", mult_d * z_d, dims=("inspector", "area"))
-            eta = eta + dev[d["insp_idx"], d["area_idx"]]
+            effects = pt.concatenate([effects, dev.ravel()])
+            start = n_ins if form == "marginal" else n_ins + J  # after u (and a) in the packed effects
+            idx = np.column_stack([idx, start + np.asarray(d["insp_idx"]) * A + d["area_idx"]])
         mu = np.stack([cutpoint_prior_means(d["y"][d["area_idx"] == k], K) for k in range(A)])
         cut = pm.Normal("cutpoints", mu=mu, sigma=2.5, dims=("area", "cut"),
                         transform=pm.distributions.transforms.ordered)
-        pm.OrderedLogistic("grade", eta=eta, cutpoints=cut[area], observed=y, compute_p=False)
+        idx_data = pm.Data("effect_idx", idx.astype(np.int64))
+        y = pm.Data("y", d["y"])
+        no_scale, no_scale_idx = pt.ones((1,)), np.zeros((len(d["y"]), 0), dtype=np.int64)
+        total = 0.0
+        for k in range(A):  # one fused kernel call per area: its own cutpoints
+            rows = np.flatnonzero(d["area_idx"] == k)
+            total = total + cumulative_logit_logp(xb[rows], effects, idx_data[rows], no_scale, no_scale_idx[rows],
+                                                  cut[k], y[rows])
+        pm.Potential("grade_loglik", total)
     return m
+
+
+def _form(state) -> str:
+    """The form of a repair state (:class:`.repair.SamplerState`): ``centered`` stands for the marginal form."""
+    return "marginal" if state.centered else "non_centred"
 
 
 class MultiAreaModel:
@@ -147,15 +218,18 @@ class MultiAreaModel:
     framework : the framework whose areas are modelled together (default ``report_card_2025``).
     areas : areas to model (default every ordinal area of the framework found in the data).
     area_inspector : add area-specific inspector deviations (``sd_area_inspector``).
+    form : the first run's parameterisation, ``"marginal"`` (default) or ``"non_centred"`` (:func:`build_model`).
     threshold, prob_threshold, fdr, ci_prob, target_accept, gates : as :class:`.InspectorModel`.
     """
 
     def __init__(self, framework: str = "report_card_2025", areas: list[str] | None = None, *,
-                 progress: bool = True, area_inspector: bool = False, centered: bool = False,
+                 progress: bool = True, area_inspector: bool = False, form: str = "marginal",
                  threshold: float = 0.5, prob_threshold: float = 0.9, fdr: float = 0.10, ci_prob: float = 0.90,
                  target_accept: float = 0.9, adaptation: str = "diag", gates: dict | None = None):
         self.framework, self.areas, self.progress = framework, areas, progress
-        self.area_inspector, self.centered = area_inspector, centered
+        if form not in FORMS:
+            raise ValueError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
+        self.area_inspector, self.form = area_inspector, form
         self.threshold, self.prob_threshold, self.fdr, self.ci_prob = threshold, prob_threshold, fdr, ci_prob
         self.target_accept, self.adaptation = target_accept, adaptation
         self.gates = {**diag_mod.GATES, **(gates or {})}
@@ -176,9 +250,9 @@ class MultiAreaModel:
         budget = repair if isinstance(repair, rp.RepairBudget) else rp.RepairBudget(
             max_refits=3 if repair else 0, max_draws_factor=4.0 if repair else 1.0)
         state = rp.SamplerState(chains=chains, tune=tune, draws=draws, target_accept=self.target_accept,
-                                year_effects="none", centered=self.centered)
+                                year_effects="none", centered=self.form == "marginal")
         idata, state, self.repair_ = rp.sample_until_converged(
-            lambda st: build_model(d, centered=st.centered, area_inspector=self.area_inspector), state,
+            lambda st: build_model(d, form=_form(st), area_inspector=self.area_inspector), state, form_of=_form,
             seed=seed, budget=budget, gates=self.gates, say=say, adaptation=self.adaptation, progress=progress,
             cores=cores)
         self.data_, self.idata_ = d, idata
@@ -189,7 +263,7 @@ class MultiAreaModel:
         self.timing_ = {"wall_seconds": round(time.perf_counter() - t0, 2)}
         self.fit_settings_ = {"chains": int(post.sizes["chain"]), "tune": state.tune, "draws": state.draws,
                               "seed": seed, "target_accept": state.target_accept,
-                              "inspector_effects": "centred" if state.centered else "non_centred"}
+                              "form": _form(state)}
         say(f"done in {self.timing_['wall_seconds']:.0f} s after {len(self.repair_)} run(s): "
             f"{diag_mod.explain(self.diagnostics_)}")
         diag_mod.warn_if_failed(self.diagnostics_, repair=self.repair_)
@@ -211,15 +285,16 @@ class MultiAreaModel:
         return pd.DataFrame([{"statistic": k, **_summ(v, self.ci_prob), "n_inspections": n["inspections"],
                               "n_inspectors": n["inspectors"]} for k, v in rows.items()])
 
-    def inspector_effects(self) -> pd.DataFrame:
+    def inspector_effects(self, *, ignore_gates: bool = False) -> pd.DataFrame:
         """One row per lead inspector: severity (positive = harsher, latent logits, shared across areas), its
-        interval, n inspections, P(beyond +-threshold) and the flag (none when the gates fail)."""
+        interval, n inspections, P(beyond +-threshold) and the flag (none when the gates fail;
+        ``ignore_gates=True``: the flag rule alone, for calibration studies only)."""
         sev = -self._draws["inspector_effect"]
         lo, hi = _interval(sev, self.ci_prob)
         ex = exceedance_probabilities(sev, self.fit_settings_["chains"], self.threshold)
         p_sev, p_len, mcse = ex["p_severe"], ex["p_lenient"], ex["mcse"]
         flags = np.full(sev.shape[1], "", dtype=object)
-        if self.diagnostics_["ok"]:
+        if self.diagnostics_["ok"] or ignore_gates:
             flags, _ = flag_rule(p_sev, p_len, mcse, prob_threshold=self.prob_threshold, fdr=self.fdr,
                                  mcse_max=self.gates["mcse_p_max"])
         n_insp = np.bincount(self.data_["insp_idx"][np.unique(self.data_["ins_idx"], return_index=True)[1]],

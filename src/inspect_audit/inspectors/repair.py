@@ -6,7 +6,8 @@ The gates (:mod:`.diagnostics`) never move; the sampler and the parameterisation
 * **E-BFMI** alone: twice the adaptation;
 * **divergences**: find the hierarchical SD whose funnel they sit in
   (:func:`locate_divergences`: divergent draws at unusually small or large values of log SD); switch the
-  parameterisation there (year effects to fixed effects; inspector effects centred <-> non-centred),
+  parameterisation there (year effects to fixed effects; inspector effects centred <-> non-centred; the
+  multi-area model's inspection effects centred with inspector effects integrated out <-> non-centred),
   otherwise raise the target acceptance (0.9 -> 0.95 -> 0.99), then lengthen the adaptation;
 * **R-hat over the gate**: longer chains (R-hat's noise falls with each chain's ESS, not with the number of
   chains), as long as the measured ESS per chain says; far off (> 1.05: chains in different places) also
@@ -129,6 +130,11 @@ def _reparameterise(culprit: str | None, z: float, state: SamplerState, random_s
     if culprit == "sd_year" and state.year_effects in ("non_centred", "centred"):
         new = replace(state, year_effects="fixed")
         what = "year effects made fixed effects (no between-cell SD, so no funnel)"
+    elif culprit == "sd_inspection":  # the multi-area model: state.centered is its marginal form
+        new = replace(state, centered=z > 0)
+        what = ("inspection effects centred, inspector effects integrated out (divergences at large sd_inspection: "
+                "the areas pin each inspection)" if z > 0 else
+                "inspection effects non-centred (divergences at small sd_inspection: a funnel)")
     elif culprit == "sd_inspector" and not random_slope:
         new = replace(state, centered=z > 0)
         what = ("inspector effects centred (divergences at large sd_inspector: the data pin each inspector)"
@@ -209,13 +215,15 @@ def next_step(diag: dict, idata, state: SamplerState, budget: RepairBudget, *, r
 
 def sample_until_converged(build, state: SamplerState, *, seed: int, budget: RepairBudget, gates: dict,
                            first_what: str = "first run", say=lambda msg: None, random_slope: bool = False,
-                           sampler: str = "nutpie", **sample_options) -> tuple[object, SamplerState, list[dict]]:
+                           sampler: str = "nutpie", form_of=None,
+                           **sample_options) -> tuple[object, SamplerState, list[dict]]:
     """Sample, check the gates and take :func:`next_step` until they pass or the budget is spent.
 
     ``build(state)`` returns the PyMC model for a :class:`SamplerState` (its parameterisation);
     ``sample_options`` go to :func:`.model.sample` (adaptation, progress, cores). Returns the draws of the
     last run (appended chains included), its state, and one record per run (what was done and why, seconds,
-    the gates' figures). Sampler ``"pymc"`` (benchmarks) runs once. The predictive check is left to the
+    the gates' figures; ``form_of(state)``, where given, names the parameterisation in each record as ``form``).
+    Sampler ``"pymc"`` (benchmarks) runs once. The predictive check is left to the
     caller: it costs a pass over the data and sampling cannot mend it.
     """
     from inspect_audit.inspectors import diagnostics as diag_mod
@@ -253,6 +261,9 @@ def sample_until_converged(build, state: SamplerState, *, seed: int, budget: Rep
                  "inspector_effects": "centred" if state.centered else "non_centred",
                  "seconds": round(time.perf_counter() - t_run, 2), "sampling_seconds": round(run_sampling, 2),
                  "result": summary(diag)}
+        if form_of is not None:
+            entry["form"] = form_of(state)
+            del entry["inspector_effects"]
         runs.append(entry)
         say(f"run {run + 1}: {diag_mod.explain(diag)}")
         run += 1
