@@ -6,7 +6,10 @@ Run: ``.venv/bin/python scripts/calibrate_inspector_grid.py --out calibration_gr
 Each design of :data:`inspect_audit.data.simulate.designs.GRID` (tiny, no year effect, strong year effects, no
 inspector variation, long tail, report cards on the 5-point scale, 20,000 / 400, national) is simulated by
 the grid's own generator (not the demo simulator) with ``--seeds`` seeds and fitted exactly as
-``inspect-audit inspectors`` fits (defaults, repair on). Each replicate is appended to
+``inspect-audit inspectors`` fits (defaults, repair on). The multi-area designs
+(:data:`inspect_audit.inspectors.calibration.MULTI_AREA_DESIGNS`: ``--designs multi_area_planted,multi_area_null,
+multi_area_probit_null_strong_areas,multi_area_probit_long_tail``) are report cards fitted as
+``inspect-audit inspectors --framework report_card_2025`` fits them. Each replicate is appended to
 ``OUT/replicates.csv`` as it finishes, and replicates already there are skipped, so an interrupted run
 resumes. At the end ``OUT/summary.csv`` and ``OUT/summary.md`` (the model card's table) are written and
 the table is printed, with the machine's load average.
@@ -22,8 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from inspect_audit.inspectors.calibration import grid_replicate, summarise_grid
+from inspect_audit.inspectors.calibration import MULTI_AREA_DESIGNS, grid_replicate, summarise_grid
 from inspect_audit.data.simulate.designs import GRID
+
+DESIGNS = {**GRID, **{name: name for name in MULTI_AREA_DESIGNS}}  # multi-area designs go by name
 
 
 def markdown(summary: pd.DataFrame) -> str:
@@ -45,7 +50,8 @@ def markdown(summary: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True)
-    p.add_argument("--designs", default=",".join(GRID), help=f"comma-separated, from: {', '.join(GRID)}")
+    p.add_argument("--designs", default=",".join(GRID), help=f"comma-separated, from: {', '.join(DESIGNS)} "
+                   "(default: the single-area grid)")
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--first-seed", type=int, default=1)
     args = p.parse_args(argv)
@@ -55,16 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     done = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=["design", "seed"])
     have = set(zip(done["design"], done["seed"].astype(int)))
     names = [n.strip() for n in args.designs.split(",") if n.strip()]
-    unknown = [n for n in names if n not in GRID]
+    unknown = [n for n in names if n not in DESIGNS]
     if unknown:
-        print(f"unknown design(s): {', '.join(unknown)}; choose from {', '.join(GRID)}", file=sys.stderr)
+        print(f"unknown design(s): {', '.join(unknown)}; choose from {', '.join(DESIGNS)}", file=sys.stderr)
         return 2
     for name in names:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             if (name, seed) in have:
                 continue
             t0 = time.perf_counter()
-            row = grid_replicate(GRID[name], seed)
+            row = grid_replicate(DESIGNS[name], seed)
             row["load_1min"] = round(os.getloadavg()[0], 2)
             pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)
             print(f"[grid] {name} seed {seed}: gates {'ok' if row['ok'] else 'FAIL'} after {row['runs']} run(s), "

@@ -108,7 +108,7 @@ def simulate_grades(d: Design, truth: dict, cutpoints: np.ndarray, rng: np.rando
     return grades_from_latent(eta + rng.logistic(0.0, 1.0, d.n_obs), cutpoints)
 
 
-def _rule_flags(model: InspectorModel) -> pd.DataFrame:
+def _rule_flags(model) -> pd.DataFrame:
     """Inspector effects with flags by the probability and FDR rule alone (gates ignored)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -200,8 +200,9 @@ def summarise_decision_rule(reps: pd.DataFrame, per_inspector: pd.DataFrame, fdr
 # ====================================================================== the calibration grid
 
 def grid_replicate(design, seed: int, *, fit: dict | None = None, model_options: dict | None = None) -> dict:
-    """Simulate ``design`` (:class:`~inspect_audit.data.simulate.designs.GridDesign`) with ``seed``, fit the model
-    as a user would (defaults, repair on; ``fit`` and ``model_options`` override) and score it against the truth.
+    """Simulate ``design`` (:class:`~inspect_audit.data.simulate.designs.GridDesign`, or the name of a
+    :data:`MULTI_AREA_DESIGNS` design, fitted by the multi-area model) with ``seed``, fit the model as a user
+    would (defaults, repair on; ``fit`` and ``model_options`` override) and score it against the truth.
 
     Returns one row: gates (``ok``, R-hat, ESS, divergences, runs and the repair's actions), wall time,
     flags as deployed (none when the gates fail) and by the rule alone, false flags (flagged severe while the
@@ -211,31 +212,81 @@ def grid_replicate(design, seed: int, *, fit: dict | None = None, model_options:
     """
     from inspect_audit.data.simulate.designs import simulate_design
 
+    if isinstance(design, str):
+        return _multi_area_replicate(design, seed, fit=fit, model_options=model_options)
     data = simulate_design(design, seed)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = InspectorModel(**{"area": design.area, **(model_options or {})}).fit(
             data, seed=seed, progress=False, **(fit or {}))
+    return _score_fit(design.name, seed, model, time.perf_counter() - t0, data.truth["severity"],
+                      data.truth["planted"], design.sd_inspector, inspections=model.design_.info["n"]["inspections"],
+                      year_effects=model.fit_settings_["year_effects"])
+
+
+#: latent probit units in logits (the logistic's SD over the normal's is 1.81; 1.7 is the usual match of
+#: the two CDFs): the probit designs' true severities are scored on the model's logit scale, approximately
+PROBIT_TO_LOGIT = 1.7
+#: report-card designs for the multi-area model: name -> (generator, options). ``simulate_report_cards``
+#: (logistic, equal loadings) with planted extremes or none, and ``probit_report_cards`` (probit errors, unequal
+#: loadings, the real grade shares, Zipf-like loads) as a null with the real cards' strong area correlation and
+#: with long-tailed inspector effects; 600 inspections by 40 leads each.
+MULTI_AREA_DESIGNS = {
+    "multi_area_planted": ("simulate", {"sd_inspector": 0.4, "n_planted": 4}),
+    "multi_area_null": ("simulate", {"sd_inspector": 0.0}),
+    "multi_area_probit_null_strong_areas": ("probit", {"sd_inspection": 3.0}),
+    "multi_area_probit_long_tail": ("probit", {"sd_inspection": 1.5, "inspector_sd": 0.6, "tail_df": 3}),
+}
+
+
+def _multi_area_replicate(name: str, seed: int, *, fit: dict | None = None, model_options: dict | None = None,
+                          n_inspections: int = 600, n_inspectors: int = 40) -> dict:
+    """:func:`grid_replicate` for a :data:`MULTI_AREA_DESIGNS` design, fitted by :class:`.MultiAreaModel`."""
+    from inspect_audit.data.simulate.designs import simulate_report_cards
+    from inspect_audit.data.simulate.probit_report_cards import probit_report_cards
+    from inspect_audit.inspectors.multi_area import MultiAreaModel
+
+    kind, options = MULTI_AREA_DESIGNS[name]
+    if kind == "simulate":
+        data = simulate_report_cards(n_inspections, n_inspectors, seed=seed, **options)
+        severity, planted, sd_true = data.truth["severity"], data.truth["planted"], options["sd_inspector"]
+    else:
+        data, severity = probit_report_cards(n_inspections, n_inspectors, seed=seed, **options)
+        severity, planted = severity * PROBIT_TO_LOGIT, ()
+        sd_true = options.get("inspector_sd", 0.0) * PROBIT_TO_LOGIT
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MultiAreaModel(**(model_options or {})).fit(data, seed=seed, progress=False, **(fit or {}))
+    return _score_fit(name, seed, model, time.perf_counter() - t0, severity, planted, sd_true,
+                      inspections=model.data_["info"]["n"]["inspections"], year_effects="none")
+
+
+def _score_fit(name: str, seed: int, model, wall: float, severity: pd.Series, planted, sd_true: float, *,
+               inspections: int, year_effects: str) -> dict:
+    """One replicate's row for :func:`summarise_grid` from a fitted model (single- or multi-area)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         deployed = model.inspector_effects()
-        rule = _rule_flags(model)
-    wall = time.perf_counter() - t0
+    rule = _rule_flags(model)
     diag = model.diagnostics_
     ids = deployed["inspector_id"].to_numpy()
-    raw = data.truth["severity"].reindex(ids).to_numpy(dtype=float)
+    raw = severity.reindex(ids).to_numpy(dtype=float)
     sev = raw - raw.mean()  # the model's typical inspector is the average of those modelled
     delta = model.threshold
-    planted = np.isin(ids, list(data.truth["planted"]))
+    planted = np.isin(ids, list(planted))
     sd = model._draws["sd_inspector"]
     lo, hi = np.quantile(sd, [(1 - model.ci_prob) / 2, (1 + model.ci_prob) / 2])
-    row = {"design": design.name, "seed": seed, "inspections": model.design_.info["n"]["inspections"],
+    chains = int(model.idata_["posterior"].sizes["chain"])
+    row = {"design": name, "seed": seed, "inspections": inspections,
            "inspectors": len(ids), "ok": bool(diag["ok"]), "runs": len(model.repair_),
            "actions": " | ".join(e["what"] for e in model.repair_[1:]),
-           "year_effects": model.fit_settings_["year_effects"], "max_rhat": diag["max_rhat"],
+           "year_effects": year_effects, "max_rhat": diag["max_rhat"],
            "min_ess_bulk": diag["min_ess_bulk"], "min_ess_tail": diag["min_ess_tail"],
-           "divergences": diag["divergences"], "chains": model.n_chains_, "wall_seconds": round(wall, 1),
+           "divergences": diag["divergences"], "chains": chains, "wall_seconds": round(wall, 1),
            "coverage_90": float(np.mean((deployed["ci_low"] <= sev) & (sev <= deployed["ci_high"]))),
-           "sd_inspector_true": design.sd_inspector, "sd_inspector_realised": float(np.std(sev)),
+           "sd_inspector_true": sd_true, "sd_inspector_realised": float(np.std(sev)),
            "sd_inspector_mean": float(sd.mean()), "sd_inspector_ci_low": float(lo), "sd_inspector_ci_high": float(hi),
            "n_planted": int(planted.sum())}
     for kind, eff in (("deployed", deployed), ("rule", rule)):
