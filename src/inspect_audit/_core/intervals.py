@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
@@ -47,12 +49,9 @@ def percentile_interval(draws, ci_prob: float = CI_PROB, axis: int | None = None
         shape = np.shape(count)
         nan = np.full(shape, np.nan) if shape else float("nan")
         return nan, nan
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN, as wanted
-            low, high = np.nanquantile(x, [tail, 1 - tail], axis=axis)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN, as wanted
+        low, high = np.nanquantile(x, [tail, 1 - tail], axis=axis)
     few = count < min_finite
     if np.ndim(low):
         low, high = np.where(few, np.nan, low), np.where(few, np.nan, high)

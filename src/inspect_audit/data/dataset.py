@@ -21,7 +21,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +56,14 @@ def as_tables(data) -> dict[str, pd.DataFrame]:
 
 
 def sha256(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, in hex."""
+    """The SHA-256 of a file's bytes, in hex (remembered while the file's size and modification time stay the
+    same, so the bundled data are hashed once per process, not at every load)."""
+    stat = os.stat(path)
+    return _sha256(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -137,13 +146,13 @@ class Dataset:
 
     @classmethod
     def _checked(cls, report: ValidationReport, origin: str, source: str, files: Mapping[str, str] | None = None,
-                 notes: Iterable[str] = ()) -> Dataset:
+                 notes: Iterable[str] = (), truth: Mapping | None = None) -> Dataset:
         if not report.ok:
             raise ValidationError(report)
         files = dict(files or {})
         return cls(tables=dict(report.tables), origin=origin, source=source, files=files,
                    sha256={path: sha256(path) for path in files.values()},
-                   notes=tuple(report.notes) + tuple(notes))
+                   notes=tuple(report.notes) + tuple(notes), truth=dict(truth or {}))
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path] | Mapping[str, str | Path], *, origin: str = "user",
@@ -235,7 +244,5 @@ class Dataset:
         data = simulate(config, seed=seed)
         used = config.seed if seed is None else seed
         report = validate_frames(data.tables(), source="simulated")
-        ds = cls._checked(report, "simulated", f"simulated data (seed {used}; {config.n_schools} schools, "
-                          f"{config.n_inspectors} inspectors; not real people)")
-        object.__setattr__(ds, "truth", data.truth)
-        return ds
+        return cls._checked(report, "simulated", f"simulated data (seed {used}; {config.n_schools} schools, "
+                            f"{config.n_inspectors} inspectors; not real people)", truth=data.truth)
