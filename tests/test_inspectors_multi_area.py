@@ -94,7 +94,8 @@ def test_no_inspector_differences_flags_nobody():
 def test_cli_fits_every_area_together(tmp_path, capsys):
     """`inspect-audit inspectors --framework report_card_2025` writes the contract files from the multi-area
     model (variance_partition.json top-level keys) and says it used all areas (a short plumbing fit: exit 0
-    or 3, not converged, both write the files)."""
+    or 3, not converged, both write the files). No inspectors table is given: the multi-area model reads no
+    inspector characteristics, so report cards naming their leads are enough."""
     import json
 
     from inspect_audit.cli import main
@@ -103,7 +104,8 @@ def test_cli_fits_every_area_together(tmp_path, capsys):
     folder = tmp_path / "data"
     folder.mkdir()
     for name, table in data.items():
-        table.to_csv(folder / f"{name}.csv", index=False)
+        if name != "inspectors":
+            table.to_csv(folder / f"{name}.csv", index=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rc = main(["inspectors", "--data", str(folder), "--out", str(tmp_path / "out"), "--framework",
@@ -183,3 +185,21 @@ def test_passes_its_gates_on_report_cards_from_another_generator(design):
         assert np.corrcoef(t, eff["mean"])[0, 1] > 0.8
         flagged = eff["flag"] != ""
         assert (np.sign(t[flagged]) == np.where(eff.loc[flagged, "flag"] == "severe", 1, -1)).all()
+
+
+def test_cli_one_area_fit_still_needs_the_inspectors_table(tmp_path, capsys):
+    """Without --framework the inspector model reads inspector characteristics: no inspectors table is a one-line
+    error naming it (exit 1), before any sampling."""
+    from inspect_audit.cli import main
+
+    data = simulate_report_cards(60, 6, seed=2)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name, table in data.items():
+        if name != "inspectors":
+            table.to_csv(folder / f"{name}.csv", index=False)
+    rc = main(["inspectors", "--data", str(folder), "--out", str(tmp_path / "out"), "--area", "achievement",
+               "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "inspectors" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

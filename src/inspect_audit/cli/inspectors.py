@@ -36,7 +36,9 @@ def run_inspectors(args: argparse.Namespace) -> int:
     from inspect_audit.inspectors import ConvergenceWarning, InspectorModel
     from inspect_audit.inspectors.repair import RepairBudget
 
-    ds = load_dataset(args, TABLES, require=TABLES, purpose="the inspector model")
+    # the multi-area model reads no inspector characteristics: report cards need no inspectors table
+    needed = TABLES[:3] if getattr(args, "framework", None) else TABLES
+    ds = load_dataset(args, TABLES, require=needed, purpose="the inspector model")
     tables = ds.select(*TABLES)
     if not getattr(args, "framework", None):
         check_leads(tables, args.area, ds.files.get("inspections", ds.source))
