@@ -361,8 +361,8 @@ def fit_source(choice: DataChoice) -> None:
         if where.strip():
             found = find_fits(where.strip())
             if found.empty:
-                st.error(f"No fit in {where.strip()} (a fit folder holds posterior.nc, written by "
-                         "`inspect-audit inspectors --out`).")
+                st.error(f"No fit in {where.strip()} (a fit folder is what `inspect-audit inspectors --out` "
+                         "writes: posterior.nc for one area, area_effects.csv for every report-card area).")
             else:
                 st.dataframe(found.drop(columns=["folder"]), hide_index=True, width="stretch")
                 folder = st.selectbox("Fit", list(found["folder"]), key="fit_choice")
@@ -412,3 +412,51 @@ def research_model(choice: DataChoice, questions: tuple[str, ...], session_model
     if asked is not None and tuple(asked) == tuple(questions):
         return session_model
     return model_for(choice, (("research", tuple(questions)),))
+
+
+# ---------------------------------------------------------------- report cards: every area together
+REPORT_CARDS = "report_card_2025"
+#: what the report-card model reads (no inspectors table: it uses no inspector characteristics)
+REPORT_CARD_TABLES = ("schools", "inspections", "judgements")
+REPORT_CARD_WHY = "report cards naming their lead inspector (public data never name them)"
+
+
+def leads_on_report_cards(tables: dict[str, pd.DataFrame]) -> str:
+    """'' when the tables hold report cards naming a lead inspector, else what is missing (for :func:`open_page`)."""
+    ins = tables["inspections"]
+    cards = ins[ins["framework"].astype(str) == REPORT_CARDS] if "framework" in ins else ins.iloc[0:0]
+    if cards.empty:
+        return "have no report-card inspections"
+    if "lead_inspector_id" not in cards or cards["lead_inspector_id"].isna().all():
+        return "name no lead inspector on their report cards"
+    return ""
+
+
+def _fit_report_cards(tables: dict[str, pd.DataFrame], settings: tuple):
+    import warnings
+
+    from inspect_audit.inspectors.multi_area import MultiAreaModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the page shows the gates
+        return MultiAreaModel(framework=REPORT_CARDS).fit(tables, progress=False, **dict(settings))
+
+
+def report_card_model(choice: DataChoice, button_key: str):
+    """The multi-area model of ``choice``'s report cards, fitted here once per session and data (:func:`memo`).
+    On the user's own data nothing is fitted until asked (the button ``button_key``)."""
+    import os
+
+    quick = os.environ.get("INSPECT_AUDIT_APP_FIT") == "quick"
+    settings = tuple(sorted(({"chains": 2, "tune": 300, "draws": 300, "seed": 1, "repair": False} if quick else
+                             {"chains": 4, "tune": 500, "draws": 1000, "seed": 1, "repair": True}).items()))
+    key = ("multi-area", settings)
+    asked = st.session_state.setdefault("cards_asked", set())
+    if choice.own and (choice.token, key) not in asked:
+        st.info("Nothing is fitted on your data until you ask (a fit of every report-card area takes a minute or "
+                "two).")
+        if not st.button("Fit the report-card model here", key=button_key):
+            st.stop()
+    asked.add((choice.token, key))
+    with st.spinner("Fitting every report-card area together (a minute or two the first time) ..."):
+        return guarded("Fitting the report-card model", memo, choice, key, _fit_report_cards, choice.tables, settings)

@@ -465,6 +465,20 @@ def test_report_cards_every_area_together_recovers_the_planted_deprivation_effec
     assert "UNUSABLE FIT" in app.error[0].value  # 2 x 300 draws: the page says so before the numbers
 
 
+
+def test_evidence_pack_for_a_report_card_fits_every_area_together(app, quick_fit):
+    """A report card's pack in the app: the page fits every area together (quick fit: failed, and said so on the
+    pack), lists the report cards, and speaks the five-point scale only (no legacy "Good or better")."""
+    app.switch_page("pages/evidence_pack.py").run(timeout=300)
+    app.radio(key="ep_mode").set_value("cards").run(timeout=600)
+    assert clean(app)
+    assert data_line(app).startswith("**Data:** simulated report cards")
+    text = " ".join(m.value for m in app.markdown)
+    assert "all report-card areas together" in text and "Expected standard" in text
+    assert "Good or better" not in text and "odds of a better grade" in text
+    assert any("did not pass its convergence checks" in e.value for e in app.error)
+    assert len(app.selectbox(key="ep_inspection").options) == 400
+
 def research_tables_as_csv() -> dict[str, bytes]:
     """A user's own files with planted answers to the research questions (``PLANTED``, seed 1; 600 inspections by
     25 leads), without ``inspectors.phase_background`` (so phase match cannot be asked) and with few schools

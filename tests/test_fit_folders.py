@@ -42,3 +42,21 @@ def test_a_fit_without_readable_diagnostics_is_still_listed(tmp_path):
     (tmp_path / "fit" / "diagnostics.json").write_text("{not json")
     row = find_fits(tmp_path).iloc[0]
     assert row["fit"] == "fit" and row["area"] == "" and row["gates passed"] is None
+
+
+def test_a_multi_area_fit_is_listed_with_its_areas(tmp_path):
+    """A fit of every report-card area together (`--framework`) saves no posterior.nc: its area_effects.csv and
+    diagnostics.json make it a fit folder, named by its areas and framework; a folder with diagnostics.json alone
+    is not one."""
+    fit = tmp_path / "cards"
+    fit.mkdir()
+    (fit / "area_effects.csv").write_text("area,term,mean\n")
+    (fit / "diagnostics.json").write_text(json.dumps(
+        {"ok": True, "framework": "report_card_2025",
+         "data": {"n": {"judgements": 7948, "inspections": 1160, "inspectors": 60, "areas": 8}}}))
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "diagnostics.json").write_text("{}")
+    found = find_fits(tmp_path)
+    assert list(found["fit"]) == ["cards"]
+    assert found.iloc[0][["area", "inspections", "inspectors", "gates passed"]].tolist() == [
+        "all 8 areas (report_card_2025)", 1160, 60, True]

@@ -6,7 +6,6 @@ area of a report card together (:class:`~inspect_audit.inspectors.multi_area.Mul
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import altair as alt
@@ -20,7 +19,6 @@ from inspect_audit._core.export import describe, protect
 
 INSPECTOR_TABLES = ("schools", "inspections", "judgements", "inspectors")
 WHY = "inspector identities: an `inspectors` table and each inspection's lead inspector (public data never name them)"
-REPORT_CARDS = "report_card_2025"
 MODES = {"one": "One judgement area (graded inspections)", "cards": "Report cards: every area together"}
 
 
@@ -168,42 +166,12 @@ def verdict(diag: dict, advice: str = "Fit with more draws on the Model explorer
                  f"estimates are shown for information only. {advice}")
 
 
-def leads_on_report_cards(tables: dict[str, pd.DataFrame]) -> str:
-    ins = tables["inspections"]
-    cards = ins[ins["framework"].astype(str) == REPORT_CARDS] if "framework" in ins else ins.iloc[0:0]
-    if cards.empty:
-        return "have no report-card inspections"
-    if "lead_inspector_id" not in cards or cards["lead_inspector_id"].isna().all():
-        return "name no lead inspector on their report cards"
-    return ""
-
-
-def fit_report_cards(tables: dict[str, pd.DataFrame], settings: tuple):
-    from inspect_audit.inspectors.multi_area import MultiAreaModel
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return MultiAreaModel(framework=REPORT_CARDS).fit(tables, progress=False, **dict(settings))
-
-
 def report_card_page(data: app_state.DataChoice) -> None:
     """Every report-card area together: one lead-inspector effect shared by the areas."""
     st.caption("Bayesian multilevel ordinal model of every report-card area together: one lead-inspector effect and "
                "one inspection effect shared by the areas, each area with its own grade boundaries and context "
                "effects; 90% intervals. Technical detail: models/inspector-effects.md (multi-area model).")
-    quick = os.environ.get("INSPECT_AUDIT_APP_FIT") == "quick"
-    settings = tuple(sorted(({"chains": 2, "tune": 300, "draws": 300, "seed": 1, "repair": False} if quick else
-                             {"chains": 4, "tune": 500, "draws": 1000, "seed": 1, "repair": True}).items()))
-    key = ("multi-area", settings)
-    asked = st.session_state.setdefault("cards_asked", set())
-    if data.own and (data.token, key) not in asked:
-        st.info("Nothing is fitted on your data until you ask (a fit takes a few minutes).")
-        if not st.button("Fit the report-card model here", key="cards_fit"):
-            st.stop()
-    asked.add((data.token, key))
-    with st.spinner("Fitting every report-card area together (a few minutes the first time) ..."):
-        model = app_state.guarded("Fitting the report-card model", app_state.memo, data, key, fit_report_cards,
-                                  data.tables, settings)
+    model = app_state.report_card_model(data, "cards_fit")
     diag = model.diagnostics()
     verdict(diag, "For a full fit: `inspect-audit inspectors --framework report_card_2025`.")
     n = diag["data"]["n"]
@@ -232,8 +200,9 @@ def report_card_page(data: app_state.DataChoice) -> None:
 
 mode = st.sidebar.radio("Grades modelled", list(MODES), format_func=MODES.get, key="ins_mode")
 if mode == "cards":
-    report_card_page(app_state.open_page("Inspector effects and fairness", INSPECTOR_TABLES, WHY + " on report cards",
-                                         fallback="report_cards", check=leads_on_report_cards))
+    report_card_page(app_state.open_page("Inspector effects and fairness", app_state.REPORT_CARD_TABLES,
+                                         app_state.REPORT_CARD_WHY, fallback="report_cards",
+                                         check=app_state.leads_on_report_cards))
     st.stop()
 data = app_state.open_page("Inspector effects and fairness", INSPECTOR_TABLES, WHY)
 st.caption("Bayesian multilevel ordinal model (cumulative logit, crossed effects for inspector, school and year); "

@@ -183,6 +183,8 @@ def build_model(d: dict, *, form: str = "marginal", area_inspector: bool = False
             a = pm.Deterministic("inspector_effect", signed_a * z_a * np.sqrt(J / (J - 1.0)), dims="inspector")
             effects = pt.concatenate([mult_u * z_u, a])
             idx = np.column_stack([d["ins_idx"], n_ins + np.asarray(d["insp_idx"])])
+            # what the areas of an inspection share, lead included: as the marginal form's u (for counterfactuals)
+            pm.Deterministic("inspection_effect", mult_u * z_u + a[_inspector_of_inspection(d)], dims="inspection")
         if area_inspector:
             mult_d, _ = scale_parameter("sd_area_inspector", PRIOR_SD["sd_area_inspector"])
             z_d = pm.Normal("z_area_inspector", 0.0, 1.0, dims=("inspector", "area"))
@@ -302,6 +304,56 @@ class MultiAreaModel:
         return pd.DataFrame({"inspector_id": self.data_["inspector_ids"], "n_inspections": n_insp,
                              "mean": sev.mean(axis=0), "sd": sev.std(axis=0, ddof=1), "ci_low": lo, "ci_high": hi,
                              "p_severe": p_sev, "p_lenient": p_len, "flag": flags})
+
+    def counterfactual(self, inspection_id: str, max_draws: int = 1000) -> pd.DataFrame:
+        """Each graded area's grade chances for one inspection: with its lead inspector and with a typical one.
+
+        The typical inspector replaces the lead's effect (shared by the areas, and the area's own deviation under
+        ``area_inspector``) by that of the average inspector; the school, the visit and the context stay as
+        estimated (the inspection effect less the lead's effect). One row per area and grade, in the scale's order
+        (code 1 = best first): ``area, grade, label, observed``; the chance of this grade ``actual_*``,
+        ``typical_*``, ``change_*`` (typical minus actual) and of a better grade than this one ``better_actual_*``,
+        ``better_typical_*``, ``better_change_*``, each as mean, ci_low, ci_high (``ci_prob``), from at most
+        ``max_draws`` draws.
+        Raises KeyError for an inspection not in the modelled data.
+        """
+        from inspect_audit._core.cumulative_logit import category_probs
+        from inspect_audit.inspectors.posterior_summary import thin
+
+        d = self.data_
+        hit = np.flatnonzero(np.asarray(d["inspection_ids"]) == str(inspection_id))
+        if not len(hit):
+            raise KeyError(f"inspection {inspection_id!r} is not in the modelled data (another framework, or a "
+                           "missing lead inspector or school context)")
+        i = int(hit[0])
+        rows = np.flatnonzero(d["ins_idx"] == i)
+        j = int(d["insp_idx"][rows[0]])
+        draws = thin(len(self._draws["sd_inspector"]), max_draws)
+        lead = self._draws["inspector_effect"][draws, j]
+        shared = self._draws["inspection_effect"][draws, i]
+        sc = schemas.scale(d["scale"])
+        K = d["K"]
+        out = []
+        for r in rows:
+            a = int(d["area_idx"][r])
+            xb = self._draws["beta"][draws, a, :] @ d["X"][r]
+            own = self._draws["area_inspector_deviation"][draws, j, a] if "area_inspector_deviation" in self._draws \
+                else 0.0
+            eta = np.stack([xb + shared + own, xb + shared - lead], axis=1)  # (S, 2): actual, typical
+            probs = category_probs(self._draws["cutpoints"][draws, a, :][:, None, :], eta)  # (S, 2, K)
+            for code in sc.codes:
+                k = K - code
+                act, typ = probs[:, 0, k], probs[:, 1, k]
+                b_act, b_typ = probs[:, 0, k + 1:].sum(axis=1), probs[:, 1, k + 1:].sum(axis=1)
+                row = {"area": d["areas"][a], "grade": int(code), "label": sc.label(code), "observed": k == d["y"][r]}
+                for name, v in (("actual", act), ("typical", typ), ("change", typ - act), ("better_actual", b_act),
+                                ("better_typical", b_typ), ("better_change", b_typ - b_act)):
+                    lo, hi = _interval(v, self.ci_prob)
+                    row.update({f"{name}_mean": float(v.mean()), f"{name}_ci_low": float(lo), f"{name}_ci_high": float(hi)})
+                out.append(row)
+        frame = pd.DataFrame(out)
+        frame.attrs.update({"inspection_id": str(inspection_id), "inspector_id": str(d["inspector_ids"][j])})
+        return frame
 
     def area_effects(self) -> pd.DataFrame:
         """Context effects per area on the logit scale (positive = better grades), with intervals and n."""

@@ -468,8 +468,33 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
 
     # -- grade chances under this lead inspector and a typical one
     n_words = f"model of n = {n.get('inspections', 0):,} inspections by {n.get('inspectors', 0):,} inspectors"
-    cf = fit.counterfactual(inspection_id) if fit.kind == "single_area" else None
-    if cf is not None:
+    cf = fit.counterfactual(inspection_id)  # a multi-area fit read from a folder keeps no posterior: None
+    if cf is not None and fit.kind == "multi_area":
+        got = cf[cf["observed"] & (cf["grade"] > 1)].reset_index(drop=True)  # the best grade has none better
+        tables_out["Chance of a better grade than awarded, area by area: this lead inspector and a typical "
+                   "inspector"] = pd.DataFrame({
+            "Area": [area_name(a) for a in got["area"]], "Grade awarded": got["label"],
+            "This lead inspector": [cell(m, lo, hi) for m, lo, hi in zip(
+                got["better_actual_mean"], got["better_actual_ci_low"], got["better_actual_ci_high"])],
+            "A typical inspector": [cell(m, lo, hi) for m, lo, hi in zip(
+                got["better_typical_mean"], got["better_typical_ci_low"], got["better_typical_ci_high"])],
+            "Difference (typical minus this)": [
+                f"{m * 100:+.0f} points ({lo * 100:+.0f} to {hi * 100:+.0f})" for m, lo, hi in zip(
+                    got["better_change_mean"], got["better_change_ci_low"], got["better_change_ci_high"])]})
+        if len(got):
+            big = got.loc[got["better_change_mean"].abs().idxmax()]
+            this = with_interval(big["better_actual_mean"], big["better_actual_ci_low"], big["better_actual_ci_high"])
+            typical = with_interval(big["better_typical_mean"], big["better_typical_ci_low"],
+                                    big["better_typical_ci_high"])
+            sentences.append(
+                f"With a typical inspector instead of this inspection's lead inspector (same school, visit and "
+                f"context), the chance of a better grade than the one awarded changes by "
+                f"{got['better_change_mean'].min() * 100:+.0f} to {got['better_change_mean'].max() * 100:+.0f} points "
+                f"across the {len(got)} areas not graded {schemas.scale('report_card_5').label(1)}; most in "
+                f"{area_name(big['area']).lower()} (awarded {big['label']}): {this} with this lead inspector, against "
+                f"{typical} with a typical inspector ({n_words}).")
+        data["grade_chances"] = cf
+    elif cf is not None:
         area_w = area_name(fit.area).lower()
         got = cf.loc[cf["observed"]].iloc[0]
         typ = cf.loc[cf["typical_mean"].idxmax()]
@@ -497,8 +522,9 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
                          "inspector or school context), so the model cannot say what a typical inspector would "
                          "have awarded.")
     else:
-        sentences.append("The report-card model estimates the lead inspector's effect across all areas; it does not "
-                         "keep what is needed to give this school's grade chances under a typical inspector.")
+        sentences.append("The report-card model's saved tables give the lead inspector's effect across all areas; they "
+                         "do not keep what is needed to give this school's grade chances under a typical inspector "
+                         "(a fit made in the same session does).")
 
     # -- the lead inspector among peers
     effects = fit.effects if fit.effects is not None else pd.DataFrame(columns=["inspector_id"])
@@ -624,7 +650,15 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         sha = fit.data_source.get("sha256") or {}
         appendix[f"Data the model was fitted on: {fit.data_source.get('source', 'not recorded')}"] = pd.DataFrame(
             [(Path(path).name, digest) for path, digest in sha.items()], columns=["File", "SHA-256"])
-    if cf is not None:
+    if cf is not None and fit.kind == "multi_area":
+        appendix["Grade chances in detail, area by area"] = pd.DataFrame({
+            "Area": [area_name(a) for a in cf["area"]], "Grade": cf["label"],
+            "Awarded": np.where(cf["observed"], "yes", ""),
+            "This lead inspector": [f"{m:.3f} ({lo:.3f} to {hi:.3f})" for m, lo, hi in
+                                    zip(cf["actual_mean"], cf["actual_ci_low"], cf["actual_ci_high"])],
+            "Typical inspector": [f"{m:.3f} ({lo:.3f} to {hi:.3f})" for m, lo, hi in
+                                  zip(cf["typical_mean"], cf["typical_ci_low"], cf["typical_ci_high"])]})
+    if cf is not None and fit.kind == "single_area":
         appendix["Grade chances in detail"] = pd.DataFrame({
             "Grade": cf["label"], "Awarded": np.where(cf["observed"], "yes", ""),
             "This lead inspector": [f"{m:.3f} ({lo:.3f} to {hi:.3f})" for m, lo, hi in
@@ -644,9 +678,14 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         "threshold, with at most 1 in 10 flags expected to be wrong; no one is flagged when the model fails its "
         "checks.",
         f"People are protected: inspectors appear only as pseudonyms, and groups of fewer than {min_n} (complaints, "
-        "respondents, inspections led) are withheld.",
-        "\"Same error, typical inspector\" in the appendix keeps this inspection's own unexplained variation and swaps "
-        "only the inspector: a sensitivity check, not the headline."] + ([src.note] if src.note else [])
+        "respondents, inspections led) are withheld."] + ([
+            "\"Same error, typical inspector\" in the appendix keeps this inspection's own unexplained variation and "
+            "swaps only the inspector: a sensitivity check, not the headline."] if cf is not None and
+        fit.kind == "single_area" else []) + ([
+            "A report card's areas share one inspection effect (the school and the visit) and the lead inspector's "
+            "effect; the typical inspector replaces only the latter. With one report card per school, the model "
+            "assumes that which lead a school gets is unrelated to its standard, given its context."]
+        if fit.kind == "multi_area" else []) + ([src.note] if src.note else [])
     privacy_entry = {**export.identities(privacy.person_columns(tables) if pseudonymise_ids else None, key),
                      "suppression": {"min_n": int(min_n), "rows_suppressed": int(sum(
                          (e.get("suppression") or {}).get("rows_suppressed", 0) for e in entries)),

@@ -22,7 +22,8 @@ class FitView:
 
     ``kind`` is ``single_area`` (an :class:`~inspect_audit.inspectors.InspectorModel`: one area, with the
     grade probabilities under a typical inspector) or ``multi_area`` (every area of a framework together: the
-    lead inspector's effect shared by the areas, no grade probabilities). ``effects``: one row per inspector
+    lead inspector's effect shared by the areas; each area's grade probabilities only from a model in memory, as a
+    saved multi-area fit keeps no posterior). ``effects``: one row per inspector
     (all modelled inspectors when the posterior is at hand; a saved table lists those with at least 10
     inspections only). ``privacy``: the fit's record of how person ids were treated; ``data_source``: the data it
     was fitted on (origin, source, files and their SHA-256), as ``inspect-audit inspectors`` records it.
@@ -72,10 +73,13 @@ def view_of(model) -> FitView:
     """A :class:`FitView` of a fitted ``InspectorModel`` or ``MultiAreaModel`` (a view is returned as it is)."""
     if isinstance(model, FitView):
         return model
+    from inspect_audit.inspectors.multi_area import MultiAreaModel
+
     diag = model.diagnostics()
-    if hasattr(model, "counterfactual"):
+    if not isinstance(model, MultiAreaModel):
         return FitView("single_area", diag, _quiet_effects(model), area=model.area, model=model)
-    return FitView("multi_area", diag, _quiet_effects(model), framework=getattr(model, "framework", None))
+    return FitView("multi_area", diag, _quiet_effects(model), framework=getattr(model, "framework", None),
+                   model=model)
 
 
 def open_fit(folder: str | Path) -> FitView:
