@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
+import xarray as xr
 from scipy.stats import norm
 
 from inspect_audit.data import schemas
@@ -55,6 +56,7 @@ from inspect_audit.inspectors.design import context_columns, covariate_matrix, g
 from inspect_audit.inspectors.flagging import exceedance_probabilities, flag_rule
 from inspect_audit.inspectors.model import cutpoint_prior_means, scale_parameter
 from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _summ
+from inspect_audit.inspectors.saving import pseudonymise_tree
 
 PI2_3 = np.pi**2 / 3.0
 
@@ -118,6 +120,10 @@ def long_rows(data, areas: list[str] | None = None, framework: str = "report_car
 FORMS = ("marginal", "non_centred")
 #: HalfNormal prior scales of the SDs: the inspection SD is wide, as real report cards' areas move together
 #: (measured on the 1,313 bundled report cards: sd_inspection 3.2, far past a HalfNormal(1)'s bulk)
+#: what a saved fit keeps of the posterior (``posterior.nc``): enough for the summaries and the counterfactual
+SAVED = ("beta", "cutpoints", "inspection_effect", "inspector_effect", "area_inspector_deviation", "sd_inspector",
+         "sd_inspection", "sd_area_inspector")
+MAX_SAVED_DRAWS = 2000
 PRIOR_SD = {"sd_inspector": 1.0, "sd_inspection": 2.5, "sd_area_inspector": 0.5}
 
 
@@ -369,8 +375,8 @@ class MultiAreaModel:
 
     def save(self, directory: str | Path, pseudonymise: bool = True) -> Path:
         """``inspector_effects.csv``, ``variance_partition.json`` (top-level sd_inspector, icc_inspector,
-        median_odds_ratio as {mean, ci_low, ci_high}, as the single-area model), ``area_effects.csv`` and
-        ``diagnostics.json``, through the package's one writer as :meth:`InspectorModel.save` does (inspector ids
+        median_odds_ratio as {mean, ci_low, ci_high}, as the single-area model), ``area_effects.csv``,
+        ``diagnostics.json`` and ``posterior.nc`` (for :meth:`load`: the counterfactual of an evidence pack), through the package's one writer as :meth:`InspectorModel.save` does (inspector ids
         as pseudonyms unless ``pseudonymise=False``; ``privacy.json``; the record also as ``privacy_``)."""
         from inspect_audit.inspectors.saving import protect_fit_outputs
 
@@ -387,5 +393,63 @@ class MultiAreaModel:
         self.area_effects().to_csv(out / "area_effects.csv", index=False)
         (out / "diagnostics.json").write_text(json.dumps(_jsonable(self.diagnostics()), indent=1) + "\n",
                                               encoding="utf-8")
+        tree = self._posterior_tree()
+        if pseudonymise:
+            tree = pseudonymise_tree(tree)
+        tmp = out / "posterior.nc.tmp"
+        tree.to_netcdf(tmp, engine="h5netcdf")
+        tmp.replace(out / "posterior.nc")
         self.privacy_ = protect_fit_outputs(out, pseudonymise, int(len(self.data_["inspector_ids"])))
         return out
+
+    _OPTIONS = ("framework", "areas", "progress", "area_inspector", "form", "threshold", "prob_threshold", "fdr",
+                "ci_prob", "target_accept", "adaptation", "gates")
+
+    def _posterior_tree(self) -> xr.DataTree:
+        """What :meth:`load` needs, for ``posterior.nc``: the posterior of :data:`SAVED` (evenly thinned to at most
+        :data:`MAX_SAVED_DRAWS` draws, every chain kept) and the modelled data's arrays."""
+        post = self.idata_["posterior"]
+        ds = post.to_dataset() if hasattr(post, "to_dataset") else post
+        ds = ds[[v for v in SAVED if v in ds.data_vars]]
+        per_chain = max(1, MAX_SAVED_DRAWS // ds.sizes["chain"])
+        ds = ds.isel(draw=slice(None, None, max(1, int(np.ceil(ds.sizes["draw"] / per_chain)))))
+        d = self.data_
+        rows = {k: ("row", np.asarray(d[k])) for k in ("y", "area_idx", "ins_idx", "insp_idx")}
+        design = xr.Dataset({"X": (("row", "cov"), np.asarray(d["X"], float)), **rows,
+                             "inspector_ids": ("inspector", np.asarray(d["inspector_ids"]).astype(str))},
+                            coords={"area": list(d["areas"]), "cov": list(d["cov_names"]),
+                                    "inspection": np.asarray(d["inspection_ids"]).astype(str)},
+                            attrs={"scale": d["scale"], "K": int(d["K"]), "framework": d["framework"],
+                                   "info": json.dumps(_jsonable(d["info"]))})
+        tree = xr.DataTree.from_dict({"posterior": ds, "design": design})
+        tree.attrs["inspect_audit_model"] = json.dumps(_jsonable({
+            "kind": "multi_area", "params": {k: getattr(self, k) for k in self._OPTIONS}, "fit": self.fit_settings_,
+            "timing": self.timing_, "repair": self.repair_, "diagnostics": self.diagnostics_}))
+        return tree
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "MultiAreaModel":
+        """A fitted model from a folder written by :meth:`save` (or its ``posterior.nc``): the summaries and the
+        counterfactual from the saved draws; the gates as the fit recorded them."""
+        path = Path(directory)
+        nc = path / "posterior.nc" if path.is_dir() else path
+        with xr.open_datatree(nc, engine="h5netcdf") as tree:
+            tree = tree.load()
+        meta = json.loads(tree.attrs.get("inspect_audit_model", "{}"))
+        if meta.get("kind") != "multi_area":
+            raise ValueError(f"{nc} is not a saved multi-area fit")
+        obj = cls(**meta["params"])
+        des = tree["design"].to_dataset()
+        obj.data_ = {**{k: des[k].values for k in ("X", "y", "area_idx", "ins_idx", "insp_idx")},
+                     "areas": [str(a) for a in des["area"].values], "cov_names": [str(c) for c in des["cov"].values],
+                     "inspection_ids": des["inspection"].values.astype(str),
+                     "inspector_ids": des["inspector_ids"].values.astype(str), "scale": str(des.attrs["scale"]),
+                     "K": int(des.attrs["K"]), "framework": str(des.attrs["framework"]),
+                     "info": json.loads(des.attrs["info"])}
+        obj.idata_ = tree
+        post = tree["posterior"].to_dataset()
+        S = post.sizes["chain"] * post.sizes["draw"]
+        obj._draws = {k: np.asarray(v.values, dtype=float).reshape(S, *v.shape[2:]) for k, v in post.data_vars.items()}
+        obj.diagnostics_, obj.fit_settings_ = meta["diagnostics"], meta["fit"]
+        obj.timing_, obj.repair_ = meta["timing"], meta["repair"]
+        return obj

@@ -57,7 +57,7 @@ def protect_fit_outputs(out: Path, pseudonymise: bool, n_inspectors: int) -> dic
         export.rewrite_csv(out / "research_effects.csv", pseudonymise=pseudonymise, n_col="n_inspectors")
     ids = "pseudonyms" if pseudonymise else "ids as in the data"
     note = f"inspector_effects.csv lists inspectors with at least {privacy.MIN_N} inspections"
-    has_posterior = (out / "posterior.nc").exists()  # the multi-area model writes none
+    has_posterior = (out / "posterior.nc").exists()
     if has_posterior:
         note += (f"; posterior.nc holds all {n_inspectors} modelled inspectors under {ids}, because `inspect-audit "
                  "counterfactual` and reloading the fit need them: keep it with the data owner and do not publish it")

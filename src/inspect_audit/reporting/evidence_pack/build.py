@@ -468,7 +468,7 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
 
     # -- grade chances under this lead inspector and a typical one
     n_words = f"model of n = {n.get('inspections', 0):,} inspections by {n.get('inspectors', 0):,} inspectors"
-    cf = fit.counterfactual(inspection_id)  # a multi-area fit read from a folder keeps no posterior: None
+    cf = fit.counterfactual(inspection_id)  # None: an older multi-area folder keeps no draws
     if cf is not None and fit.kind == "multi_area":
         got = cf[cf["observed"] & (cf["grade"] > 1)].reset_index(drop=True)  # the best grade has none better
         tables_out["Chance of a better grade than awarded, area by area: this lead inspector and a typical "
@@ -522,9 +522,9 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
                          "inspector or school context), so the model cannot say what a typical inspector would "
                          "have awarded.")
     else:
-        sentences.append("The report-card model's saved tables give the lead inspector's effect across all areas; they "
-                         "do not keep what is needed to give this school's grade chances under a typical inspector "
-                         "(a fit made in the same session does).")
+        sentences.append("This report-card fit was saved without its draws (a folder written before December 2026): "
+                         "it gives the lead inspector's effect across all areas, but not this school's grade chances "
+                         "under a typical inspector (refit to get them).")
 
     # -- the lead inspector among peers
     effects = fit.effects if fit.effects is not None else pd.DataFrame(columns=["inspector_id"])

@@ -22,8 +22,8 @@ class FitView:
 
     ``kind`` is ``single_area`` (an :class:`~inspect_audit.inspectors.InspectorModel`: one area, with the
     grade probabilities under a typical inspector) or ``multi_area`` (every area of a framework together: the
-    lead inspector's effect shared by the areas; each area's grade probabilities only from a model in memory, as a
-    saved multi-area fit keeps no posterior). ``effects``: one row per inspector
+    lead inspector's effect shared by the areas, and each area's grade probabilities where the model's draws are
+    at hand: in memory, or a folder saved with ``posterior.nc``). ``effects``: one row per inspector
     (all modelled inspectors when the posterior is at hand; a saved table lists those with at least 10
     inspections only). ``privacy``: the fit's record of how person ids were treated; ``data_source``: the data it
     was fitted on (origin, source, files and their SHA-256), as ``inspect-audit inspectors`` records it.
@@ -101,25 +101,31 @@ def open_fit(folder: str | Path) -> FitView:
         raise InputError(f"--fit {folder}: diagnostics.json cannot be read ({exc}); {hint}") from None
     privacy = dict(diag.get("privacy") or {})
     data_source = dict(diag.get("data_source") or {})
+    multi_area = "areas" in diag.get("data", {}).get("n", {})
+    model = None
     if (folder / "posterior.nc").is_file():
         from inspect_audit.inspectors import InspectorModel
+        from inspect_audit.inspectors.multi_area import MultiAreaModel
 
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model = InspectorModel.load(folder)
+                model = (MultiAreaModel if multi_area else InspectorModel).load(folder)
         except Exception as exc:  # a truncated or foreign netCDF file
             raise InputError(f"--fit {folder}: posterior.nc cannot be read ({type(exc).__name__}); {hint}") from None
-        view = view_of(model)
-        view.diagnostics = {**view.diagnostics, "privacy": privacy}
-        view.folder, view.privacy, view.data_source = folder, privacy, data_source
-        return view
+        if not multi_area:
+            view = view_of(model)
+            view.diagnostics = {**view.diagnostics, "privacy": privacy}
+            view.folder, view.privacy, view.data_source = folder, privacy, data_source
+            return view
     effects_path = folder / "inspector_effects.csv"
-    if not effects_path.is_file() or "areas" not in diag.get("data", {}).get("n", {}):
+    if not effects_path.is_file() or not multi_area:
         raise InputError(f"--fit {folder}: no posterior.nc and no multi-area inspector_effects.csv; {hint}")
+    # a multi-area fit: its published table (the flags as saved), and its saved draws for the counterfactual where
+    # the folder has them (fits saved before 2026-12-06 have none)
     effects = pd.read_csv(effects_path, dtype={"inspector_id": str, "flag": str}, keep_default_na=False,
                           na_values=[""])
     effects["flag"] = effects.get("flag", pd.Series("", index=effects.index)).fillna("")
     framework = diag.get("framework") or DEFAULT_MULTI_AREA_FRAMEWORK
     return FitView("multi_area", diag, effects, framework=framework, folder=folder, privacy=privacy,
-                   effects_complete=False, data_source=data_source)
+                   effects_complete=False, data_source=data_source, model=model)
