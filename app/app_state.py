@@ -315,8 +315,8 @@ def model_for(choice: DataChoice, options: tuple = ()):
     folder = st.session_state.get(FIT_FOLDER_KEY)
     if folder and not options:
         view = opened_fit(folder)
-        if view.model is None:
-            st.warning(f"The fit in {folder} is a fit of every report-card area together, which saves no posterior: "
+        if view.kind != "single_area":
+            st.warning(f"The fit in {folder} is a fit of every report-card area together: "
                        "this page needs a one-area fit (`inspect-audit inspectors` without --framework).")
             st.stop()
         return view.model
