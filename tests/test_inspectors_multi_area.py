@@ -91,6 +91,16 @@ def test_no_inspector_differences_flags_nobody():
     assert m.variance_partition().set_index("statistic").loc["sd_inspector", "ci_low"] < 0.1
 
 
+def report_cards_without_inspectors(tmp_path, n: int, n_inspectors: int):
+    """A data folder of simulated report cards (seed 2) without an inspectors table."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name, table in simulate_report_cards(n, n_inspectors, seed=2).items():
+        if name != "inspectors":
+            table.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
 def test_cli_fits_every_area_together(tmp_path, capsys):
     """`inspect-audit inspectors --framework report_card_2025` writes the contract files from the multi-area
     model (variance_partition.json top-level keys) and says it used all areas (a short plumbing fit: exit 0
@@ -100,12 +110,7 @@ def test_cli_fits_every_area_together(tmp_path, capsys):
 
     from inspect_audit.cli import main
 
-    data = simulate_report_cards(120, 10, seed=2)
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for name, table in data.items():
-        if name != "inspectors":
-            table.to_csv(folder / f"{name}.csv", index=False)
+    folder = report_cards_without_inspectors(tmp_path, 120, 10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rc = main(["inspectors", "--data", str(folder), "--out", str(tmp_path / "out"), "--framework",
@@ -192,12 +197,7 @@ def test_cli_one_area_fit_still_needs_the_inspectors_table(tmp_path, capsys):
     error naming it (exit 1), before any sampling."""
     from inspect_audit.cli import main
 
-    data = simulate_report_cards(60, 6, seed=2)
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for name, table in data.items():
-        if name != "inspectors":
-            table.to_csv(folder / f"{name}.csv", index=False)
+    folder = report_cards_without_inspectors(tmp_path, 60, 6)
     rc = main(["inspectors", "--data", str(folder), "--out", str(tmp_path / "out"), "--area", "achievement",
                "--quiet"])
     err = capsys.readouterr().err
