@@ -445,11 +445,7 @@ def _fit_report_cards(tables: dict[str, pd.DataFrame], settings: tuple):
 def report_card_model(choice: DataChoice, button_key: str):
     """The multi-area model of ``choice``'s report cards, fitted here once per session and data (:func:`memo`).
     On the user's own data nothing is fitted until asked (the button ``button_key``)."""
-    import os
-
-    quick = os.environ.get("INSPECT_AUDIT_APP_FIT") == "quick"
-    settings = tuple(sorted(({"chains": 2, "tune": 300, "draws": 300, "seed": 1, "repair": False} if quick else
-                             {"chains": 4, "tune": 500, "draws": 1000, "seed": 1, "repair": True}).items()))
+    settings = tuple(sorted(fit_settings().items()))
     key = ("multi-area", settings)
     asked = st.session_state.setdefault("cards_asked", set())
     if choice.own and (choice.token, key) not in asked:

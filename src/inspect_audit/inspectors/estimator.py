@@ -643,7 +643,7 @@ class InspectorModel:
         ``posterior.nc`` included, unless ``pseudonymise=False`` (one's own data; the record says so);
         inspectors with fewer than 10 inspections left out of ``inspector_effects.csv``; ``privacy.json``
         beside them. The record is also kept as ``privacy_``."""
-        from inspect_audit.inspectors.saving import protect_fit_outputs, pseudonymise_tree
+        from inspect_audit.inspectors.saving import protect_fit_outputs, write_posterior
 
         self._check_fitted()
         out = Path(directory)
@@ -675,11 +675,7 @@ class InspectorModel:
         tree.attrs["inspect_audit_model"] = json.dumps(
             {"params": self.get_params(), "fit": getattr(self, "fit_settings_", {}),
              "timing": getattr(self, "timing_", {}), "repair": getattr(self, "repair_", [])})
-        if pseudonymise:
-            tree = pseudonymise_tree(tree)
-        tmp = out / "posterior.nc.tmp"
-        tree.to_netcdf(tmp, engine="h5netcdf")
-        tmp.replace(out / "posterior.nc")
+        write_posterior(tree, out, pseudonymise)
         self.privacy_ = protect_fit_outputs(out, pseudonymise, int(len(self.design_.inspector_ids)))
         return out
 

@@ -2,7 +2,8 @@
 
 A one-area fit folder holds ``posterior.nc`` (the posterior with its design) beside ``diagnostics.json`` and the
 tables; a fit of every report-card area together (``--framework``) holds its tables, ``area_effects.csv`` among
-them, and ``diagnostics.json``. :func:`find_fits` lists the fits in a folder (or the folder itself) so a user can pick one; opening it
+them, ``diagnostics.json`` and, when saved since December 2026, ``posterior.nc`` too. :func:`find_fits` lists the
+fits in a folder (or the folder itself) so a user can pick one; opening it
 is :func:`inspect_audit.reporting.evidence_pack.open_fit` (a fit view with the reloaded model).
 
 Examples

@@ -56,7 +56,7 @@ from inspect_audit.inspectors.design import context_columns, covariate_matrix, g
 from inspect_audit.inspectors.flagging import exceedance_probabilities, flag_rule
 from inspect_audit.inspectors.model import cutpoint_prior_means, scale_parameter
 from inspect_audit.inspectors.posterior_summary import _interval, _jsonable, _summ
-from inspect_audit.inspectors.saving import pseudonymise_tree
+from inspect_audit.inspectors.saving import write_posterior
 
 PI2_3 = np.pi**2 / 3.0
 
@@ -213,6 +213,13 @@ def build_model(d: dict, *, form: str = "marginal", area_inspector: bool = False
     return m
 
 
+def _flat_draws(post) -> dict[str, np.ndarray]:
+    """Each posterior variable's draws with chains and draws in one leading axis."""
+    post = post.to_dataset() if hasattr(post, "to_dataset") else post
+    S = post.sizes["chain"] * post.sizes["draw"]
+    return {k: np.asarray(v.values, dtype=float).reshape(S, *v.shape[2:]) for k, v in post.data_vars.items()}
+
+
 def _form(state) -> str:
     """The form of a repair state (:class:`.repair.SamplerState`): ``centered`` stands for the marginal form."""
     return "marginal" if state.centered else "non_centred"
@@ -265,8 +272,7 @@ class MultiAreaModel:
             cores=cores)
         self.data_, self.idata_ = d, idata
         post = idata["posterior"]
-        S = post.sizes["chain"] * post.sizes["draw"]
-        self._draws = {k: np.asarray(v.values, dtype=float).reshape(S, *v.shape[2:]) for k, v in post.data_vars.items()}
+        self._draws = _flat_draws(post)
         self.diagnostics_ = diag_mod.compute(idata, self.gates)
         self.timing_ = {"wall_seconds": round(time.perf_counter() - t0, 2)}
         self.fit_settings_ = {"chains": int(post.sizes["chain"]), "tune": state.tune, "draws": state.draws,
@@ -376,7 +382,8 @@ class MultiAreaModel:
     def save(self, directory: str | Path, pseudonymise: bool = True) -> Path:
         """``inspector_effects.csv``, ``variance_partition.json`` (top-level sd_inspector, icc_inspector,
         median_odds_ratio as {mean, ci_low, ci_high}, as the single-area model), ``area_effects.csv``,
-        ``diagnostics.json`` and ``posterior.nc`` (for :meth:`load`: the counterfactual of an evidence pack), through the package's one writer as :meth:`InspectorModel.save` does (inspector ids
+        ``diagnostics.json`` and ``posterior.nc`` (for :meth:`load`: the counterfactual of an evidence pack),
+        through the package's one writer as :meth:`InspectorModel.save` does (inspector ids
         as pseudonyms unless ``pseudonymise=False``; ``privacy.json``; the record also as ``privacy_``)."""
         from inspect_audit.inspectors.saving import protect_fit_outputs
 
@@ -393,12 +400,7 @@ class MultiAreaModel:
         self.area_effects().to_csv(out / "area_effects.csv", index=False)
         (out / "diagnostics.json").write_text(json.dumps(_jsonable(self.diagnostics()), indent=1) + "\n",
                                               encoding="utf-8")
-        tree = self._posterior_tree()
-        if pseudonymise:
-            tree = pseudonymise_tree(tree)
-        tmp = out / "posterior.nc.tmp"
-        tree.to_netcdf(tmp, engine="h5netcdf")
-        tmp.replace(out / "posterior.nc")
+        write_posterior(self._posterior_tree(), out, pseudonymise)
         self.privacy_ = protect_fit_outputs(out, pseudonymise, int(len(self.data_["inspector_ids"])))
         return out
 
@@ -447,9 +449,7 @@ class MultiAreaModel:
                      "K": int(des.attrs["K"]), "framework": str(des.attrs["framework"]),
                      "info": json.loads(des.attrs["info"])}
         obj.idata_ = tree
-        post = tree["posterior"].to_dataset()
-        S = post.sizes["chain"] * post.sizes["draw"]
-        obj._draws = {k: np.asarray(v.values, dtype=float).reshape(S, *v.shape[2:]) for k, v in post.data_vars.items()}
+        obj._draws = _flat_draws(tree["posterior"])
         obj.diagnostics_, obj.fit_settings_ = meta["diagnostics"], meta["fit"]
         obj.timing_, obj.repair_ = meta["timing"], meta["repair"]
         return obj

@@ -38,6 +38,16 @@ def pseudonymise_tree(tree: xr.DataTree) -> xr.DataTree:
     return tree.map_over_datasets(one)
 
 
+def write_posterior(tree: xr.DataTree, out: Path, pseudonymise: bool) -> Path:
+    """``out/posterior.nc`` from ``tree`` (ids as pseudonyms unless ``pseudonymise=False``), written whole or not
+    at all (a temporary file renamed into place)."""
+    if pseudonymise:
+        tree = pseudonymise_tree(tree)
+    tmp = Path(out) / "posterior.nc.tmp"
+    tree.to_netcdf(tmp, engine="h5netcdf")
+    return tmp.replace(Path(out) / "posterior.nc")
+
+
 def protect_fit_outputs(out: Path, pseudonymise: bool, n_inspectors: int) -> dict:
     """Pass a saved fit's tables through the one writer and record what was done (``privacy.json`` and a
     ``privacy`` field in ``diagnostics.json``); returns that record.
@@ -68,4 +78,4 @@ def protect_fit_outputs(out: Path, pseudonymise: bool, n_inspectors: int) -> dic
     return entry
 
 
-__all__ = ["FIT_PERSON_COLUMNS", "protect_fit_outputs", "pseudonymise_tree"]
+__all__ = ["FIT_PERSON_COLUMNS", "protect_fit_outputs", "pseudonymise_tree", "write_posterior"]

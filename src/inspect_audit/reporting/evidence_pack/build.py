@@ -218,16 +218,29 @@ def _similar_table(shares: pd.DataFrame, awarded_grade: int) -> pd.DataFrame:
                                                                       shares["ci_high"])]})
 
 
+def _cells(frame: pd.DataFrame, prefix: str) -> list[str]:
+    """``prefix``_mean with its interval, as a share, for each row."""
+    return [cell(m, lo, hi) for m, lo, hi in zip(frame[f"{prefix}_mean"], frame[f"{prefix}_ci_low"],
+                                                 frame[f"{prefix}_ci_high"])]
+
+
+def _points(frame: pd.DataFrame, prefix: str) -> list[str]:
+    """``prefix``_mean with its interval, as a difference in percentage points, for each row."""
+    return [f"{m * 100:+.0f} points ({lo * 100:+.0f} to {hi * 100:+.0f})" for m, lo, hi in
+            zip(frame[f"{prefix}_mean"], frame[f"{prefix}_ci_low"], frame[f"{prefix}_ci_high"])]
+
+
+def _decimals(frame: pd.DataFrame, prefix: str) -> list[str]:
+    """``prefix``_mean with its interval to three decimals (the appendix), for each row."""
+    return [f"{m:.3f} ({lo:.3f} to {hi:.3f})" for m, lo, hi in
+            zip(frame[f"{prefix}_mean"], frame[f"{prefix}_ci_low"], frame[f"{prefix}_ci_high"])]
+
+
 def _grade_table(cf: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Grade": [f"{lab} (awarded)" if obs else lab for lab, obs in zip(cf["label"], cf["observed"])],
-        "This lead inspector": [cell(m, lo, hi) for m, lo, hi in zip(cf["actual_mean"], cf["actual_ci_low"],
-                                                                      cf["actual_ci_high"])],
-        "A typical inspector": [cell(m, lo, hi) for m, lo, hi in zip(cf["typical_mean"], cf["typical_ci_low"],
-                                                                      cf["typical_ci_high"])],
-        "Difference (typical minus this)": [
-            f"{m * 100:+.0f} points ({lo * 100:+.0f} to {hi * 100:+.0f})"
-            for m, lo, hi in zip(cf["change_mean"], cf["change_ci_low"], cf["change_ci_high"])]})
+        "This lead inspector": _cells(cf, "actual"), "A typical inspector": _cells(cf, "typical"),
+        "Difference (typical minus this)": _points(cf, "change")})
 
 
 def _lead_table(row: pd.Series, shown_id: str, ok: bool) -> pd.DataFrame:
@@ -474,13 +487,8 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         tables_out["Chance of a better grade than awarded, area by area: this lead inspector and a typical "
                    "inspector"] = pd.DataFrame({
             "Area": [area_name(a) for a in got["area"]], "Grade awarded": got["label"],
-            "This lead inspector": [cell(m, lo, hi) for m, lo, hi in zip(
-                got["better_actual_mean"], got["better_actual_ci_low"], got["better_actual_ci_high"])],
-            "A typical inspector": [cell(m, lo, hi) for m, lo, hi in zip(
-                got["better_typical_mean"], got["better_typical_ci_low"], got["better_typical_ci_high"])],
-            "Difference (typical minus this)": [
-                f"{m * 100:+.0f} points ({lo * 100:+.0f} to {hi * 100:+.0f})" for m, lo, hi in zip(
-                    got["better_change_mean"], got["better_change_ci_low"], got["better_change_ci_high"])]})
+            "This lead inspector": _cells(got, "better_actual"), "A typical inspector": _cells(got, "better_typical"),
+            "Difference (typical minus this)": _points(got, "better_change")})
         if len(got):
             big = got.loc[got["better_change_mean"].abs().idxmax()]
             this = with_interval(big["better_actual_mean"], big["better_actual_ci_low"], big["better_actual_ci_high"])
@@ -650,22 +658,15 @@ def build_pack(tables: dict[str, pd.DataFrame], model, inspection_id: str, *, ps
         sha = fit.data_source.get("sha256") or {}
         appendix[f"Data the model was fitted on: {fit.data_source.get('source', 'not recorded')}"] = pd.DataFrame(
             [(Path(path).name, digest) for path, digest in sha.items()], columns=["File", "SHA-256"])
-    if cf is not None and fit.kind == "multi_area":
-        appendix["Grade chances in detail, area by area"] = pd.DataFrame({
-            "Area": [area_name(a) for a in cf["area"]], "Grade": cf["label"],
-            "Awarded": np.where(cf["observed"], "yes", ""),
-            "This lead inspector": [f"{m:.3f} ({lo:.3f} to {hi:.3f})" for m, lo, hi in
-                                    zip(cf["actual_mean"], cf["actual_ci_low"], cf["actual_ci_high"])],
-            "Typical inspector": [f"{m:.3f} ({lo:.3f} to {hi:.3f})" for m, lo, hi in
-                                  zip(cf["typical_mean"], cf["typical_ci_low"], cf["typical_ci_high"])]})
-    if cf is not None and fit.kind == "single_area":
-        appendix["Grade chances in detail"] = pd.DataFrame({
-            "Grade": cf["label"], "Awarded": np.where(cf["observed"], "yes", ""),
-            "This lead inspector": [f"{m:.3f} ({lo:.3f} to {hi:.3f})" for m, lo, hi in
-                                    zip(cf["actual_mean"], cf["actual_ci_low"], cf["actual_ci_high"])],
-            "Typical inspector": [f"{m:.3f} ({lo:.3f} to {hi:.3f})" for m, lo, hi in
-                                  zip(cf["typical_mean"], cf["typical_ci_low"], cf["typical_ci_high"])],
-            "Same error, typical inspector": [f"{u:.3f}" for u in cf["unit_level"]]})
+    if cf is not None:
+        detail = {"Grade": cf["label"], "Awarded": np.where(cf["observed"], "yes", ""),
+                  "This lead inspector": _decimals(cf, "actual"), "Typical inspector": _decimals(cf, "typical")}
+        if fit.kind == "multi_area":
+            appendix["Grade chances in detail, area by area"] = pd.DataFrame(
+                {"Area": [area_name(a) for a in cf["area"]], **detail})
+        else:
+            appendix["Grade chances in detail"] = pd.DataFrame(
+                {**detail, "Same error, typical inspector": [f"{u:.3f}" for u in cf["unit_level"]]})
 
     reading = [
         "Every figure carries a 90% interval: the range the true value lies in with 90% probability given the model "
